@@ -1,0 +1,108 @@
+import type { Db } from '../store/open.js';
+import { schemaVersion } from '../store/open.js';
+import { Agents } from './agents.js';
+import { Events } from './events.js';
+import { Leader } from './leader.js';
+import { sweepExpiredLeases } from './leases.js';
+import { Messages } from './messages.js';
+import { SharedContext } from './shared-context.js';
+import { Tasks } from './tasks.js';
+
+/**
+ * The coordination board: agents with leases, the task queue, messages, shared context, the
+ * leader and the event log, all on one Db. Interfaces (CLI, MCP, HTTP) hold one Board and call
+ * its parts; none of them writes SQL.
+ */
+export interface BoardSettings {
+  /** How long an agent stays online without a heartbeat. */
+  leaseTtlMs: number;
+  /** Default retries for a pushed task before a release fails it. */
+  maxRetries: number;
+  /** At most one lazy lease sweep per this interval per process. */
+  sweepEveryMs: number;
+}
+
+export const DEFAULT_SETTINGS: BoardSettings = { leaseTtlMs: 30_000, maxRetries: 3, sweepEveryMs: 1_000 };
+
+/** What the parts of the board share. */
+export interface BoardContext {
+  readonly db: Db;
+  readonly settings: BoardSettings;
+  readonly agents: Agents;
+  now(): number;
+  /** Runs the lease sweep if the interval has passed (or always, with `force`). */
+  sweep(force?: boolean): Promise<void>;
+}
+
+export interface BoardStatus {
+  store: { dialect: Db['dialect']; location: string; schema_version: number };
+  agents: { online: number; offline: number };
+  tasks: Record<string, number>;
+  unread_messages: number;
+  context_keys: number;
+  leader: { agent_id: string | null; agent_name: string | null; term: number };
+  last_event_id: number;
+}
+
+export class Board implements BoardContext {
+  readonly settings: BoardSettings;
+  readonly agents: Agents;
+  readonly tasks: Tasks;
+  readonly messages: Messages;
+  readonly context: SharedContext;
+  readonly leader: Leader;
+  readonly events: Events;
+  private readonly clock: () => number;
+  private lastSweep = Number.NEGATIVE_INFINITY;
+
+  constructor(readonly db: Db, options: Partial<BoardSettings> & { now?: () => number } = {}) {
+    const { now, ...settings } = options;
+    this.settings = { ...DEFAULT_SETTINGS, ...settings };
+    this.clock = now ?? Date.now;
+    this.agents = new Agents(this);
+    this.tasks = new Tasks(this);
+    this.messages = new Messages(this);
+    this.context = new SharedContext(this);
+    this.leader = new Leader(this);
+    this.events = new Events(db);
+  }
+
+  now(): number {
+    return this.clock();
+  }
+
+  async sweep(force = false): Promise<void> {
+    const now = this.now();
+    if (!force && now - this.lastSweep < this.settings.sweepEveryMs) return;
+    this.lastSweep = now;
+    await sweepExpiredLeases(this.db, now);
+  }
+
+  async status(): Promise<BoardStatus> {
+    await this.sweep(true);
+    const [agents] = await this.db.query<{ online: number | null; offline: number | null }>(
+      `SELECT sum(CASE WHEN status = 'online' THEN 1 ELSE 0 END) AS online,
+              sum(CASE WHEN status = 'online' THEN 0 ELSE 1 END) AS offline FROM agents`,
+    );
+    const [messages] = await this.db.query<{ n: number }>(
+      `SELECT count(*) AS n FROM messages m WHERE m.to_agent IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM message_receipts r WHERE r.message_id = m.id AND r.agent_id = m.to_agent)`,
+    );
+    const [keys] = await this.db.query<{ n: number }>('SELECT count(*) AS n FROM context');
+    const [events] = await this.db.query<{ id: number | null }>('SELECT max(id) AS id FROM events');
+    const leader = await this.leader.status();
+    return {
+      store: { dialect: this.db.dialect, location: this.db.location, schema_version: await schemaVersion(this.db) },
+      agents: { online: agents?.online ?? 0, offline: agents?.offline ?? 0 },
+      tasks: await this.tasks.counts(),
+      unread_messages: messages?.n ?? 0,
+      context_keys: keys?.n ?? 0,
+      leader: { agent_id: leader.agent_id, agent_name: leader.agent_name, term: leader.term },
+      last_event_id: events?.id ?? 0,
+    };
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+}

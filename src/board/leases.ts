@@ -1,0 +1,66 @@
+import type { Db, Queryable } from '../store/open.js';
+import { appendEvent } from './events.js';
+import { transition, type TaskStatus } from './task-states.js';
+
+/**
+ * The lease sweep: what ZooKeeper's ephemeral nodes did for design E. An agent whose lease ran
+ * out is marked offline; each task it held (claimed or in progress) is released — back to
+ * `pending` with one more retry counted, or `failed` once its retries are used up — and a
+ * leadership it held ends. Any process that touches the board runs the sweep (at most once per
+ * interval), and the leader runs it on each heartbeat; the cheap read first means a healthy
+ * board never takes the write lock for it.
+ */
+export async function sweepExpiredLeases(db: Db, now: number): Promise<string[]> {
+  const [due] = await db.query<{ n: number }>(
+    `SELECT count(*) AS n FROM agents WHERE status = 'online' AND lease_expires_at < ?`,
+    [now],
+  );
+  if (!due?.n) return [];
+  return db.transaction(async (tx) => {
+    const expired = await tx.query<{ id: string; name: string }>(
+      `UPDATE agents SET status = 'offline', offline_reason = 'lease expired', current_task = NULL
+       WHERE status = 'online' AND lease_expires_at < ? RETURNING id, name`,
+      [now],
+    );
+    for (const agent of expired) {
+      await appendEvent(tx, { type: 'agent.expired', subject: agent.id, data: { name: agent.name } }, now);
+      await releaseHeldBy(tx, agent.id, `lease of agent ${agent.name} expired`, now);
+    }
+    const ended = await tx.exec(
+      'UPDATE leader SET agent_id = NULL WHERE id = 1 AND agent_id IS NOT NULL AND lease_expires_at < ?',
+      [now],
+    );
+    if (ended > 0) await appendEvent(tx, { type: 'leader.expired', subject: 'leader' }, now);
+    return expired.map((agent) => agent.id);
+  });
+}
+
+interface HeldTask {
+  id: string;
+  status: TaskStatus;
+  retry_count: number;
+  max_retries: number;
+}
+
+/** Releases every task the agent holds (inside the caller's transaction). */
+export async function releaseHeldBy(tx: Queryable, agentId: string, reason: string, now: number): Promise<void> {
+  const held = await tx.query<HeldTask>(
+    `SELECT id, status, retry_count, max_retries FROM tasks WHERE claimed_by = ? AND status IN ('claimed', 'in_progress')`,
+    [agentId],
+  );
+  for (const task of held) {
+    const next = transition(task, 'release', task.id);
+    const failedFor = next.status === 'failed' ? `${reason}; no retries left (${task.max_retries})` : reason;
+    await tx.exec(
+      `UPDATE tasks SET status = ?, retry_count = ?, reason = ?, updated_at = ?, finished_at = ?
+       WHERE id = ? AND status = ?`,
+      [next.status, next.retry_count, failedFor, now, next.status === 'failed' ? now : null, task.id, task.status],
+    );
+    await appendEvent(tx, {
+      type: next.status === 'failed' ? 'task.failed' : 'task.released',
+      subject: task.id,
+      actor: agentId,
+      data: { reason: failedFor, retry_count: next.retry_count },
+    }, now);
+  }
+}

@@ -1,0 +1,45 @@
+import { OrchestratorError } from '../core/errors.js';
+import { integerInRange } from './input.js';
+
+/**
+ * Lists are read in pages with keyset cursors: a page ends with `next_cursor`, an opaque text
+ * that names the last row seen; passing it back returns the rows after it. A page that reached
+ * the end has `next_cursor: null`.
+ */
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+export const DEFAULT_LIMIT = 50;
+export const MAX_LIMIT = 1000;
+
+export function pageLimit(limit: unknown): number {
+  return limit === undefined || limit === null ? DEFAULT_LIMIT : integerInRange('limit', limit, 1, MAX_LIMIT);
+}
+
+export function encodeCursor(position: string | number): string {
+  return Buffer.from(JSON.stringify(position)).toString('base64url');
+}
+
+export function decodeCursor<T extends string | number>(cursor: unknown, kind: 'number' | 'string'): T | null {
+  if (cursor === undefined || cursor === null || cursor === '') return null;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(String(cursor), 'base64url').toString('utf8'));
+    if (typeof value === kind) return value as T;
+  } catch {
+    // fall through to the error below
+  }
+  throw new OrchestratorError('invalid_input', `cursor '${String(cursor)}' is not one this list gave out; start again without --cursor`);
+}
+
+/** Builds a page from rows fetched with `limit + 1`: the extra row only tells that more exist. */
+export function toPage<R, T>(rows: R[], limit: number, position: (row: R) => string | number, map: (row: R) => T): Page<T> {
+  const more = rows.length > limit;
+  const pageRows = more ? rows.slice(0, limit) : rows;
+  const last = pageRows[pageRows.length - 1];
+  return {
+    items: pageRows.map(map),
+    next_cursor: more && last !== undefined ? encodeCursor(position(last)) : null,
+  };
+}

@@ -1,0 +1,420 @@
+import { OrchestratorError } from '../core/errors.js';
+import { newId } from '../core/ids.js';
+import type { Queryable } from '../store/open.js';
+import type { AgentRow } from './agents.js';
+import type { BoardContext } from './board.js';
+import { appendEvent } from './events.js';
+import { integerInRange, iso, jsonObject, optionalText, parseJson, requireText, textList } from './input.js';
+import { type Page, decodeCursor, pageLimit, toPage } from './pagination.js';
+import { ANY_ROLE, normalizeRole } from './roles.js';
+import { isTaskStatus, transition, TASK_STATUSES, type TaskMove, type TaskStatus } from './task-states.js';
+import { waitFor } from './waiting.js';
+
+/**
+ * The task queue. A task is pushed `pending`; `claim` hands the best claimable task to one
+ * agent atomically (highest priority — 0 is the highest — then oldest, whose dependencies are
+ * all completed and whose role and assignee fit the claimer); the moves after it follow the
+ * state machine in task-states.ts, each an UPDATE guarded on the state it starts from.
+ */
+export interface Task {
+  id: string;
+  title: string;
+  description: string;
+  status: TaskStatus;
+  priority: number;
+  role: string | null;
+  assignee: string | null;
+  claimed_by: string | null;
+  depends_on: string[];
+  run_id: string | null;
+  labels: string[];
+  metadata: Record<string, unknown>;
+  result: string | null;
+  reason: string | null;
+  retry_count: number;
+  max_retries: number;
+  created_by: string | null;
+  created_at: string | null;
+  updated_at: string | null;
+  claimed_at: string | null;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+interface TaskRow {
+  seq: number;
+  id: string;
+  title: string;
+  description: string;
+  status: TaskStatus;
+  priority: number;
+  role: string | null;
+  assignee: string | null;
+  claimed_by: string | null;
+  run_id: string | null;
+  labels: string;
+  metadata: string;
+  result: string | null;
+  reason: string | null;
+  retry_count: number;
+  max_retries: number;
+  created_by: string | null;
+  created_at: number;
+  updated_at: number;
+  claimed_at: number | null;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+export interface PushTaskInput {
+  /** A caller-chosen id (letters, digits, `.`, `_`, `-`); generated when absent. */
+  id?: string;
+  title: string;
+  description?: string;
+  /** 0 (highest) to 3 (lowest); 2 by default. */
+  priority?: number;
+  role?: string | null;
+  /** An agent id or name: only that agent may claim the task. */
+  assignee?: string | null;
+  depends_on?: string[];
+  max_retries?: number;
+  labels?: string[];
+  metadata?: Record<string, unknown>;
+  run_id?: string | null;
+}
+
+export interface TaskFilter {
+  status?: TaskStatus | TaskStatus[];
+  role?: string;
+  assignee?: string;
+  claimed_by?: string;
+  run_id?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+export const DEFAULT_PRIORITY = 2;
+const MAX_RETRIES_LIMIT = 100;
+
+export class Tasks {
+  constructor(private readonly board: BoardContext) {}
+
+  async push(input: PushTaskInput, actor: string | null = null): Promise<Task> {
+    const [task] = await this.pushMany([input], actor);
+    return task!;
+  }
+
+  /**
+   * Pushes tasks in one transaction. Dependencies may name tasks already on the board or
+   * tasks of the same batch; unknown ids and cycles are refused and nothing is written.
+   */
+  async pushMany(inputs: PushTaskInput[], actor: string | null = null): Promise<Task[]> {
+    if (inputs.length === 0) return [];
+    const now = this.board.now();
+    const tasks = inputs.map((input) => this.validate(input, now));
+    const batchIds = new Set<string>();
+    for (const task of tasks) {
+      if (batchIds.has(task.id)) throw new OrchestratorError('invalid_input', `task id '${task.id}' appears twice in one push`);
+      batchIds.add(task.id);
+    }
+    refuseCycles(tasks);
+    return this.board.db.transaction(async (tx) => {
+      const outside = [...new Set(tasks.flatMap((task) => task.depends_on).filter((id) => !batchIds.has(id)))];
+      const known = new Set(
+        outside.length === 0 ? [] : (await tx.query<{ id: string }>(`SELECT id FROM tasks WHERE id IN (${marks(outside)})`, outside)).map((r) => r.id),
+      );
+      const missing = outside.filter((id) => !known.has(id));
+      if (missing.length > 0) {
+        throw new OrchestratorError('not_found', `unknown dependency ${missing.map((id) => `'${id}'`).join(', ')}; push the tasks it depends on first ('orchestrate task list' shows ids)`);
+      }
+      if (batchIds.size > 0) {
+        const taken = await tx.query<{ id: string }>(`SELECT id FROM tasks WHERE id IN (${marks([...batchIds])})`, [...batchIds]);
+        if (taken.length > 0) throw new OrchestratorError('conflict', `task id '${taken[0]!.id}' already exists; choose another id or leave it out`);
+      }
+      const rows: TaskRow[] = [];
+      for (const task of tasks) {
+        const [row] = await tx.query<TaskRow>(
+          `INSERT INTO tasks (id, title, description, status, priority, role, assignee, run_id, labels, metadata, max_retries, created_by, created_at, updated_at)
+           VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+          [task.id, task.title, task.description, task.priority, task.role, task.assignee, task.run_id, JSON.stringify(task.labels),
+            JSON.stringify(task.metadata), task.max_retries, actor, now, now],
+        );
+        for (const dependency of task.depends_on) {
+          await tx.exec('INSERT INTO task_deps (task_id, depends_on) VALUES (?, ?)', [task.id, dependency]);
+        }
+        await appendEvent(tx, { type: 'task.pushed', subject: task.id, actor, data: { title: task.title, priority: task.priority, role: task.role } }, now);
+        rows.push(row!);
+      }
+      return attachDependencies(tx, rows);
+    });
+  }
+
+  /**
+   * Claims the best claimable task for the agent, atomically: on SQLite the write lock makes
+   * the select-and-update one step; on PostgreSQL the candidate row is locked with SKIP LOCKED,
+   * so concurrent claimers take different tasks. Returns null when nothing fits. Claiming also
+   * renews the claimer's lease. With `task_id`, claims that task only if it is claimable.
+   */
+  async claim(agentRef: string, options: { task_id?: string } = {}): Promise<Task | null> {
+    await this.board.sweep();
+    const now = this.board.now();
+    const taskId = options.task_id === undefined ? null : requireText('task_id', options.task_id, 200);
+    return this.board.db.transaction(async (tx) => {
+      const agent: AgentRow = await this.board.agents.touch(tx, agentRef);
+      const [row] = await tx.query<TaskRow>(
+        `UPDATE tasks SET status = 'claimed', claimed_by = ?, claimed_at = ?, updated_at = ?
+         WHERE id = (
+           SELECT t.id FROM tasks t
+           WHERE t.status = 'pending'
+             AND (CAST(? AS TEXT) IS NULL OR t.id = ?)
+             AND (t.role IS NULL OR t.role = ? OR ? = 1)
+             AND (t.assignee IS NULL OR t.assignee = ? OR t.assignee = ?)
+             AND NOT EXISTS (
+               SELECT 1 FROM task_deps d JOIN tasks p ON p.id = d.depends_on
+               WHERE d.task_id = t.id AND p.status <> 'completed')
+           ORDER BY t.priority, t.seq
+           LIMIT 1 ${this.board.db.skipLocked}
+         ) AND status = 'pending'
+         RETURNING *`,
+        [agent.id, now, now, taskId, taskId, agent.role, ANY_ROLE.has(agent.role) ? 1 : 0, agent.id, agent.name],
+      );
+      if (!row) {
+        if (taskId !== null) await this.explainUnclaimable(tx, taskId);
+        return null;
+      }
+      await appendEvent(tx, { type: 'task.claimed', subject: row.id, actor: agent.id, data: { title: row.title } }, now);
+      return (await attachDependencies(tx, [row]))[0]!;
+    });
+  }
+
+  start(taskId: string, actor: string | null = null): Promise<Task> {
+    return this.move(taskId, 'start', actor, {});
+  }
+
+  complete(taskId: string, actor: string | null = null, result: string | null = null): Promise<Task> {
+    return this.move(taskId, 'complete', actor, { result: optionalText('result', result) });
+  }
+
+  block(taskId: string, actor: string | null, reason: string): Promise<Task> {
+    return this.move(taskId, 'block', actor, { reason: requireText('reason', reason) });
+  }
+
+  unblock(taskId: string, actor: string | null = null): Promise<Task> {
+    return this.move(taskId, 'unblock', actor, {});
+  }
+
+  fail(taskId: string, actor: string | null, reason: string): Promise<Task> {
+    return this.move(taskId, 'fail', actor, { reason: requireText('reason', reason) });
+  }
+
+  retry(taskId: string, actor: string | null = null): Promise<Task> {
+    return this.move(taskId, 'retry', actor, {});
+  }
+
+  cancel(taskId: string, actor: string | null = null, reason: string | null = null): Promise<Task> {
+    return this.move(taskId, 'cancel', actor, { reason: optionalText('reason', reason) });
+  }
+
+  async get(taskId: string): Promise<Task & { waiting_on: string[] }> {
+    const row = await this.row(this.board.db, taskId);
+    const [task] = await attachDependencies(this.board.db, [row]);
+    const waiting = task!.depends_on.length === 0 ? [] : await this.board.db.query<{ id: string }>(
+      `SELECT id FROM tasks WHERE id IN (${marks(task!.depends_on)}) AND status <> 'completed' ORDER BY seq`,
+      task!.depends_on,
+    );
+    return { ...task!, waiting_on: waiting.map((r) => r.id) };
+  }
+
+  /** Tasks in the order they were pushed, filtered, a page at a time. */
+  async list(filter: TaskFilter = {}): Promise<Page<Task>> {
+    await this.board.sweep();
+    const limit = pageLimit(filter.limit);
+    const after = decodeCursor<number>(filter.cursor, 'number') ?? 0;
+    const statuses = parseStatuses(filter.status);
+    const role = filter.role === undefined ? null : normalizeRole(filter.role);
+    const assignee = filter.assignee ?? null;
+    const holder = filter.claimed_by === undefined ? null : (await this.board.agents.resolve(filter.claimed_by)).id;
+    const runId = filter.run_id ?? null;
+    const rows = await this.board.db.query<TaskRow>(
+      `SELECT * FROM tasks
+       WHERE seq > ? ${statuses.length > 0 ? `AND status IN (${marks(statuses)})` : ''}
+         AND (CAST(? AS TEXT) IS NULL OR role = ?) AND (CAST(? AS TEXT) IS NULL OR assignee = ?)
+         AND (CAST(? AS TEXT) IS NULL OR claimed_by = ?) AND (CAST(? AS TEXT) IS NULL OR run_id = ?)
+       ORDER BY seq LIMIT ?`,
+      [after, ...statuses, role, role, assignee, assignee, holder, holder, runId, runId, limit + 1],
+    );
+    const page = toPage(rows, limit, (row) => row.seq, (row) => row);
+    return { items: await attachDependencies(this.board.db, page.items), next_cursor: page.next_cursor };
+  }
+
+  /** How many tasks are in each state. */
+  async counts(): Promise<Record<TaskStatus, number>> {
+    const rows = await this.board.db.query<{ status: TaskStatus; n: number }>('SELECT status, count(*) AS n FROM tasks GROUP BY status');
+    const counts = Object.fromEntries(TASK_STATUSES.map((status) => [status, 0])) as Record<TaskStatus, number>;
+    for (const row of rows) counts[row.status] = row.n;
+    return counts;
+  }
+
+  /**
+   * Waits until a task is pushed after this call began that matches the filter (status, when
+   * given, is checked as the task is now), and returns it; null when the time runs out.
+   */
+  async watch(options: { timeout_ms: number; role?: string; status?: TaskStatus }, abort?: AbortSignal): Promise<Task | null> {
+    const role = options.role === undefined ? null : normalizeRole(options.role);
+    const status = options.status ?? null;
+    const [top] = await this.board.db.query<{ s: number | null }>('SELECT max(seq) AS s FROM tasks');
+    const since = top?.s ?? 0;
+    const row = await waitFor(this.board.db, async () => {
+      const [found] = await this.board.db.query<TaskRow>(
+        `SELECT * FROM tasks WHERE seq > ? AND (CAST(? AS TEXT) IS NULL OR role = ?) AND (CAST(? AS TEXT) IS NULL OR status = ?) ORDER BY seq LIMIT 1`,
+        [since, role, role, status, status],
+      );
+      return found ?? null;
+    }, options.timeout_ms, abort);
+    return row ? (await attachDependencies(this.board.db, [row]))[0]! : null;
+  }
+
+  /**
+   * Applies one move of the state machine. When the actor is known and the task is held by
+   * another agent, moves that belong to the holder are refused.
+   */
+  private async move(taskId: string, move: TaskMove, actor: string | null, fields: { result?: string | null; reason?: string | null }): Promise<Task> {
+    const now = this.board.now();
+    const actorId = actor === null ? null : (await this.board.agents.resolve(actor)).id;
+    return this.board.db.transaction(async (tx) => {
+      const row = await this.row(tx, taskId);
+      const holderMove = move === 'start' || move === 'complete' || move === 'block' || move === 'fail';
+      if (holderMove && actorId !== null && row.claimed_by !== null && row.claimed_by !== actorId && (row.status === 'claimed' || row.status === 'in_progress')) {
+        throw new OrchestratorError('conflict', `task ${row.id} is held by agent ${row.claimed_by}, not by you; only its holder may ${move} it`);
+      }
+      const next = transition(row, move, `task ${row.id}`);
+      const [updated] = await tx.query<TaskRow>(
+        `UPDATE tasks SET status = ?, retry_count = ?, updated_at = ?,
+           result = CASE WHEN ? = 1 THEN ? ELSE result END,
+           reason = CASE WHEN ? = 1 THEN ? ELSE reason END,
+           started_at = CASE WHEN ? = 'in_progress' THEN ? ELSE started_at END,
+           finished_at = CASE WHEN ? IN ('completed', 'failed', 'cancelled') THEN ? ELSE NULL END
+         WHERE id = ? AND status = ? RETURNING *`,
+        [next.status, next.retry_count, now,
+          'result' in fields ? 1 : 0, fields.result ?? null,
+          'reason' in fields ? 1 : 0, fields.reason ?? null,
+          next.status, now, next.status, now, row.id, row.status],
+      );
+      if (!updated) throw new OrchestratorError('conflict', `task ${row.id} changed while you moved it; get it again and retry`, { retryable: true });
+      await appendEvent(tx, { type: `task.${pastTense(move)}`, subject: row.id, actor: actorId, data: { from: row.status, to: next.status, ...fields } }, now);
+      return (await attachDependencies(tx, [updated]))[0]!;
+    });
+  }
+
+  private async row(db: Queryable, taskId: string): Promise<TaskRow> {
+    const id = requireText('task_id', taskId, 200).trim();
+    const [row] = await db.query<TaskRow>('SELECT * FROM tasks WHERE id = ?', [id]);
+    if (!row) throw new OrchestratorError('not_found', `no task '${id}' on this board; 'orchestrate task list' shows the tasks`);
+    return row;
+  }
+
+  /** Says why a named task cannot be claimed (only unclaimable-by-state is an error). */
+  private async explainUnclaimable(tx: Queryable, taskId: string): Promise<void> {
+    const row = await this.row(tx, taskId);
+    if (row.status !== 'pending') transition(row, 'claim', `task ${row.id}`);
+  }
+
+  private validate(input: PushTaskInput, now: number): Omit<TaskRow, 'seq' | 'labels' | 'metadata' | 'status' | 'claimed_by' | 'result' | 'reason' | 'retry_count' | 'created_by' | 'created_at' | 'updated_at' | 'claimed_at' | 'started_at' | 'finished_at'> & { depends_on: string[]; labels: string[]; metadata: Record<string, unknown> } {
+    if (input === null || typeof input !== 'object') throw new OrchestratorError('invalid_input', 'a task must be an object with at least a title');
+    const id = input.id === undefined ? newId('task', now) : requireText('id', input.id, 100).trim();
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(id)) {
+      throw new OrchestratorError('invalid_input', `task id '${id}' may hold only letters, digits, '.', '_' and '-'`);
+    }
+    const dependsOn = textList('depends_on', input.depends_on);
+    if (dependsOn.includes(id)) throw new OrchestratorError('cycle', `task '${id}' cannot depend on itself`);
+    return {
+      id,
+      title: requireText('title', input.title, 500).trim(),
+      description: optionalText('description', input.description) ?? '',
+      priority: input.priority === undefined ? DEFAULT_PRIORITY : integerInRange('priority', input.priority, 0, 3),
+      role: input.role === undefined || input.role === null ? null : normalizeRole(input.role),
+      assignee: optionalText('assignee', input.assignee, 200)?.trim() || null,
+      depends_on: dependsOn,
+      max_retries: input.max_retries === undefined ? this.board.settings.maxRetries : integerInRange('max_retries', input.max_retries, 0, MAX_RETRIES_LIMIT),
+      labels: textList('labels', input.labels),
+      metadata: jsonObject('metadata', input.metadata),
+      run_id: optionalText('run_id', input.run_id, 200),
+    };
+  }
+}
+
+/** A cycle can only form inside one batch: tasks on the board never depend on new ids. */
+function refuseCycles(tasks: { id: string; depends_on: string[] }[]): void {
+  const edges = new Map(tasks.map((task) => [task.id, task.depends_on]));
+  const state = new Map<string, 'visiting' | 'done'>();
+  const path: string[] = [];
+  const visit = (id: string): void => {
+    if (state.get(id) === 'done' || !edges.has(id)) return;
+    if (state.get(id) === 'visiting') {
+      const loop = [...path.slice(path.indexOf(id)), id];
+      throw new OrchestratorError('cycle', `dependency cycle ${loop.join(' → ')}; remove one of these dependencies`);
+    }
+    state.set(id, 'visiting');
+    path.push(id);
+    for (const next of edges.get(id)!) visit(next);
+    path.pop();
+    state.set(id, 'done');
+  };
+  for (const task of tasks) visit(task.id);
+}
+
+function parseStatuses(status: TaskFilter['status']): TaskStatus[] {
+  if (status === undefined) return [];
+  const list = Array.isArray(status) ? status : [status];
+  for (const value of list) {
+    if (!isTaskStatus(value)) throw new OrchestratorError('invalid_input', `status '${value}' is unknown; use one of ${TASK_STATUSES.join(', ')}`);
+  }
+  return list;
+}
+
+function pastTense(move: TaskMove): string {
+  const forms: Record<TaskMove, string> = {
+    claim: 'claimed', start: 'started', complete: 'completed', block: 'blocked', unblock: 'unblocked',
+    fail: 'failed', retry: 'retried', cancel: 'cancelled', release: 'released',
+  };
+  return forms[move];
+}
+
+/** `?, ?, ?` for a list of values (the values themselves are always bound, never inlined). */
+export function marks(values: readonly unknown[]): string {
+  return values.map(() => '?').join(', ');
+}
+
+async function attachDependencies(db: Queryable, rows: TaskRow[]): Promise<Task[]> {
+  const ids = rows.map((row) => row.id);
+  const deps = ids.length === 0 ? [] : await db.query<{ task_id: string; depends_on: string }>(
+    `SELECT task_id, depends_on FROM task_deps WHERE task_id IN (${marks(ids)}) ORDER BY depends_on`,
+    ids,
+  );
+  const byTask = new Map<string, string[]>();
+  for (const dep of deps) byTask.set(dep.task_id, [...(byTask.get(dep.task_id) ?? []), dep.depends_on]);
+  return rows.map((row) => ({
+    id: row.id,
+    title: row.title,
+    description: row.description,
+    status: row.status,
+    priority: row.priority,
+    role: row.role,
+    assignee: row.assignee,
+    claimed_by: row.claimed_by,
+    depends_on: byTask.get(row.id) ?? [],
+    run_id: row.run_id,
+    labels: parseJson(row.labels, []) as string[],
+    metadata: parseJson(row.metadata, {}) as Record<string, unknown>,
+    result: row.result,
+    reason: row.reason,
+    retry_count: row.retry_count,
+    max_retries: row.max_retries,
+    created_by: row.created_by,
+    created_at: iso(row.created_at),
+    updated_at: iso(row.updated_at),
+    claimed_at: iso(row.claimed_at),
+    started_at: iso(row.started_at),
+    finished_at: iso(row.finished_at),
+  }));
+}

@@ -1,0 +1,116 @@
+-- The coordination board: agents, tasks, messages, shared context, the leader, the event log.
+-- Times are milliseconds since the epoch. JSON is stored as text. Keep this file and
+-- ../sqlite/001_board.sql describing the same tables and columns (a test compares them).
+
+CREATE TABLE agents (
+  seq              BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  id               TEXT NOT NULL UNIQUE,
+  name             TEXT NOT NULL,
+  role             TEXT NOT NULL,
+  kind             TEXT NOT NULL,
+  work_dir         TEXT,
+  metadata         TEXT NOT NULL DEFAULT '{}',
+  status           TEXT NOT NULL,            -- online | offline
+  current_task     TEXT,
+  registered_at    BIGINT NOT NULL,
+  last_seen_at     BIGINT NOT NULL,
+  lease_ttl_ms     BIGINT NOT NULL,
+  lease_expires_at BIGINT NOT NULL,
+  offline_reason   TEXT
+);
+CREATE UNIQUE INDEX agents_online_name ON agents (name) WHERE status = 'online';
+CREATE INDEX agents_lease ON agents (status, lease_expires_at);
+CREATE INDEX agents_name ON agents (name, seq);
+
+CREATE TABLE tasks (
+  seq          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  id           TEXT NOT NULL UNIQUE,
+  title        TEXT NOT NULL,
+  description  TEXT NOT NULL DEFAULT '',
+  status       TEXT NOT NULL,
+  priority     INTEGER NOT NULL,
+  role         TEXT,
+  assignee     TEXT,
+  claimed_by   TEXT,
+  run_id       TEXT,
+  labels       TEXT NOT NULL DEFAULT '[]',
+  metadata     TEXT NOT NULL DEFAULT '{}',
+  result       TEXT,
+  reason       TEXT,
+  retry_count  INTEGER NOT NULL DEFAULT 0,
+  max_retries  INTEGER NOT NULL,
+  created_by   TEXT,
+  created_at   BIGINT NOT NULL,
+  updated_at   BIGINT NOT NULL,
+  claimed_at   BIGINT,
+  started_at   BIGINT,
+  finished_at  BIGINT
+);
+CREATE INDEX tasks_queue ON tasks (status, priority, seq);
+CREATE INDEX tasks_holder ON tasks (claimed_by, status);
+CREATE INDEX tasks_run ON tasks (run_id, seq);
+
+CREATE TABLE task_deps (
+  task_id    TEXT NOT NULL,
+  depends_on TEXT NOT NULL,
+  PRIMARY KEY (task_id, depends_on)
+);
+CREATE INDEX task_deps_reverse ON task_deps (depends_on);
+
+CREATE TABLE messages (
+  seq        BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  id         TEXT NOT NULL UNIQUE,
+  kind       TEXT NOT NULL,                  -- direct | broadcast | help
+  from_agent TEXT,
+  to_agent   TEXT,                           -- NULL for broadcast and help
+  content    TEXT NOT NULL,
+  context    TEXT,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX messages_inbox ON messages (to_agent, seq);
+
+CREATE TABLE message_receipts (
+  message_id TEXT NOT NULL,
+  agent_id   TEXT NOT NULL,
+  state      TEXT NOT NULL,                  -- read | dismissed
+  at         BIGINT NOT NULL,
+  PRIMARY KEY (message_id, agent_id)
+);
+
+CREATE TABLE context (
+  key        TEXT PRIMARY KEY,
+  value      TEXT NOT NULL,
+  version    BIGINT NOT NULL,
+  updated_by TEXT,
+  updated_at BIGINT NOT NULL
+);
+
+CREATE TABLE leader (
+  id               INTEGER PRIMARY KEY CHECK (id = 1),
+  agent_id         TEXT,
+  term             BIGINT NOT NULL,
+  lease_expires_at BIGINT NOT NULL,
+  acquired_at      BIGINT
+);
+INSERT INTO leader (id, agent_id, term, lease_expires_at, acquired_at) VALUES (1, NULL, 0, 0, NULL);
+
+CREATE TABLE events (
+  id      BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  at      BIGINT NOT NULL,
+  type    TEXT NOT NULL,
+  subject TEXT,
+  actor   TEXT,
+  data    TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX events_subject ON events (subject, id);
+
+-- Every commit that appends events wakes the processes LISTENing on this board's channel
+-- (one channel per schema; an empty payload lets PostgreSQL fold a transaction's notifications).
+CREATE FUNCTION orchestrator_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('orchestrator_' || TG_TABLE_SCHEMA, '');
+  RETURN NULL;
+END;
+$$;
+CREATE TRIGGER events_notify AFTER INSERT ON events
+  FOR EACH STATEMENT EXECUTE FUNCTION orchestrator_notify();

@@ -1,0 +1,190 @@
+import pg from 'pg';
+import type { Db, Queryable, SqlValue } from './db.js';
+import { ChangeCounter } from './change-signal.js';
+import { mapStoreError } from './errors.js';
+
+const INT8 = 20;
+const NUMERIC = 1700;
+
+/** Integers come back as numbers, like on SQLite (board integers stay far below 2^53). */
+const types = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === INT8 || oid === NUMERIC) return (value: string) => Number(value);
+    return pg.types.getTypeParser(oid, format);
+  },
+};
+
+/** `?` placeholders, in order, become `$1, $2, …` (board SQL never has `?` inside a literal). */
+const rewritten = new Map<string, string>();
+function toPositional(sql: string): string {
+  let result = rewritten.get(sql);
+  if (result === undefined) {
+    let n = 0;
+    result = sql.replace(/\?/g, () => `$${++n}`);
+    rewritten.set(sql, result);
+  }
+  return result;
+}
+
+export interface PostgresTarget {
+  /** The connection string as pg takes it (the `schema` parameter removed). */
+  connectionString: string;
+  /** The schema that holds the board (`?schema=` in the URL), `public` by default. */
+  schema: string;
+  /** The URL without its password, for messages. */
+  location: string;
+}
+
+/** Splits an orchestrator URL (`postgres://…[?schema=name]`) into what pg and the board need. */
+export function parsePostgresUrl(url: string): PostgresTarget {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error(`not a valid URL: ${url}`);
+  }
+  const schema = parsed.searchParams.get('schema') ?? 'public';
+  parsed.searchParams.delete('schema');
+  const connectionString = parsed.toString();
+  if (parsed.password) parsed.password = '***';
+  return { connectionString, schema, location: parsed.toString() };
+}
+
+/**
+ * The PostgreSQL adapter: a small pool, every connection with the board's schema on its
+ * search_path. The change signal is LISTEN on a channel named after the schema; the board's
+ * events table has a trigger that NOTIFYs it, so every commit that appends events wakes waiters
+ * in every process on every machine.
+ */
+export class PostgresDb implements Db {
+  readonly dialect = 'postgres' as const;
+  readonly skipLocked = 'FOR UPDATE SKIP LOCKED';
+  readonly location: string;
+  readonly schema: string;
+  private readonly connectionString: string;
+  private readonly pool: pg.Pool;
+  private signal: Promise<ChangeCounter> | undefined;
+  private listener: pg.Client | undefined;
+
+  constructor(target: PostgresTarget, options: { maxConnections?: number } = {}) {
+    this.location = target.location;
+    this.schema = target.schema;
+    this.connectionString = target.connectionString;
+    this.pool = new pg.Pool({
+      connectionString: target.connectionString,
+      max: options.maxConnections ?? 4,
+      types,
+      options: `-c search_path=${quoteIdent(target.schema)}`,
+      connectionTimeoutMillis: 10_000,
+    });
+    this.pool.on('error', () => {
+      // An idle connection died; the pool replaces it on next use, and that use reports errors.
+    });
+  }
+
+  /** The NOTIFY channel of this board (one per schema). */
+  get channel(): string {
+    return `orchestrator_${this.schema}`;
+  }
+
+  async query<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    try {
+      const result = await this.pool.query(toPositional(sql), params as SqlValue[]);
+      return result.rows as T[];
+    } catch (error) {
+      throw mapStoreError(error, this.location);
+    }
+  }
+
+  async exec(sql: string, params: readonly SqlValue[] = []): Promise<number> {
+    try {
+      const result = await this.pool.query(toPositional(sql), params as SqlValue[]);
+      return result.rowCount ?? 0;
+    } catch (error) {
+      throw mapStoreError(error, this.location);
+    }
+  }
+
+  async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+    const client = await this.connect();
+    const tx = clientQueryable(client, this.location);
+    try {
+      await client.query('BEGIN');
+      const result = await work(tx);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw mapStoreError(error, this.location);
+    } finally {
+      client.release();
+    }
+  }
+
+  /** A connection of its own, for work that must hold one (migrations under an advisory lock). */
+  async connect(): Promise<pg.PoolClient> {
+    try {
+      return await this.pool.connect();
+    } catch (error) {
+      throw mapStoreError(error, this.location);
+    }
+  }
+
+  changes(): Promise<ChangeCounter> {
+    this.signal ??= this.listen();
+    return this.signal;
+  }
+
+  async close(): Promise<void> {
+    const listener = this.listener;
+    this.listener = undefined;
+    if (listener) await listener.end().catch(() => undefined);
+    await this.pool.end();
+  }
+
+  private async listen(): Promise<ChangeCounter> {
+    const counter = new ChangeCounter();
+    const client = new pg.Client({ connectionString: this.connectionString });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${quoteIdent(this.channel)}`);
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      this.signal = undefined;
+      throw mapStoreError(error, this.location);
+    }
+    client.on('notification', () => counter.bump());
+    client.on('error', () => {
+      // The listening connection broke: wake everyone so they re-check, and listen anew next time.
+      this.signal = undefined;
+      this.listener = undefined;
+      counter.bump();
+    });
+    this.listener = client;
+    return counter;
+  }
+}
+
+function clientQueryable(client: pg.PoolClient, location: string): Queryable {
+  return {
+    dialect: 'postgres',
+    async query<T>(sql: string, params: readonly SqlValue[] = []) {
+      try {
+        return (await client.query(toPositional(sql), params as SqlValue[])).rows as T[];
+      } catch (error) {
+        throw mapStoreError(error, location);
+      }
+    },
+    async exec(sql: string, params: readonly SqlValue[] = []) {
+      try {
+        return (await client.query(toPositional(sql), params as SqlValue[])).rowCount ?? 0;
+      } catch (error) {
+        throw mapStoreError(error, location);
+      }
+    },
+  };
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}

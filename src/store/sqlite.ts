@@ -1,0 +1,155 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Db, Queryable, SqlValue } from './db.js';
+import { ChangeCounter } from './change-signal.js';
+import { mapStoreError } from './errors.js';
+
+/** How often a waiter probes `PRAGMA data_version` for commits by other processes. */
+const PROBE_MS = 5;
+const BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * The SQLite adapter: one better-sqlite3 connection per process, WAL, synchronous=NORMAL and a
+ * busy timeout. better-sqlite3 is synchronous, so statements run atomically between awaits; a
+ * transaction may await, so transactions are queued one after another, and statements from
+ * outside a running transaction wait for it rather than slip into it.
+ */
+export class SqliteDb implements Db {
+  readonly dialect = 'sqlite' as const;
+  readonly skipLocked = '';
+  private readonly conn: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
+  private readonly signal: ChangeCounter;
+  private queue: Promise<unknown> = Promise.resolve();
+  private inTransaction = false;
+  private dataVersion: number;
+
+  constructor(readonly location: string) {
+    try {
+      mkdirSync(dirname(location), { recursive: true });
+      this.conn = new Database(location);
+      this.conn.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      this.conn.pragma('journal_mode = WAL');
+      this.conn.pragma('synchronous = NORMAL');
+      this.conn.pragma('foreign_keys = ON');
+    } catch (error) {
+      throw mapStoreError(error, location);
+    }
+    this.dataVersion = this.readDataVersion();
+    this.signal = new ChangeCounter({ check: () => this.dataVersionMoved(), everyMs: PROBE_MS });
+  }
+
+  query<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    return this.outside(() => this.statement(sql, params, true).rows as T[]);
+  }
+
+  exec(sql: string, params: readonly SqlValue[] = []): Promise<number> {
+    return this.outside(() => this.statement(sql, params, true).changed);
+  }
+
+  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+    const run = async (): Promise<T> => {
+      this.begin();
+      this.inTransaction = true;
+      const tx: Queryable = {
+        dialect: 'sqlite',
+        query: async <R>(sql: string, params: readonly SqlValue[] = []) => this.statement(sql, params, false).rows as R[],
+        exec: async (sql: string, params: readonly SqlValue[] = []) => this.statement(sql, params, false).changed,
+      };
+      try {
+        const result = await work(tx);
+        this.commit();
+        this.signal.bump();
+        return result;
+      } catch (error) {
+        this.rollback();
+        throw error;
+      } finally {
+        this.inTransaction = false;
+      }
+    };
+    const result = this.queue.then(run, run);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  async changes(): Promise<ChangeCounter> {
+    return this.signal;
+  }
+
+  /** Runs raw SQL text with several statements (migrations only). */
+  execScript(sql: string): void {
+    try {
+      this.conn.exec(sql);
+    } catch (error) {
+      throw mapStoreError(error, this.location);
+    }
+  }
+
+  /** BEGIN IMMEDIATE, waiting out the busy timeout like any other statement. */
+  begin(): void {
+    this.statement('BEGIN IMMEDIATE', [], false);
+  }
+
+  commit(): void {
+    this.statement('COMMIT', [], false);
+  }
+
+  rollback(): void {
+    if (this.conn.inTransaction) this.conn.exec('ROLLBACK');
+  }
+
+  async close(): Promise<void> {
+    await this.queue;
+    if (this.conn.open) this.conn.close();
+  }
+
+  private outside<T>(work: () => T): Promise<T> {
+    if (!this.inTransaction) {
+      try {
+        return Promise.resolve(work());
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    const result = this.queue.then(work);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  /** Runs one statement; outside a transaction a write wakes this process's waiters. */
+  private statement(sql: string, params: readonly SqlValue[], autocommit: boolean): { rows: unknown[]; changed: number } {
+    try {
+      let statement = this.statements.get(sql);
+      if (!statement) {
+        statement = this.conn.prepare(sql);
+        this.statements.set(sql, statement);
+      }
+      let rows: unknown[] = [];
+      let changed: number;
+      if (statement.reader) {
+        rows = statement.all(...params);
+        changed = statement.readonly ? 0 : rows.length;
+      } else {
+        changed = statement.run(...params).changes;
+      }
+      if (autocommit && changed > 0) this.signal.bump();
+      return { rows, changed };
+    } catch (error) {
+      throw mapStoreError(error, this.location);
+    }
+  }
+
+  private readDataVersion(): number {
+    return this.conn.pragma('data_version', { simple: true }) as number;
+  }
+
+  private dataVersionMoved(): boolean {
+    if (!this.conn.open) return false;
+    const version = this.readDataVersion();
+    if (version === this.dataVersion) return false;
+    this.dataVersion = version;
+    return true;
+  }
+}
