@@ -180,10 +180,10 @@ export class Agents {
    * Finds an agent by id, or by name: the online agent of that name, else the one that had it
    * last. Unknown references are a not_found error that says how to see who is there.
    */
-  async resolve(agentRef: string): Promise<AgentRow> {
+  async resolve(agentRef: string, db: Queryable = this.board.db): Promise<AgentRow> {
     const ref = requireText('agent', agentRef, 200).trim();
-    const [byId] = await this.board.db.query<AgentRow>('SELECT * FROM agents WHERE id = ?', [ref]);
-    const row = byId ?? (await latestByName(this.board.db, ref));
+    const [byId] = await db.query<AgentRow>('SELECT * FROM agents WHERE id = ?', [ref]);
+    const row = byId ?? (await latestByName(db, ref));
     if (!row) {
       throw new OrchestratorError('not_found', `no agent '${ref}' on this board; 'orchestrate agent list --all' shows who is registered`);
     }
@@ -202,7 +202,7 @@ export class Agents {
       [now, now, agentRef, agentRef, now],
     );
     if (row) return row;
-    throw leaseExpired(await this.resolve(agentRef));
+    throw leaseExpired(await this.resolve(agentRef, tx));
   }
 }
 

@@ -1,4 +1,5 @@
 import { OrchestratorError } from '../core/errors.js';
+import type { Queryable } from '../store/open.js';
 import type { BoardContext } from './board.js';
 import { appendEvent } from './events.js';
 import { iso } from './input.js';
@@ -40,7 +41,7 @@ export class Leader {
         [agent.id, now, agent.id, now, now, agent.id, now + agent.lease_ttl_ms, agent.id, now],
       );
       if (!row) {
-        const current = await this.status();
+        const current = await this.status(tx);
         throw new OrchestratorError(
           'conflict',
           `agent ${current.agent_name ?? current.agent_id} leads until ${current.lease_expires_at}; wait for its lease to end or ask it to resign`,
@@ -64,8 +65,8 @@ export class Leader {
   }
 
   /** Who leads now; nobody when the lease has run out, even before a sweep notices. */
-  async status(): Promise<LeaderStatus> {
-    const [row] = await this.board.db.query<LeaderRow & { name: string | null }>(
+  async status(db: Queryable = this.board.db): Promise<LeaderStatus> {
+    const [row] = await db.query<LeaderRow & { name: string | null }>(
       'SELECT l.*, a.name FROM leader l LEFT JOIN agents a ON a.id = l.agent_id WHERE l.id = 1',
     );
     if (!row?.agent_id || row.lease_expires_at < this.board.now()) {

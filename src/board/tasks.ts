@@ -187,31 +187,31 @@ export class Tasks {
     });
   }
 
-  start(taskId: string, actor: string | null = null): Promise<Task> {
+  async start(taskId: string, actor: string | null = null): Promise<Task> {
     return this.move(taskId, 'start', actor, {});
   }
 
-  complete(taskId: string, actor: string | null = null, result: string | null = null): Promise<Task> {
+  async complete(taskId: string, actor: string | null = null, result: string | null = null): Promise<Task> {
     return this.move(taskId, 'complete', actor, { result: optionalText('result', result) });
   }
 
-  block(taskId: string, actor: string | null, reason: string): Promise<Task> {
+  async block(taskId: string, actor: string | null, reason: string): Promise<Task> {
     return this.move(taskId, 'block', actor, { reason: requireText('reason', reason) });
   }
 
-  unblock(taskId: string, actor: string | null = null): Promise<Task> {
+  async unblock(taskId: string, actor: string | null = null): Promise<Task> {
     return this.move(taskId, 'unblock', actor, {});
   }
 
-  fail(taskId: string, actor: string | null, reason: string): Promise<Task> {
+  async fail(taskId: string, actor: string | null, reason: string): Promise<Task> {
     return this.move(taskId, 'fail', actor, { reason: requireText('reason', reason) });
   }
 
-  retry(taskId: string, actor: string | null = null): Promise<Task> {
+  async retry(taskId: string, actor: string | null = null): Promise<Task> {
     return this.move(taskId, 'retry', actor, {});
   }
 
-  cancel(taskId: string, actor: string | null = null, reason: string | null = null): Promise<Task> {
+  async cancel(taskId: string, actor: string | null = null, reason: string | null = null): Promise<Task> {
     return this.move(taskId, 'cancel', actor, { reason: optionalText('reason', reason) });
   }
 
@@ -288,17 +288,16 @@ export class Tasks {
         throw new OrchestratorError('conflict', `task ${row.id} is held by agent ${row.claimed_by}, not by you; only its holder may ${move} it`);
       }
       const next = transition(row, move, `task ${row.id}`);
+      const finished = next.status === 'completed' || next.status === 'failed' || next.status === 'cancelled';
       const [updated] = await tx.query<TaskRow>(
-        `UPDATE tasks SET status = ?, retry_count = ?, updated_at = ?,
-           result = CASE WHEN ? = 1 THEN ? ELSE result END,
-           reason = CASE WHEN ? = 1 THEN ? ELSE reason END,
-           started_at = CASE WHEN ? = 'in_progress' THEN ? ELSE started_at END,
-           finished_at = CASE WHEN ? IN ('completed', 'failed', 'cancelled') THEN ? ELSE NULL END
+        `UPDATE tasks SET status = ?, retry_count = ?, result = ?, reason = ?, started_at = ?, finished_at = ?, updated_at = ?
          WHERE id = ? AND status = ? RETURNING *`,
-        [next.status, next.retry_count, now,
-          'result' in fields ? 1 : 0, fields.result ?? null,
-          'reason' in fields ? 1 : 0, fields.reason ?? null,
-          next.status, now, next.status, now, row.id, row.status],
+        [next.status, next.retry_count,
+          'result' in fields ? fields.result ?? null : row.result,
+          'reason' in fields ? fields.reason ?? null : row.reason,
+          next.status === 'in_progress' ? now : row.started_at,
+          finished ? now : null,
+          now, row.id, row.status],
       );
       if (!updated) throw new OrchestratorError('conflict', `task ${row.id} changed while you moved it; get it again and retry`, { retryable: true });
       await appendEvent(tx, { type: `task.${pastTense(move)}`, subject: row.id, actor: actorId, data: { from: row.status, to: next.status, ...fields } }, now);

