@@ -1,0 +1,218 @@
+import type { Handler } from './call.js';
+
+/**
+ * The command table: every `orchestrate <noun> <verb>` with its options, the flat names design
+ * E's CLI used (kept as aliases so its users' scripts keep working), and a lazy import of its
+ * handler, so a command loads only what it uses.
+ */
+export interface OptionSpec {
+  type: 'string' | 'boolean';
+  short?: string;
+  description: string;
+}
+
+export interface Command {
+  name: string;
+  summary: string;
+  /** Positional arguments, for the usage line (`<task-id>`). */
+  args?: string;
+  aliases?: string[];
+  options?: Record<string, OptionSpec>;
+  load: () => Promise<Handler>;
+}
+
+const agent = () => import('./handlers/agent.js');
+const task = () => import('./handlers/task.js');
+const msg = () => import('./handlers/msg.js');
+const ctx = () => import('./handlers/ctx.js');
+const board = () => import('./handlers/board.js');
+
+const page = {
+  limit: { type: 'string', description: 'at most this many rows (default 50, at most 1000)' },
+  cursor: { type: 'string', description: 'continue after the previous page (its next_cursor)' },
+} as const;
+const timeout = { type: 'string', description: 'seconds to wait (default 30)' } as const;
+const taskId = { type: 'string', description: 'the task (or give it as the argument)' } as const;
+const key = { type: 'string', description: 'the context key (or give it as the argument)' } as const;
+
+export const COMMANDS: Command[] = [
+  {
+    name: 'agent register', aliases: ['register'], summary: 'join the board as an agent and save the identity in .orchestrator/',
+    options: {
+      name: { type: 'string', description: 'unique among online agents (required)' },
+      role: { type: 'string', description: 'architect, implementer (developer), tester, reviewer, devops, documenter, generalist, leader, or a custom word (default generalist)' },
+      kind: { type: 'string', description: 'claude, codex, gemini, human or command (default claude)' },
+      'work-dir': { type: 'string', description: 'the folder the agent works in (default: the current folder)' },
+      metadata: { type: 'string', description: 'a JSON object kept with the agent' },
+      'lease-ttl': { type: 'string', description: 'seconds the agent stays online without a heartbeat (default 30)' },
+    },
+    load: async () => (await agent()).register,
+  },
+  {
+    name: 'agent heartbeat', aliases: ['heartbeat'], summary: "renew the agent's lease, optionally saying what it works on",
+    options: { 'current-task': { type: 'string', description: 'the task it works on (a claimed task is started)' }, 'task-id': { type: 'string', description: 'same as --current-task' } },
+    load: async () => (await agent()).heartbeat,
+  },
+  {
+    name: 'agent list', aliases: ['list-instances'], summary: 'the agents online (--all: offline too)',
+    options: { all: { type: 'boolean', description: 'include offline agents' }, role: { type: 'string', description: 'only this role' }, ...page },
+    load: async () => (await agent()).list,
+  },
+  {
+    name: 'agent get', args: '[<id|name>]', summary: 'one agent (default: yourself)',
+    load: async () => (await agent()).get,
+  },
+  {
+    name: 'agent unregister', aliases: ['unregister'], summary: 'leave the board; the tasks you hold go back to the queue',
+    load: async () => (await agent()).unregister,
+  },
+  {
+    name: 'task push', aliases: ['push-task'], args: '[<title>]', summary: 'add a task to the queue',
+    options: {
+      title: { type: 'string', description: 'what to do (or give it as the argument)' },
+      description: { type: 'string', description: 'details' },
+      priority: { type: 'string', description: '0 (highest) to 3 (lowest), default 2' },
+      role: { type: 'string', description: 'only agents of this role (or generalists) may claim it' },
+      assignee: { type: 'string', description: 'only this agent (id or name) may claim it' },
+      'depends-on': { type: 'string', description: 'task ids, comma-separated, that must complete first' },
+      'max-retries': { type: 'string', description: 'retries before it fails for good (default 3)' },
+      labels: { type: 'string', description: 'comma-separated labels' },
+      metadata: { type: 'string', description: 'a JSON object kept with the task' },
+      'run-id': { type: 'string', description: 'the run the task belongs to' },
+      id: { type: 'string', description: 'choose the task id (default: generated)' },
+    },
+    load: async () => (await task()).push,
+  },
+  {
+    name: 'task claim', aliases: ['claim-task'], summary: 'take the next task you may do (prints null when there is none)',
+    options: { 'task-id': { type: 'string', description: 'claim this task only' } },
+    load: async () => (await task()).claim,
+  },
+  { name: 'task start', args: '<task-id>', summary: 'start a task you claimed', options: { 'task-id': taskId }, load: async () => (await task()).start },
+  {
+    name: 'task complete', aliases: ['complete-task'], args: '<task-id>', summary: 'finish a task with its result',
+    options: { 'task-id': taskId, result: { type: 'string', description: 'what was done (a PR, a summary)' } },
+    load: async () => (await task()).complete,
+  },
+  {
+    name: 'task block', aliases: ['task-block'], args: '<task-id>', summary: 'stop a task until something it waits for arrives',
+    options: { 'task-id': taskId, reason: { type: 'string', description: 'what it waits for (required)' } },
+    load: async () => (await task()).block,
+  },
+  { name: 'task unblock', args: '<task-id>', summary: 'put a blocked task back in the queue', options: { 'task-id': taskId }, load: async () => (await task()).unblock },
+  {
+    name: 'task fail', aliases: ['task-fail'], args: '<task-id>', summary: 'mark a task failed',
+    options: { 'task-id': taskId, reason: { type: 'string', description: 'why (required)' } },
+    load: async () => (await task()).fail,
+  },
+  {
+    name: 'task retry', aliases: ['task-retry'], args: '<task-id>', summary: 'put a failed or blocked task back in the queue (counts a retry)',
+    options: { 'task-id': taskId }, load: async () => (await task()).retry,
+  },
+  {
+    name: 'task cancel', args: '<task-id>', summary: 'cancel a task for good',
+    options: { 'task-id': taskId, reason: { type: 'string', description: 'why' } }, load: async () => (await task()).cancel,
+  },
+  { name: 'task get', args: '<task-id>', summary: 'one task with its dependencies', options: { 'task-id': taskId }, load: async () => (await task()).get },
+  {
+    name: 'task list', aliases: ['list-tasks'], summary: 'tasks in the order they were pushed',
+    options: {
+      status: { type: 'string', description: 'comma-separated: pending, claimed, in_progress, blocked, completed, failed, cancelled' },
+      role: { type: 'string', description: 'only this role' },
+      assignee: { type: 'string', description: 'only tasks assigned to this agent' },
+      'claimed-by': { type: 'string', description: 'only tasks this agent holds or held' },
+      'run-id': { type: 'string', description: 'only tasks of this run' },
+      ...page,
+    },
+    load: async () => (await task()).list,
+  },
+  {
+    name: 'task watch', aliases: ['watch-tasks'], summary: 'wait for a new task (prints null on timeout)',
+    options: { role: { type: 'string', description: 'only tasks of this role' }, status: { type: 'string', description: 'only tasks in this state' }, timeout },
+    load: async () => (await task()).watch,
+  },
+  {
+    name: 'msg send', aliases: ['send-message'], summary: 'send a message to an agent (or --broadcast to all)',
+    options: {
+      to: { type: 'string', description: 'the recipient agent id (or name)' },
+      'to-name': { type: 'string', description: 'the recipient agent name' },
+      content: { type: 'string', description: 'the message' },
+      broadcast: { type: 'boolean', description: 'send to every agent' },
+    },
+    load: async () => (await msg()).send,
+  },
+  { name: 'msg broadcast', summary: 'send a message to every agent', options: { content: { type: 'string', description: 'the message' } }, load: async () => (await msg()).broadcast },
+  {
+    name: 'msg help', aliases: ['request-help'], summary: 'ask every agent for help',
+    options: { question: { type: 'string', description: 'what you need' }, content: { type: 'string', description: 'same as --question' }, context: { type: 'string', description: 'what a helper needs to know' } },
+    load: async () => (await msg()).help,
+  },
+  {
+    name: 'msg poll', aliases: ['poll-messages'], summary: 'your unread messages (--all: read ones too)',
+    options: { all: { type: 'boolean', description: 'include read messages' }, ...page }, load: async () => (await msg()).poll,
+  },
+  {
+    name: 'msg wait', aliases: ['wait-for-message'], summary: 'wait for a message, then print your unread messages and mark them read',
+    options: { timeout, limit: page.limit }, load: async () => (await msg()).wait,
+  },
+  {
+    name: 'msg read', aliases: ['mark-read'], args: '<message-id>', summary: 'mark a message read',
+    options: { 'message-id': { type: 'string', description: 'the message (or give it as the argument)' } }, load: async () => (await msg()).read,
+  },
+  {
+    name: 'msg dismiss', aliases: ['dismiss-message'], args: '<message-id>', summary: 'remove a message from your inbox',
+    options: { 'message-id': { type: 'string', description: 'the message (or give it as the argument)' } }, load: async () => (await msg()).dismiss,
+  },
+  {
+    name: 'ctx set', aliases: ['set-context'], args: '[<key> <value>]', summary: 'write a shared value',
+    options: { key, value: { type: 'string', description: 'the value' }, 'expected-version': { type: 'string', description: 'write only if the key is at this version (0: only if absent)' } },
+    load: async () => (await ctx()).set,
+  },
+  { name: 'ctx get', aliases: ['get-context'], args: '<key>', summary: 'read a shared value', options: { key }, load: async () => (await ctx()).get },
+  {
+    name: 'ctx delete', aliases: ['delete-context'], args: '<key>', summary: 'remove a shared value',
+    options: { key, 'expected-version': { type: 'string', description: 'delete only if the key is at this version' } }, load: async () => (await ctx()).remove,
+  },
+  {
+    name: 'ctx list', aliases: ['list-context-keys'], summary: 'the shared keys with their versions',
+    options: { prefix: { type: 'string', description: 'only keys starting with this' }, ...page }, load: async () => (await ctx()).list,
+  },
+  {
+    name: 'ctx watch', aliases: ['watch-context'], args: '<key>', summary: 'wait until a key changes (prints null on timeout)',
+    options: { key, timeout }, load: async () => (await ctx()).watch,
+  },
+  { name: 'leader status', summary: 'who leads the board', load: async () => (await board()).leaderStatus },
+  { name: 'leader acquire', summary: 'become the leader if nobody leads', load: async () => (await board()).leaderAcquire },
+  { name: 'leader resign', summary: 'stop leading', load: async () => (await board()).leaderResign },
+  {
+    name: 'events', args: '', summary: 'the event log, oldest first',
+    options: { subject: { type: 'string', description: 'only events about this task, agent or key' }, type: { type: 'string', description: 'only this event type' }, ...page },
+    load: async () => (await board()).events,
+  },
+  { name: 'status', summary: 'health: store reachable, schema version, counts', load: async () => (await board()).status },
+  { name: 'config', summary: 'the resolved settings and where each came from', load: async () => (await board()).config },
+];
+
+export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
+  db: { type: 'string', description: 'the board: a SQLite file path or a postgres:// URL (env ORCHESTRATOR_DB)' },
+  project: { type: 'string', description: 'the project folder (default: the git root, else the current folder)' },
+  agent: { type: 'string', description: 'act as this agent, by id or name (env ORCHESTRATOR_AGENT)' },
+  'instance-id': { type: 'string', short: 'i', description: 'same as --agent (design E)' },
+  json: { type: 'boolean', description: 'print JSON for programs' },
+  help: { type: 'boolean', short: 'h', description: 'show help' },
+};
+
+/** Finds the command named by the first words of argv (or an alias); returns it and the rest. */
+export function findCommand(argv: string[]): { command: Command; rest: string[] } | null {
+  const [first, second] = argv;
+  if (first === undefined) return null;
+  for (const command of COMMANDS) {
+    const words = command.name.split(' ');
+    if (words.length === 2 && words[0] === first && words[1] === second) return { command, rest: argv.slice(2) };
+    if (words.length === 1 && words[0] === first) return { command, rest: argv.slice(1) };
+  }
+  for (const command of COMMANDS) {
+    if (command.aliases?.includes(first)) return { command, rest: argv.slice(1) };
+  }
+  return null;
+}

@@ -1,0 +1,51 @@
+import { flag, type Handler } from '../call.js';
+import { details, moreHint, table } from '../format.js';
+
+export const status: Handler = async (call) => {
+  const status = await (await call.board()).status();
+  const tasks = Object.entries(status.tasks).map(([state, n]) => `${n} ${state}`).join(', ');
+  return {
+    data: { ok: true, ...status },
+    text: details([
+      ['store', `${status.store.dialect} at ${status.store.location} (reachable)`],
+      ['schema version', status.store.schema_version],
+      ['agents', `${status.agents.online} online, ${status.agents.offline} offline`],
+      ['tasks', tasks],
+      ['unread messages', status.unread_messages],
+      ['context keys', status.context_keys],
+      ['leader', status.leader.agent_name ? `${status.leader.agent_name} (term ${status.leader.term})` : 'none'],
+      ['events', status.last_event_id],
+    ]),
+  };
+};
+
+export const config: Handler = async (call) => {
+  const entries = Object.entries(call.settings).map(([name, setting]) => ({ name, ...setting }));
+  return {
+    data: Object.fromEntries(entries.map(({ name, ...rest }) => [name, rest])),
+    text: table(['SETTING', 'VALUE', 'SOURCE', 'FROM'], entries.map((e) => [e.name, e.value === null ? 'none' : String(e.value), e.source, e.from])),
+  };
+};
+
+export const leaderStatus: Handler = async (call) => {
+  const leader = await (await call.board()).leader.status();
+  return { data: leader, text: leader.agent_id ? `${leader.agent_name} (${leader.agent_id}) leads, term ${leader.term}, lease until ${leader.lease_expires_at}` : 'no leader' };
+};
+
+export const leaderAcquire: Handler = async (call) => {
+  const leader = await (await call.board()).leader.acquire(call.agent());
+  return { data: leader, text: `${leader.agent_name} leads (term ${leader.term})` };
+};
+
+export const leaderResign: Handler = async (call) => {
+  const leader = await (await call.board()).leader.resign(call.agent());
+  return { data: leader, text: 'resigned; no leader now' };
+};
+
+export const events: Handler = async (call) => {
+  const page = await (await call.board()).events.list({ subject: flag(call, 'subject'), type: flag(call, 'type'), limit: flag(call, 'limit') as never, cursor: flag(call, 'cursor') });
+  return {
+    data: page,
+    text: table(['ID', 'AT', 'TYPE', 'SUBJECT', 'ACTOR', 'DATA'], page.items.map((e) => [e.id, e.at, e.type, e.subject, e.actor, JSON.stringify(e.data)]), 'no events') + moreHint(page.next_cursor),
+  };
+};

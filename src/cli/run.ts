@@ -1,0 +1,162 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { OrchestratorError, type ErrorCode } from '../core/errors.js';
+import type { Board } from '../board/board.js';
+import type { Call } from './call.js';
+import { COMMANDS, GLOBAL_OPTIONS, findCommand, type Command, type OptionSpec } from './commands.js';
+
+/**
+ * Runs one invocation: finds the command, parses its flags, resolves settings, calls the
+ * handler, and prints JSON (`--json`) or text. Every failure becomes one line on stderr and an
+ * exit code that names its kind; only ORCHESTRATOR_DEBUG=1 adds a stack trace.
+ */
+export const EXIT_CODES: Record<ErrorCode, number> = {
+  internal: 1,
+  invalid_input: 2,
+  not_found: 3,
+  conflict: 4,
+  name_taken: 5,
+  cycle: 6,
+  no_identity: 7,
+  lease_expired: 8,
+  store_unreachable: 9,
+  store_locked: 10,
+  schema_too_new: 11,
+};
+
+export interface Io {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+export async function runCli(argv: string[], env: Record<string, string | undefined>, cwd: string, io: Io): Promise<number> {
+  let board: Board | undefined;
+  try {
+    if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+      io.stdout(mainHelp());
+      return 0;
+    }
+    if (argv[0] === '--version' || argv[0] === '-v') {
+      io.stdout(await version());
+      return 0;
+    }
+    const found = findCommand(argv);
+    if (!found) {
+      const noun = COMMANDS.filter((command) => command.name.startsWith(`${argv[0]} `));
+      if (noun.length > 0 && (argv[1] === undefined || argv[1] === '--help' || argv[1] === '-h')) {
+        io.stdout(nounHelp(argv[0]!, noun));
+        return argv[1] === undefined ? EXIT_CODES.invalid_input : 0;
+      }
+      const what = noun.length > 0 ? `'${argv[0]} ${argv[1] ?? ''}'`.trim() : `'${argv[0]}'`;
+      throw new OrchestratorError('invalid_input', `unknown command ${what}; run 'orchestrate --help' for the list`);
+    }
+    const { command, rest } = found;
+    const options = { ...GLOBAL_OPTIONS, ...command.options };
+    let parsed;
+    try {
+      parsed = parseArgs({ args: rest, options: options as ParseArgsConfig['options'], allowPositionals: true, strict: true });
+    } catch (error) {
+      throw new OrchestratorError('invalid_input', `${(error as Error).message.split('\n')[0]} — see 'orchestrate ${command.name} --help'`);
+    }
+    const values = parsed.values as Record<string, string | boolean | undefined>;
+    if (values.help) {
+      io.stdout(commandHelp(command));
+      return 0;
+    }
+    const { resolveSettings, ensureStateDir } = await import('../config/settings.js');
+    const settings = await resolveSettings({
+      cwd,
+      env,
+      flags: {
+        db: values.db as string | undefined,
+        project: values.project as string | undefined,
+        agent: (values.agent ?? values['instance-id']) as string | undefined,
+      },
+    });
+    const call: Call = {
+      values,
+      positionals: parsed.positionals,
+      settings,
+      cwd,
+      async board() {
+        if (!board) {
+          const [{ openDb, isPostgresUrl }, { Board }] = await Promise.all([import('../store/open.js'), import('../board/board.js')]);
+          if (settings.db.source === 'default' && !isPostgresUrl(settings.db.value)) ensureStateDir(settings.projectRoot.value);
+          board = new Board(await openDb(settings.db.value), { leaseTtlMs: settings.leaseTtlMs.value, maxRetries: settings.maxRetries.value });
+        }
+        return board;
+      },
+      agent() {
+        const agent = settings.agent.value;
+        if (agent === null) {
+          throw new OrchestratorError(
+            'no_identity',
+            `'orchestrate ${command.name}' needs to know which agent you are: run 'orchestrate agent register --name <name>' first, or pass --agent <id|name>, or set ORCHESTRATOR_AGENT`,
+          );
+        }
+        return agent;
+      },
+      maybeAgent: () => settings.agent.value,
+    };
+    const handler = await command.load();
+    const reply = await handler(call);
+    io.stdout(values.json ? JSON.stringify(reply.data, null, 2) : reply.text);
+    return 0;
+  } catch (error) {
+    io.stderr(describe(error, env));
+    return error instanceof OrchestratorError ? EXIT_CODES[error.code] : EXIT_CODES.internal;
+  } finally {
+    await board?.close().catch(() => undefined);
+  }
+}
+
+function describe(error: unknown, env: Record<string, string | undefined>): string {
+  const debug = env.ORCHESTRATOR_DEBUG === '1';
+  if (error instanceof OrchestratorError) {
+    const cause = debug && error.cause instanceof Error ? `\n${error.cause.stack}` : '';
+    return `error: ${error.message}${debug ? `\n${error.stack}` : ''}${cause}`;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return debug && error instanceof Error
+    ? `internal error: ${error.stack}`
+    : `internal error: ${message.split('\n')[0]} (this is a bug; run again with ORCHESTRATOR_DEBUG=1 for details and report it)`;
+}
+
+function mainHelp(): string {
+  const nouns = new Map<string, Command[]>();
+  for (const command of COMMANDS) {
+    const noun = command.name.includes(' ') ? command.name.split(' ')[0]! : '';
+    nouns.set(noun, [...(nouns.get(noun) ?? []), command]);
+  }
+  const lines = ['orchestrate — run a team of coding agents on one board', '', 'Usage: orchestrate <noun> <verb> [options]', ''];
+  for (const [noun, commands] of nouns) {
+    if (noun === '') continue;
+    lines.push(`  ${noun.padEnd(8)} ${commands.map((c) => c.name.split(' ')[1]).join(' | ')}`);
+  }
+  for (const command of nouns.get('') ?? []) lines.push(`  ${command.name.padEnd(8)} ${command.summary}`);
+  lines.push('', 'Global options:', ...optionLines(GLOBAL_OPTIONS), '', "Run 'orchestrate <noun> --help' or 'orchestrate <noun> <verb> --help' for more.");
+  return lines.join('\n');
+}
+
+function nounHelp(noun: string, commands: Command[]): string {
+  return [`orchestrate ${noun} <verb>`, '', ...commands.map((c) => `  ${c.name.split(' ')[1]!.padEnd(12)} ${c.summary}`)].join('\n');
+}
+
+function commandHelp(command: Command): string {
+  const lines = [`orchestrate ${command.name}${command.args ? ` ${command.args}` : ''} [options]`, '', command.summary];
+  if (command.options) lines.push('', 'Options:', ...optionLines(command.options));
+  lines.push('', 'Global options:', ...optionLines(GLOBAL_OPTIONS));
+  return lines.join('\n');
+}
+
+function optionLines(options: Record<string, OptionSpec>): string[] {
+  return Object.entries(options).map(([name, spec]) => {
+    const flagText = `${spec.short ? `-${spec.short}, ` : ''}--${name}${spec.type === 'string' ? ' <value>' : ''}`;
+    return `  ${flagText.padEnd(28)} ${spec.description}`;
+  });
+}
+
+async function version(): Promise<string> {
+  const { readFileSync } = await import('node:fs');
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
