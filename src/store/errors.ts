@@ -18,7 +18,8 @@ export function mapStoreError(error: unknown, location: string): unknown {
   }
   if (
     code === 'SQLITE_CANTOPEN' || code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT' ||
-    code === 'SQLITE_READONLY' || code === 'SQLITE_IOERR' || code === 'SQLITE_PERM' || code === 'SQLITE_FULL'
+    code === 'SQLITE_READONLY' || code === 'SQLITE_IOERR' || code === 'SQLITE_PERM' || code === 'SQLITE_FULL' ||
+    code === 'ENOTDIR' || code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'EISDIR' || code === 'ENOSPC'
   ) {
     return new OrchestratorError(
       'store_unreachable',

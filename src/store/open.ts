@@ -13,7 +13,16 @@ export function isPostgresUrl(location: string): boolean {
  * PostgreSQL, anything else is a SQLite file path. Drivers load lazily, so a process that uses
  * one never pays for the other.
  */
-export async function openDb(location: string, now: number = Date.now()): Promise<Db> {
+export interface OpenOptions {
+  /** SQLite: how long a statement waits for another process's lock before store_locked (5 s). */
+  busyTimeoutMs?: number;
+  /** PostgreSQL: the most connections this process opens (4). */
+  maxConnections?: number;
+  now?: number;
+}
+
+export async function openDb(location: string, options: OpenOptions = {}): Promise<Db> {
+  const now = options.now ?? Date.now();
   if (isPostgresUrl(location)) {
     const { PostgresDb, parsePostgresUrl } = await import('./postgres.js');
     const { migratePostgres } = await import('./migrate.js');
@@ -23,7 +32,7 @@ export async function openDb(location: string, now: number = Date.now()): Promis
     } catch (error) {
       throw new OrchestratorError('invalid_input', `${(error as Error).message}; pass --db postgres://user:pass@host:5432/db`);
     }
-    const db = new PostgresDb(target);
+    const db = new PostgresDb(target, { maxConnections: options.maxConnections });
     try {
       await migratePostgres(db, now);
     } catch (error) {
@@ -34,7 +43,7 @@ export async function openDb(location: string, now: number = Date.now()): Promis
   }
   const { SqliteDb } = await import('./sqlite.js');
   const { migrateSqlite } = await import('./migrate.js');
-  const db = new SqliteDb(location);
+  const db = new SqliteDb(location, { busyTimeoutMs: options.busyTimeoutMs });
   try {
     await migrateSqlite(db, now);
   } catch (error) {

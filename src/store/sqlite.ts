@@ -25,11 +25,11 @@ export class SqliteDb implements Db {
   private inTransaction = false;
   private dataVersion: number;
 
-  constructor(readonly location: string) {
+  constructor(readonly location: string, options: { busyTimeoutMs?: number } = {}) {
     try {
       mkdirSync(dirname(location), { recursive: true });
       this.conn = new Database(location);
-      this.conn.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      this.conn.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? BUSY_TIMEOUT_MS)}`);
       this.conn.pragma('journal_mode = WAL');
       this.conn.pragma('synchronous = NORMAL');
       this.conn.pragma('foreign_keys = ON');
