@@ -18,7 +18,10 @@ export interface BoardSettings {
   leaseTtlMs: number;
   /** Default retries for a pushed task before a release fails it. */
   maxRetries: number;
-  /** At most one lazy lease sweep per this interval per process. */
+  /**
+   * The longest a process trusts the earliest lease end it last read before reading it again
+   * (another process may register an agent with a shorter lease meanwhile).
+   */
   sweepEveryMs: number;
 }
 
@@ -30,7 +33,7 @@ export interface BoardContext {
   readonly settings: BoardSettings;
   readonly agents: Agents;
   now(): number;
-  /** Runs the lease sweep if the interval has passed (or always, with `force`). */
+  /** Runs the lease sweep when a known lease may have ended (or always, with `force`). */
   sweep(force?: boolean): Promise<void>;
 }
 
@@ -53,7 +56,7 @@ export class Board implements BoardContext {
   readonly leader: Leader;
   readonly events: Events;
   private readonly clock: () => number;
-  private lastSweep = Number.NEGATIVE_INFINITY;
+  private nextSweepAt = Number.NEGATIVE_INFINITY;
 
   constructor(readonly db: Db, options: Partial<BoardSettings> & { now?: () => number } = {}) {
     const { now, ...settings } = options;
@@ -73,9 +76,9 @@ export class Board implements BoardContext {
 
   async sweep(force = false): Promise<void> {
     const now = this.now();
-    if (!force && now - this.lastSweep < this.settings.sweepEveryMs) return;
-    this.lastSweep = now;
-    await sweepExpiredLeases(this.db, now);
+    if (!force && now < this.nextSweepAt) return;
+    const { nextExpiry } = await sweepExpiredLeases(this.db, now);
+    this.nextSweepAt = Math.min(nextExpiry ?? Number.POSITIVE_INFINITY, now + this.settings.sweepEveryMs);
   }
 
   async status(): Promise<BoardStatus> {

@@ -6,17 +6,17 @@ import { transition, type TaskStatus } from './task-states.js';
  * The lease sweep: what ZooKeeper's ephemeral nodes did for design E. An agent whose lease ran
  * out is marked offline; each task it held (claimed or in progress) is released — back to
  * `pending` with one more retry counted, or `failed` once its retries are used up — and a
- * leadership it held ends. Any process that touches the board runs the sweep (at most once per
- * interval), and the leader runs it on each heartbeat; the cheap read first means a healthy
- * board never takes the write lock for it.
+ * leadership it held ends. Any process that touches the board runs the sweep, and the leader
+ * runs it on each heartbeat. It starts with one cheap read (the earliest lease end), so a healthy
+ * board never takes the write lock for it; the caller keeps that time and need not look again
+ * before it comes.
  */
-export async function sweepExpiredLeases(db: Db, now: number): Promise<string[]> {
-  const [due] = await db.query<{ n: number }>(
-    `SELECT count(*) AS n FROM agents WHERE status = 'online' AND lease_expires_at < ?`,
-    [now],
-  );
-  if (!due?.n) return [];
-  return db.transaction(async (tx) => {
+export async function sweepExpiredLeases(db: Db, now: number): Promise<{ expired: string[]; nextExpiry: number | null }> {
+  const nextExpiry = async () =>
+    (await db.query<{ next: number | null }>(`SELECT min(lease_expires_at) AS next FROM agents WHERE status = 'online'`))[0]?.next ?? null;
+  const next = await nextExpiry();
+  if (next === null || next >= now) return { expired: [], nextExpiry: next };
+  const expired = await db.transaction(async (tx) => {
     const expired = await tx.query<{ id: string; name: string }>(
       `UPDATE agents SET status = 'offline', offline_reason = 'lease expired', current_task = NULL
        WHERE status = 'online' AND lease_expires_at < ? RETURNING id, name`,
@@ -33,6 +33,7 @@ export async function sweepExpiredLeases(db: Db, now: number): Promise<string[]>
     if (ended > 0) await appendEvent(tx, { type: 'leader.expired', subject: 'leader' }, now);
     return expired.map((agent) => agent.id);
   });
+  return { expired, nextExpiry: await nextExpiry() };
 }
 
 interface HeldTask {

@@ -50,6 +50,7 @@ interface TaskRow {
   priority: number;
   role: string | null;
   assignee: string | null;
+  depends_on: string;
   claimed_by: string | null;
   run_id: string | null;
   labels: string;
@@ -93,8 +94,69 @@ export interface TaskFilter {
   cursor?: string;
 }
 
+/** A pushed task after validation. */
+interface NewTask {
+  id: string;
+  title: string;
+  description: string;
+  priority: number;
+  role: string | null;
+  assignee: string | null;
+  depends_on: string[];
+  max_retries: number;
+  labels: string[];
+  metadata: Record<string, unknown>;
+  run_id: string | null;
+}
+
 export const DEFAULT_PRIORITY = 2;
 const MAX_RETRIES_LIMIT = 100;
+/** A push this large refreshes the planner's statistics (see Db.refreshStatistics). */
+const BULK_PUSH = 100;
+
+/**
+ * The best claimable task for a claimer whose id, name and role are the SQL expressions given:
+ * pending, the one task asked for (if any; two `?` params), a fitting role and assignee, and
+ * every dependency completed; best first by priority, then push order (the tasks_pending index).
+ */
+function bestCandidate(claimer: { id: string; name: string; role: string }, lock: string): string {
+  const anyRole = [...ANY_ROLE].map((role) => `'${role}'`).join(', ');
+  return `SELECT t.id FROM tasks t
+      WHERE t.status = 'pending'
+        AND (CAST(? AS TEXT) IS NULL OR t.id = ?)
+        AND (t.role IS NULL OR t.role = ${claimer.role} OR ${claimer.role} IN (${anyRole}))
+        AND (t.assignee IS NULL OR t.assignee = ${claimer.id} OR t.assignee = ${claimer.name})
+        AND NOT EXISTS (
+          SELECT 1 FROM task_deps d JOIN tasks p ON p.id = d.depends_on
+          WHERE d.task_id = t.id AND p.status <> 'completed')
+      ORDER BY t.priority, t.seq
+      LIMIT 1 ${lock}`;
+}
+
+/** Params: claimer id, now, now, task id, task id, claimer role ×2, claimer id, claimer name. */
+const CLAIM_SQLITE = `UPDATE tasks SET status = 'claimed', claimed_by = ?, claimed_at = ?, updated_at = ?
+  WHERE id = (${bestCandidate({ id: '?', name: '?', role: '?' }, '')}) AND status = 'pending'
+  RETURNING *`;
+
+/**
+ * Params: now, now, agent ref ×2, now, now, now, task id ×2, now. One row when the claimer is
+ * alive: the claimed task's columns, all null when nothing was claimable; no row when it is not.
+ */
+const CLAIM_POSTGRES = `WITH claimer AS (
+    UPDATE agents SET last_seen_at = ?, lease_expires_at = ? + lease_ttl_ms
+    WHERE (id = ? OR name = ?) AND status = 'online' AND lease_expires_at >= ?
+    RETURNING id, name, role
+  ), claimed AS (
+    UPDATE tasks SET status = 'claimed', claimed_by = claimer.id, claimed_at = ?, updated_at = ?
+    FROM claimer
+    WHERE tasks.id = (${bestCandidate({ id: 'a.id', name: 'a.name', role: 'a.role' }, 'FOR UPDATE OF t SKIP LOCKED').replace('FROM tasks t', 'FROM tasks t, claimer a')})
+      AND tasks.status = 'pending'
+    RETURNING tasks.*
+  ), logged AS (
+    INSERT INTO events (at, type, subject, actor, data)
+    SELECT ?, 'task.claimed', id, claimed_by, json_build_object('title', title)::text FROM claimed
+  )
+  SELECT claimed.*, claimer.id AS claimer FROM claimer LEFT JOIN claimed ON true`;
 
 export class Tasks {
   constructor(private readonly board: BoardContext) {}
@@ -118,7 +180,7 @@ export class Tasks {
       batchIds.add(task.id);
     }
     refuseCycles(tasks);
-    return this.board.db.transaction(async (tx) => {
+    const pushed = await this.board.db.transaction(async (tx) => {
       const outside = [...new Set(tasks.flatMap((task) => task.depends_on).filter((id) => !batchIds.has(id)))];
       const known = new Set(
         outside.length === 0 ? [] : (await tx.query<{ id: string }>(`SELECT id FROM tasks WHERE id IN (${marks(outside)})`, outside)).map((r) => r.id),
@@ -134,9 +196,9 @@ export class Tasks {
       const rows: TaskRow[] = [];
       for (const task of tasks) {
         const [row] = await tx.query<TaskRow>(
-          `INSERT INTO tasks (id, title, description, status, priority, role, assignee, run_id, labels, metadata, max_retries, created_by, created_at, updated_at)
-           VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-          [task.id, task.title, task.description, task.priority, task.role, task.assignee, task.run_id, JSON.stringify(task.labels),
+          `INSERT INTO tasks (id, title, description, status, priority, role, assignee, depends_on, run_id, labels, metadata, max_retries, created_by, created_at, updated_at)
+           VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+          [task.id, task.title, task.description, task.priority, task.role, task.assignee, JSON.stringify(task.depends_on), task.run_id, JSON.stringify(task.labels),
             JSON.stringify(task.metadata), task.max_retries, actor, now, now],
         );
         for (const dependency of task.depends_on) {
@@ -145,45 +207,45 @@ export class Tasks {
         await appendEvent(tx, { type: 'task.pushed', subject: task.id, actor, data: { title: task.title, priority: task.priority, role: task.role } }, now);
         rows.push(row!);
       }
-      return attachDependencies(tx, rows);
+      return rows.map(toTask);
     });
+    if (tasks.length >= BULK_PUSH) await this.board.db.refreshStatistics(['tasks', 'task_deps']);
+    return pushed;
   }
 
   /**
-   * Claims the best claimable task for the agent, atomically: on SQLite the write lock makes
-   * the select-and-update one step; on PostgreSQL the candidate row is locked with SKIP LOCKED,
-   * so concurrent claimers take different tasks. Returns null when nothing fits. Claiming also
-   * renews the claimer's lease. With `task_id`, claims that task only if it is claimable.
+   * Claims the best claimable task for the agent, atomically, and renews the claimer's lease.
+   * Returns null when nothing fits; with `task_id`, claims that task only if it is claimable.
+   *
+   * SQLite: one write transaction (the write lock makes select-and-update one step).
+   * PostgreSQL: one statement — the lease renewal, the claim and its event are data-modifying
+   * CTEs, and the candidate row is taken FOR UPDATE SKIP LOCKED, so concurrent claimers take
+   * different tasks without waiting on each other. This is the one place the dialects differ.
    */
   async claim(agentRef: string, options: { task_id?: string } = {}): Promise<Task | null> {
     await this.board.sweep();
     const now = this.board.now();
-    const taskId = options.task_id === undefined ? null : requireText('task_id', options.task_id, 200);
-    return this.board.db.transaction(async (tx) => {
-      const agent: AgentRow = await this.board.agents.touch(tx, agentRef);
-      const [row] = await tx.query<TaskRow>(
-        `UPDATE tasks SET status = 'claimed', claimed_by = ?, claimed_at = ?, updated_at = ?
-         WHERE id = (
-           SELECT t.id FROM tasks t
-           WHERE t.status = 'pending'
-             AND (CAST(? AS TEXT) IS NULL OR t.id = ?)
-             AND (t.role IS NULL OR t.role = ? OR ? = 1)
-             AND (t.assignee IS NULL OR t.assignee = ? OR t.assignee = ?)
-             AND NOT EXISTS (
-               SELECT 1 FROM task_deps d JOIN tasks p ON p.id = d.depends_on
-               WHERE d.task_id = t.id AND p.status <> 'completed')
-           ORDER BY t.priority, t.seq
-           LIMIT 1 ${this.board.db.skipLocked}
-         ) AND status = 'pending'
-         RETURNING *`,
-        [agent.id, now, now, taskId, taskId, agent.role, ANY_ROLE.has(agent.role) ? 1 : 0, agent.id, agent.name],
-      );
+    const ref = requireText('agent', agentRef, 200).trim();
+    const taskId = options.task_id === undefined ? null : requireText('task_id', options.task_id, 200).trim();
+    const db = this.board.db;
+    if (db.dialect === 'postgres') {
+      const [row] = await db.query<TaskRow & { claimer: string }>(CLAIM_POSTGRES, [now, now, ref, ref, now, now, now, taskId, taskId, now]);
+      if (!row) throw (await this.board.agents.touch(db, ref), new OrchestratorError('internal', 'claim found the agent alive but returned nothing'));
+      if (row.id === null) {
+        if (taskId !== null) await this.explainUnclaimable(db, taskId);
+        return null;
+      }
+      return toTask(row);
+    }
+    return db.transaction(async (tx) => {
+      const agent: AgentRow = await this.board.agents.touch(tx, ref);
+      const [row] = await tx.query<TaskRow>(CLAIM_SQLITE, [agent.id, now, now, taskId, taskId, agent.role, agent.role, agent.id, agent.name]);
       if (!row) {
         if (taskId !== null) await this.explainUnclaimable(tx, taskId);
         return null;
       }
       await appendEvent(tx, { type: 'task.claimed', subject: row.id, actor: agent.id, data: { title: row.title } }, now);
-      return (await attachDependencies(tx, [row]))[0]!;
+      return toTask(row);
     });
   }
 
@@ -216,13 +278,12 @@ export class Tasks {
   }
 
   async get(taskId: string): Promise<Task & { waiting_on: string[] }> {
-    const row = await this.row(this.board.db, taskId);
-    const [task] = await attachDependencies(this.board.db, [row]);
-    const waiting = task!.depends_on.length === 0 ? [] : await this.board.db.query<{ id: string }>(
-      `SELECT id FROM tasks WHERE id IN (${marks(task!.depends_on)}) AND status <> 'completed' ORDER BY seq`,
-      task!.depends_on,
+    const task = toTask(await this.row(this.board.db, taskId));
+    const waiting = task.depends_on.length === 0 ? [] : await this.board.db.query<{ id: string }>(
+      `SELECT id FROM tasks WHERE id IN (${marks(task.depends_on)}) AND status <> 'completed' ORDER BY seq`,
+      task.depends_on,
     );
-    return { ...task!, waiting_on: waiting.map((r) => r.id) };
+    return { ...task, waiting_on: waiting.map((r) => r.id) };
   }
 
   /** Tasks in the order they were pushed, filtered, a page at a time. */
@@ -243,8 +304,7 @@ export class Tasks {
        ORDER BY seq LIMIT ?`,
       [after, ...statuses, role, role, assignee, assignee, holder, holder, runId, runId, limit + 1],
     );
-    const page = toPage(rows, limit, (row) => row.seq, (row) => row);
-    return { items: await attachDependencies(this.board.db, page.items), next_cursor: page.next_cursor };
+    return toPage(rows, limit, (row) => row.seq, toTask);
   }
 
   /** How many tasks are in each state. */
@@ -271,7 +331,7 @@ export class Tasks {
       );
       return found ?? null;
     }, options.timeout_ms, abort);
-    return row ? (await attachDependencies(this.board.db, [row]))[0]! : null;
+    return row ? toTask(row) : null;
   }
 
   /**
@@ -301,7 +361,7 @@ export class Tasks {
       );
       if (!updated) throw new OrchestratorError('conflict', `task ${row.id} changed while you moved it; get it again and retry`, { retryable: true });
       await appendEvent(tx, { type: `task.${pastTense(move)}`, subject: row.id, actor: actorId, data: { from: row.status, to: next.status, ...fields } }, now);
-      return (await attachDependencies(tx, [updated]))[0]!;
+      return toTask(updated);
     });
   }
 
@@ -318,7 +378,7 @@ export class Tasks {
     if (row.status !== 'pending') transition(row, 'claim', `task ${row.id}`);
   }
 
-  private validate(input: PushTaskInput, now: number): Omit<TaskRow, 'seq' | 'labels' | 'metadata' | 'status' | 'claimed_by' | 'result' | 'reason' | 'retry_count' | 'created_by' | 'created_at' | 'updated_at' | 'claimed_at' | 'started_at' | 'finished_at'> & { depends_on: string[]; labels: string[]; metadata: Record<string, unknown> } {
+  private validate(input: PushTaskInput, now: number): NewTask {
     if (input === null || typeof input !== 'object') throw new OrchestratorError('invalid_input', 'a task must be an object with at least a title');
     const id = input.id === undefined ? newId('task', now) : requireText('id', input.id, 100).trim();
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(id)) {
@@ -384,15 +444,8 @@ export function marks(values: readonly unknown[]): string {
   return values.map(() => '?').join(', ');
 }
 
-async function attachDependencies(db: Queryable, rows: TaskRow[]): Promise<Task[]> {
-  const ids = rows.map((row) => row.id);
-  const deps = ids.length === 0 ? [] : await db.query<{ task_id: string; depends_on: string }>(
-    `SELECT task_id, depends_on FROM task_deps WHERE task_id IN (${marks(ids)}) ORDER BY depends_on`,
-    ids,
-  );
-  const byTask = new Map<string, string[]>();
-  for (const dep of deps) byTask.set(dep.task_id, [...(byTask.get(dep.task_id) ?? []), dep.depends_on]);
-  return rows.map((row) => ({
+function toTask(row: TaskRow): Task {
+  return {
     id: row.id,
     title: row.title,
     description: row.description,
@@ -401,7 +454,7 @@ async function attachDependencies(db: Queryable, rows: TaskRow[]): Promise<Task[
     role: row.role,
     assignee: row.assignee,
     claimed_by: row.claimed_by,
-    depends_on: byTask.get(row.id) ?? [],
+    depends_on: parseJson(row.depends_on, []) as string[],
     run_id: row.run_id,
     labels: parseJson(row.labels, []) as string[],
     metadata: parseJson(row.metadata, {}) as Record<string, unknown>,
@@ -415,5 +468,5 @@ async function attachDependencies(db: Queryable, rows: TaskRow[]): Promise<Task[
     claimed_at: iso(row.claimed_at),
     started_at: iso(row.started_at),
     finished_at: iso(row.finished_at),
-  }));
+  };
 }

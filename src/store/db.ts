@@ -31,8 +31,8 @@ export interface Db extends Queryable {
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
   /** The change signal, set up on first use (PostgreSQL opens a LISTEN connection). */
   changes(): Promise<ChangeSignal>;
-  /** The clause that makes a claiming SELECT skip rows another transaction holds. */
-  readonly skipLocked: string;
+  /** After a bulk write: refresh the planner's statistics of these tables (PostgreSQL). */
+  refreshStatistics(tables: readonly string[]): Promise<void>;
   close(): Promise<void>;
 }
 

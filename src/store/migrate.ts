@@ -1,6 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { OrchestratorError } from '../core/errors.js';
+import type pg from 'pg';
 import type { Dialect } from './db.js';
+import { mapStoreError } from './errors.js';
 import type { SqliteDb } from './sqlite.js';
 import { quoteIdent, type PostgresDb } from './postgres.js';
 
@@ -98,17 +100,16 @@ async function sqliteVersion(db: SqliteDb): Promise<number> {
 export async function migratePostgres(db: PostgresDb, now: number): Promise<number> {
   const migrations = loadMigrations('postgres');
   const known = migrations.length;
-  const current = await postgresVersion(db);
-  refuseNewer(current, known, db.location);
-  if (current === known) return current;
-
   const client = await db.connect();
   try {
+    const current = await postgresVersion(client, db.schema);
+    refuseNewer(current, known, db.location);
+    if (current === known) return current;
     await client.query('SELECT pg_advisory_lock($1, hashtext($2))', [LOCK_NAMESPACE, db.schema]);
     try {
       await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(db.schema)}`);
       await client.query(LEDGER);
-      const applied = await postgresVersion(db);
+      const applied = await postgresVersion(client, db.schema);
       refuseNewer(applied, known, db.location);
       for (const migration of migrations.slice(applied)) {
         await client.query('BEGIN');
@@ -128,17 +129,17 @@ export async function migratePostgres(db: PostgresDb, now: number): Promise<numb
     } finally {
       await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [LOCK_NAMESPACE, db.schema]);
     }
+  } catch (error) {
+    throw mapStoreError(error, db.location);
   } finally {
     client.release();
   }
   return known;
 }
 
-async function postgresVersion(db: PostgresDb): Promise<number> {
-  const ledger = await db.query<{ t: string | null }>('SELECT to_regclass(?) AS t', [
-    `${quoteIdent(db.schema)}.schema_migrations`,
-  ]);
-  if (!ledger[0]?.t) return 0;
-  const rows = await db.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_migrations');
-  return rows[0]?.v ?? 0;
+async function postgresVersion(client: pg.ClientBase, schema: string): Promise<number> {
+  const ledger = await client.query('SELECT to_regclass($1) AS t', [`${quoteIdent(schema)}.schema_migrations`]);
+  if (!ledger.rows[0]?.t) return 0;
+  const version = await client.query('SELECT max(version) AS v FROM schema_migrations');
+  return Number(version.rows[0]?.v ?? 0);
 }

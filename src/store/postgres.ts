@@ -14,16 +14,20 @@ const types = {
   },
 };
 
-/** `?` placeholders, in order, become `$1, $2, …` (board SQL never has `?` inside a literal). */
-const rewritten = new Map<string, string>();
-function toPositional(sql: string): string {
-  let result = rewritten.get(sql);
-  if (result === undefined) {
+/**
+ * Each distinct statement becomes a named prepared statement: `?` placeholders, in order,
+ * become `$1, $2, …` (board SQL never has `?` inside a literal), and every connection plans it
+ * once instead of on every call (planning cost more than running a claim).
+ */
+const prepared = new Map<string, { name: string; text: string }>();
+function statement(sql: string, params: readonly SqlValue[]): pg.QueryConfig {
+  let entry = prepared.get(sql);
+  if (entry === undefined) {
     let n = 0;
-    result = sql.replace(/\?/g, () => `$${++n}`);
-    rewritten.set(sql, result);
+    entry = { name: `orchestrator_${prepared.size + 1}`, text: sql.replace(/\?/g, () => `$${++n}`) };
+    prepared.set(sql, entry);
   }
-  return result;
+  return { name: entry.name, text: entry.text, values: params as SqlValue[] };
 }
 
 export interface PostgresTarget {
@@ -58,7 +62,6 @@ export function parsePostgresUrl(url: string): PostgresTarget {
  */
 export class PostgresDb implements Db {
   readonly dialect = 'postgres' as const;
-  readonly skipLocked = 'FOR UPDATE SKIP LOCKED';
   readonly location: string;
   readonly schema: string;
   private readonly connectionString: string;
@@ -74,7 +77,8 @@ export class PostgresDb implements Db {
       connectionString: target.connectionString,
       max: options.maxConnections ?? 4,
       types,
-      options: `-c search_path=${quoteIdent(target.schema)}`,
+      // Generic plans: the board's statements are few and always fit the same indexes.
+      options: `-c search_path=${quoteIdent(target.schema)} -c plan_cache_mode=force_generic_plan`,
       connectionTimeoutMillis: 10_000,
     });
     this.pool.on('error', () => {
@@ -89,7 +93,7 @@ export class PostgresDb implements Db {
 
   async query<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
     try {
-      const result = await this.pool.query(toPositional(sql), params as SqlValue[]);
+      const result = await this.pool.query(statement(sql, params));
       return result.rows as T[];
     } catch (error) {
       throw mapStoreError(error, this.location);
@@ -98,7 +102,7 @@ export class PostgresDb implements Db {
 
   async exec(sql: string, params: readonly SqlValue[] = []): Promise<number> {
     try {
-      const result = await this.pool.query(toPositional(sql), params as SqlValue[]);
+      const result = await this.pool.query(statement(sql, params));
       return result.rowCount ?? 0;
     } catch (error) {
       throw mapStoreError(error, this.location);
@@ -118,6 +122,14 @@ export class PostgresDb implements Db {
       throw mapStoreError(error, this.location);
     } finally {
       client.release();
+    }
+  }
+
+  /** A new table's planner statistics say "empty" until autovacuum runs; a bulk load needs them now. */
+  async refreshStatistics(tables: readonly string[]): Promise<void> {
+    for (const table of tables) {
+      if (!/^[a-z_]+$/.test(table)) throw new Error(`not a board table: ${table}`);
+      await this.exec(`ANALYZE ${table}`);
     }
   }
 
@@ -170,14 +182,14 @@ function clientQueryable(client: pg.PoolClient, location: string): Queryable {
     dialect: 'postgres',
     async query<T>(sql: string, params: readonly SqlValue[] = []) {
       try {
-        return (await client.query(toPositional(sql), params as SqlValue[])).rows as T[];
+        return (await client.query(statement(sql, params))).rows as T[];
       } catch (error) {
         throw mapStoreError(error, location);
       }
     },
     async exec(sql: string, params: readonly SqlValue[] = []) {
       try {
-        return (await client.query(toPositional(sql), params as SqlValue[])).rowCount ?? 0;
+        return (await client.query(statement(sql, params))).rowCount ?? 0;
       } catch (error) {
         throw mapStoreError(error, location);
       }

@@ -17,7 +17,6 @@ const BUSY_TIMEOUT_MS = 5000;
  */
 export class SqliteDb implements Db {
   readonly dialect = 'sqlite' as const;
-  readonly skipLocked = '';
   private readonly conn: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
   private readonly signal: ChangeCounter;
@@ -73,6 +72,9 @@ export class SqliteDb implements Db {
     this.queue = result.catch(() => undefined);
     return result;
   }
+
+  /** SQLite plans the board's statements well without statistics. */
+  async refreshStatistics(): Promise<void> {}
 
   async changes(): Promise<ChangeCounter> {
     return this.signal;

@@ -31,6 +31,7 @@ CREATE TABLE tasks (
   priority     INTEGER NOT NULL,
   role         TEXT,
   assignee     TEXT,
+  depends_on   TEXT NOT NULL DEFAULT '[]', -- JSON list, fixed at push; task_deps holds the same edges
   claimed_by   TEXT,
   run_id       TEXT,
   labels       TEXT NOT NULL DEFAULT '[]',
@@ -46,7 +47,8 @@ CREATE TABLE tasks (
   started_at   BIGINT,
   finished_at  BIGINT
 );
-CREATE INDEX tasks_queue ON tasks (status, priority, seq);
+-- The claim reads pending tasks in (priority, seq) order: this index holds exactly those rows.
+CREATE INDEX tasks_pending ON tasks (priority, seq) WHERE status = 'pending';
 CREATE INDEX tasks_holder ON tasks (claimed_by, status);
 CREATE INDEX tasks_run ON tasks (run_id, seq);
 

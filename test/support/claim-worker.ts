@@ -1,0 +1,26 @@
+// A worker process for the concurrency tests: registers as an agent, claims tasks until none is
+// left (or holds a few and waits to be killed), and reports the ids it claimed.
+//   claim-worker.ts <db-url> <name> drain        → claims until null, prints ids one a line
+//   claim-worker.ts <db-url> <name> hold <n> <ttl-ms> → claims n tasks, prints "ready", waits forever
+import { writeSync } from 'node:fs';
+import { Board } from '../../src/board/board.js';
+import { openDb } from '../../src/store/open.js';
+
+const [url, name, mode, count, ttl] = process.argv.slice(2);
+const board = new Board(await openDb(url!, { busyTimeoutMs: 60_000 }));
+await board.agents.register({ name: name!, lease_ttl_ms: mode === 'hold' ? Number(ttl) : 600_000 });
+
+if (mode === 'drain') {
+  const ids: string[] = [];
+  for (;;) {
+    const task = await board.tasks.claim(name!);
+    if (!task) break;
+    ids.push(task.id);
+  }
+  writeSync(1, `${ids.join('\n')}\n`);
+  await board.close();
+} else {
+  for (let i = 0; i < Number(count); i++) await board.tasks.claim(name!);
+  writeSync(1, 'ready\n');
+  setInterval(() => undefined, 1 << 30);
+}
