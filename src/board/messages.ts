@@ -6,7 +6,7 @@ import type { BoardContext } from './board.js';
 import { appendEvent } from './events.js';
 import { iso, optionalText, requireText } from './input.js';
 import { type Page, decodeCursor, pageLimit, toPage } from './pagination.js';
-import { waitFor } from './waiting.js';
+import { waitFor, type WaitOptions } from './waiting.js';
 
 /**
  * Messages between agents. A direct message goes to one agent (by id or name, online or not);
@@ -72,13 +72,13 @@ export class Messages {
    * Waits until the agent has an unread message, then returns its unread messages (up to
    * `limit`) and marks them read: waiting is receiving. An empty list means the time ran out.
    */
-  async wait(agentRef: string, options: { timeout_ms: number; limit?: number }, abort?: AbortSignal): Promise<Message[]> {
+  async wait(agentRef: string, options: WaitOptions & { limit?: number }, abort?: AbortSignal): Promise<Message[]> {
     const agent = await this.board.agents.resolve(agentRef);
     const limit = pageLimit(options.limit);
     const rows = await waitFor(this.board.db, async () => {
       const found = await this.inbox(this.board.db, agent, 0, limit, false);
       return found.length > 0 ? found : null;
-    }, options.timeout_ms, abort);
+    }, options, abort);
     if (!rows) return [];
     const now = this.board.now();
     await this.board.db.transaction(async (tx) => {

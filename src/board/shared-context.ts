@@ -3,7 +3,7 @@ import type { BoardContext } from './board.js';
 import { appendEvent } from './events.js';
 import { integerInRange, iso, requireText } from './input.js';
 import { type Page, decodeCursor, pageLimit, toPage } from './pagination.js';
-import { waitFor } from './waiting.js';
+import { waitFor, type WaitOptions } from './waiting.js';
 
 /**
  * Shared context: a key-value store every agent reads and writes, each key with a version that
@@ -114,7 +114,7 @@ export class SharedContext {
   }
 
   /** Waits until the key changes (a new version, or deleted, or created) and returns how. */
-  async watch(key: string, options: { timeout_ms: number }, abort?: AbortSignal): Promise<ContextChange | null> {
+  async watch(key: string, options: WaitOptions, abort?: AbortSignal): Promise<ContextChange | null> {
     const name = checkKey(key);
     const read = async () => (await this.board.db.query<ContextRow>('SELECT * FROM context WHERE key = ?', [name]))[0] ?? null;
     const before = await read();
@@ -123,7 +123,7 @@ export class SharedContext {
       if (now === null) return before === null ? null : { key: name, deleted: true };
       if (before !== null && now.version === before.version && now.updated_at === before.updated_at) return null;
       return { ...toEntry(now), deleted: false };
-    }, options.timeout_ms, abort);
+    }, options, abort);
   }
 }
 

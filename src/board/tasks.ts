@@ -8,7 +8,7 @@ import { integerInRange, iso, jsonObject, optionalText, parseJson, requireText, 
 import { type Page, decodeCursor, pageLimit, toPage } from './pagination.js';
 import { ANY_ROLE, normalizeRole } from './roles.js';
 import { isTaskStatus, transition, TASK_STATUSES, type TaskMove, type TaskStatus } from './task-states.js';
-import { waitFor } from './waiting.js';
+import { waitFor, type WaitOptions } from './waiting.js';
 
 /**
  * The task queue. A task is pushed `pending`; `claim` hands the best claimable task to one
@@ -180,6 +180,7 @@ export class Tasks {
       batchIds.add(task.id);
     }
     refuseCycles(tasks);
+    const creator = actor === null ? null : (await this.board.agents.resolve(actor)).id;
     const pushed = await this.board.db.transaction(async (tx) => {
       const outside = [...new Set(tasks.flatMap((task) => task.depends_on).filter((id) => !batchIds.has(id)))];
       const known = new Set(
@@ -199,12 +200,12 @@ export class Tasks {
           `INSERT INTO tasks (id, title, description, status, priority, role, assignee, depends_on, run_id, labels, metadata, max_retries, created_by, created_at, updated_at)
            VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
           [task.id, task.title, task.description, task.priority, task.role, task.assignee, JSON.stringify(task.depends_on), task.run_id, JSON.stringify(task.labels),
-            JSON.stringify(task.metadata), task.max_retries, actor, now, now],
+            JSON.stringify(task.metadata), task.max_retries, creator, now, now],
         );
         for (const dependency of task.depends_on) {
           await tx.exec('INSERT INTO task_deps (task_id, depends_on) VALUES (?, ?)', [task.id, dependency]);
         }
-        await appendEvent(tx, { type: 'task.pushed', subject: task.id, actor, data: { title: task.title, priority: task.priority, role: task.role } }, now);
+        await appendEvent(tx, { type: 'task.pushed', subject: task.id, actor: creator, data: { title: task.title, priority: task.priority, role: task.role } }, now);
         rows.push(row!);
       }
       return rows.map(toTask);
@@ -319,7 +320,7 @@ export class Tasks {
    * Waits until a task is pushed after this call began that matches the filter (status, when
    * given, is checked as the task is now), and returns it; null when the time runs out.
    */
-  async watch(options: { timeout_ms: number; role?: string; status?: TaskStatus }, abort?: AbortSignal): Promise<Task | null> {
+  async watch(options: WaitOptions & { role?: string; status?: TaskStatus }, abort?: AbortSignal): Promise<Task | null> {
     const role = options.role === undefined ? null : normalizeRole(options.role);
     const status = options.status ?? null;
     const [top] = await this.board.db.query<{ s: number | null }>('SELECT max(seq) AS s FROM tasks');
@@ -330,7 +331,7 @@ export class Tasks {
         [since, role, role, status, status],
       );
       return found ?? null;
-    }, options.timeout_ms, abort);
+    }, options, abort);
     return row ? toTask(row) : null;
   }
 

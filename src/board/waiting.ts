@@ -8,13 +8,20 @@ export const MAX_WAIT_MS = 3_600_000;
  * `abort` fires. Between checks it sleeps on the store's change signal, not on a timer, so a
  * change made by any process wakes it at once and an idle board costs nothing but the probe.
  */
+export interface WaitOptions {
+  timeout_ms: number;
+  /** Called once, when the first check found nothing and the wait begins. */
+  onWaiting?: () => void;
+}
+
 export async function waitFor<T>(
   db: Db,
   check: () => Promise<T | null>,
-  timeoutMs: number,
+  options: WaitOptions,
   abort?: AbortSignal,
 ): Promise<T | null> {
-  const deadline = Date.now() + Math.min(Math.max(timeoutMs, 0), MAX_WAIT_MS);
+  const deadline = Date.now() + Math.min(Math.max(options.timeout_ms, 0), MAX_WAIT_MS);
+  let waiting = false;
   for (;;) {
     const signal = await db.changes();
     const seen = signal.current();
@@ -22,6 +29,10 @@ export async function waitFor<T>(
     if (found !== null) return found;
     const left = deadline - Date.now();
     if (left <= 0 || abort?.aborted) return null;
+    if (!waiting) {
+      waiting = true;
+      options.onWaiting?.();
+    }
     await signal.next(seen, left, abort);
   }
 }

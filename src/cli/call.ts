@@ -14,6 +14,8 @@ export interface Call {
   agent(): string;
   /** The caller's agent id or name, or null for an operator acting without one. */
   maybeAgent(): string | null;
+  /** A progress line for people, on stderr (stdout stays for the result). */
+  progress(text: string): void;
 }
 
 /** What a handler returns: data for `--json`, and text for people. */

@@ -96,6 +96,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
         return agent;
       },
       maybeAgent: () => settings.agent.value,
+      progress: (text) => io.stderr(text),
     };
     const handler = await command.load();
     const reply = await handler(call);

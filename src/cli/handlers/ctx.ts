@@ -38,7 +38,11 @@ export const list: Handler = async (call) => {
 
 export const watch: Handler = async (call) => {
   const timeoutMs = seconds(flag(call, 'timeout'), 'timeout', 30);
-  const change = await (await call.board()).context.watch(key(call), { timeout_ms: timeoutMs });
+  const name = key(call);
+  const change = await (await call.board()).context.watch(name, {
+    timeout_ms: timeoutMs,
+    onWaiting: () => call.progress(`waiting up to ${timeoutMs / 1000} s for '${name}' to change…`),
+  });
   const text = change === null ? `no change within ${timeoutMs / 1000} s` : change.deleted ? `${change.key} was deleted` : `${change.key} = ${change.value} (version ${change.version})`;
   return { data: change, text };
 };

@@ -34,7 +34,11 @@ export const poll: Handler = async (call) => {
 
 export const wait: Handler = async (call) => {
   const timeoutMs = seconds(flag(call, 'timeout'), 'timeout', 30);
-  const messages = await (await call.board()).messages.wait(call.agent(), { timeout_ms: timeoutMs, limit: flag(call, 'limit') as never });
+  const messages = await (await call.board()).messages.wait(call.agent(), {
+    timeout_ms: timeoutMs,
+    limit: flag(call, 'limit') as never,
+    onWaiting: () => call.progress(`waiting up to ${timeoutMs / 1000} s for a message…`),
+  });
   return { data: messages, text: messages.length > 0 ? messageTable(messages) : `no message within ${timeoutMs / 1000} s` };
 };
 

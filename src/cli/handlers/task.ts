@@ -76,7 +76,12 @@ export const list: Handler = async (call) => {
 
 export const watch: Handler = async (call) => {
   const timeoutMs = seconds(flag(call, 'timeout'), 'timeout', 30);
-  const task = await (await call.board()).tasks.watch({ timeout_ms: timeoutMs, role: flag(call, 'role'), status: flag(call, 'status') as TaskStatus | undefined });
+  const task = await (await call.board()).tasks.watch({
+    timeout_ms: timeoutMs,
+    role: flag(call, 'role'),
+    status: flag(call, 'status') as TaskStatus | undefined,
+    onWaiting: () => call.progress(`waiting up to ${timeoutMs / 1000} s for a new task…`),
+  });
   return { data: task, text: task ? `new task ${line(task)}` : `no new task within ${timeoutMs / 1000} s` };
 };
 

@@ -1,0 +1,68 @@
+// Runs the built `orchestrate` program as a user would: a real process, in a project folder,
+// with a scratch HOME and none of the caller's ORCHESTRATOR_* settings.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from './backends.js';
+
+export const MAIN = new URL('../../dist/cli/main.js', import.meta.url).pathname;
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  json: any;
+}
+
+export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (value !== undefined && !name.startsWith('ORCHESTRATOR_')) env[name] = value;
+  }
+  return { ...env, HOME: tempDir('orchestrator-home-'), ...extra };
+}
+
+/** A new project folder: a git repository (so it is the project root). */
+export function newProject(): string {
+  const dir = tempDir('orchestrator-project-');
+  mkdirSync(join(dir, 'src'));
+  spawnSync('git', ['init', '-q'], { cwd: dir });
+  return dir;
+}
+
+export function cli(cwd: string, args: string[], env: Record<string, string> = cleanEnv()): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [MAIN, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (code) => {
+      let json: unknown;
+      try {
+        json = JSON.parse(stdout);
+      } catch {
+        json = undefined;
+      }
+      resolve({ code, stdout, stderr, json });
+    });
+  });
+}
+
+/** Starts a long-running command and resolves `waiting` once it reports on stderr that it waits. */
+export function cliInBackground(cwd: string, args: string[], env: Record<string, string>) {
+  const child: ChildProcess = spawn(process.execPath, [MAIN, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  let markWaiting: () => void = () => undefined;
+  const waiting = new Promise<void>((resolve) => (markWaiting = resolve));
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => {
+    stderr += d;
+    if (stderr.includes('waiting up to')) markWaiting();
+  });
+  const done = new Promise<CliResult & { at: number }>((resolve) => {
+    child.on('exit', (code) => resolve({ code, stdout, stderr, json: stdout ? JSON.parse(stdout) : undefined, at: performance.now() }));
+  });
+  return { waiting, done, child };
+}
