@@ -191,18 +191,22 @@ export class Agents {
   }
 
   /**
-   * The calling agent, alive: renews its lease as a side effect of acting. An agent whose lease
-   * ran out is told so (its tasks have gone back to the queue) and must register again.
+   * The calling agent, alive. Acting is a sign of life, so this renews the lease too — but only
+   * once a quarter of the TTL has passed since the last renewal, so a busy agent does not write
+   * its row on every claim. An agent whose lease ran out is told so (its tasks have gone back to
+   * the queue) and must register again.
    */
   async touch(tx: Queryable, agentRef: string): Promise<AgentRow> {
     const now = this.board.now();
     const [row] = await tx.query<AgentRow>(
-      `UPDATE agents SET last_seen_at = ?, lease_expires_at = ? + lease_ttl_ms
-       WHERE (id = ? OR (name = ? AND status = 'online')) AND status = 'online' AND lease_expires_at >= ? RETURNING *`,
-      [now, now, agentRef, agentRef, now],
+      `SELECT * FROM agents WHERE id = ? UNION ALL SELECT * FROM agents WHERE name = ? AND status = 'online' LIMIT 1`,
+      [agentRef, agentRef],
     );
-    if (row) return row;
-    throw leaseExpired(await this.resolve(agentRef, tx));
+    if (!row || row.status !== 'online' || row.lease_expires_at < now) throw leaseExpired(row ?? (await this.resolve(agentRef, tx)));
+    if (row.lease_expires_at - now < (row.lease_ttl_ms * 3) / 4) {
+      await tx.exec('UPDATE agents SET last_seen_at = ?, lease_expires_at = ? WHERE id = ?', [now, now + row.lease_ttl_ms, row.id]);
+    }
+    return row;
   }
 }
 

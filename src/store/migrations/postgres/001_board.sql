@@ -49,7 +49,6 @@ CREATE TABLE tasks (
 );
 -- The claim reads pending tasks in (priority, seq) order: this index holds exactly those rows.
 CREATE INDEX tasks_pending ON tasks (priority, seq) WHERE status = 'pending';
-CREATE INDEX tasks_holder ON tasks (claimed_by, status);
 CREATE INDEX tasks_run ON tasks (run_id, seq);
 
 CREATE TABLE task_deps (
@@ -104,7 +103,6 @@ CREATE TABLE events (
   actor   TEXT,
   data    TEXT NOT NULL DEFAULT '{}'
 );
-CREATE INDEX events_subject ON events (subject, id);
 
 -- Every commit that appends events wakes the processes LISTENing on this board's channel
 -- (one channel per schema; an empty payload lets PostgreSQL fold a transaction's notifications).

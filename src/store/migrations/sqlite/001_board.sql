@@ -49,7 +49,6 @@ CREATE TABLE tasks (
 );
 -- The claim reads pending tasks in (priority, seq) order: this index holds exactly those rows.
 CREATE INDEX tasks_pending ON tasks (priority, seq) WHERE status = 'pending';
-CREATE INDEX tasks_holder ON tasks (claimed_by, status);
 CREATE INDEX tasks_run ON tasks (run_id, seq);
 
 CREATE TABLE task_deps (
@@ -104,4 +103,3 @@ CREATE TABLE events (
   actor   TEXT,
   data    TEXT NOT NULL DEFAULT '{}'
 );
-CREATE INDEX events_subject ON events (subject, id);

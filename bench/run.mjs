@@ -1,0 +1,113 @@
+// npm run bench: every figure beside its limit, measured side by side in one run on this machine.
+//   claims/s on SQLite (1 and 4 processes) against a bare better-sqlite3 claim loop on the same file
+//   claims/s on PostgreSQL (4 connections) against a bare FOR UPDATE SKIP LOCKED loop
+//   `orchestrate task list --json` start-to-exit against `node -e 0`
+//   cross-process wake-up latency (push in one process → wait returns in another), p50/p99
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startPostgres } from '../test/support/postgres-server.mjs';
+
+const dist = (path) => new URL(`../dist/${path}`, import.meta.url).pathname;
+const WORKER = new URL('./worker.mjs', import.meta.url).pathname;
+const TASKS = Number(process.env.BENCH_TASKS ?? 20_000);
+const dir = mkdtempSync(join(tmpdir(), 'orchestrator-bench-'));
+const rows = [];
+
+function runWorker(args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [WORKER, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`worker ${args[0]} exited ${code}`))));
+  });
+}
+
+/** Runs n workers at once; claims/s is all claims over the wall time from the first start to the last end. */
+async function claimRate(kind, url, processes) {
+  await runWorker([`${kind}-setup`, url, String(TASKS)]);
+  const startAt = Date.now() + 300;
+  const results = await Promise.all(Array.from({ length: processes }, (_, i) => runWorker([`${kind}-claim`, url, String(startAt), `w${i}`])));
+  const claimed = results.reduce((sum, r) => sum + r.claimed, 0);
+  if (claimed !== TASKS) throw new Error(`${kind}: ${claimed} claims for ${TASKS} tasks`);
+  const start = Math.min(...results.map((r) => r.start));
+  const end = Math.max(...results.map((r) => r.end));
+  return claimed / ((end - start) / 1000);
+}
+
+function report(name, value, unit, limit) {
+  rows.push({ name, value, unit, limit });
+  console.log(`${name.padEnd(58)} ${value.padStart(16)} ${unit.padEnd(8)} ${limit}`);
+}
+
+const ratio = (board, bare) => (board / bare).toFixed(2);
+
+console.log(`claude-orchestrator bench — ${TASKS} tasks, node ${process.version}, ${new Date().toISOString()}\n`);
+
+// SQLite claims, 1 and 4 processes.
+for (const processes of [1, 4]) {
+  const bare = await claimRate('sqlite-bare', join(dir, `bare-${processes}.db`), processes);
+  const board = await claimRate('sqlite-board', join(dir, `board-${processes}.db`), processes);
+  report(`SQLite claims/s, ${processes} process${processes > 1 ? 'es' : ''}: board ${board.toFixed(0)} vs bare ${bare.toFixed(0)}`, `${ratio(board, bare)}×`, 'of bare', 'target ≥ 0.5×');
+}
+
+// PostgreSQL claims, 4 connections.
+let server;
+let pgUrl = process.env.PG_URL;
+if (!pgUrl) {
+  server = await startPostgres();
+  pgUrl = server.url;
+}
+const schemaUrl = (name) => {
+  const url = new URL(pgUrl);
+  url.searchParams.set('schema', `${name}_${Date.now()}`);
+  return url.toString();
+};
+try {
+  const bare = await claimRate('pg-bare', schemaUrl('bench_bare'), 4);
+  const board = await claimRate('pg-board', schemaUrl('bench_board'), 4);
+  report(`PostgreSQL claims/s, 4 connections: board ${board.toFixed(0)} vs bare ${bare.toFixed(0)}`, `${ratio(board, bare)}×`, 'of bare', 'target ≥ 0.7×');
+
+  // CLI start-to-exit.
+  const project = mkdtempSync(join(dir, 'project-'));
+  const cliArgs = [dist('cli/main.js'), 'task', 'list', '--json', '--project', project];
+  await runTimed(cliArgs, 3); // creates the board, warms the file cache
+  const node = [];
+  const cli = [];
+  for (let i = 0; i < 20; i++) {
+    node.push(await runTimed(['-e', '0'], 1));
+    cli.push(await runTimed(cliArgs, 1));
+  }
+  const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  report(`orchestrate task list --json: ${med(cli).toFixed(1)} ms vs node -e 0: ${med(node).toFixed(1)} ms`, `${(med(cli) / med(node)).toFixed(2)}×`, 'of node', 'target ≤ 2.5×');
+
+  // Wake-up latency across processes.
+  for (const [name, url, limit] of [['SQLite', join(dir, 'wake.db'), 'target p99 ≤ 50 ms'], ['PostgreSQL', schemaUrl('bench_wake'), 'target p99 ≤ 10 ms']]) {
+    const latencies = await runWorker(['wake-measure', url, '200']);
+    latencies.sort((a, b) => a - b);
+    const p = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
+    report(`${name} wake-up, push committed → msg wait returns elsewhere`, `p50 ${p(0.5).toFixed(1)} p99 ${p(0.99).toFixed(1)}`, 'ms', limit);
+  }
+} finally {
+  await server?.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+function runTimed(args, times) {
+  return new Promise((resolve, reject) => {
+    let left = times;
+    let total = 0;
+    const once = () => {
+      const start = performance.now();
+      const child = spawn(process.execPath, args, { stdio: 'ignore' });
+      child.on('exit', (code) => {
+        if (code !== 0) return reject(new Error(`${args.join(' ')} exited ${code}`));
+        total += performance.now() - start;
+        if (--left === 0) resolve(total / times);
+        else once();
+      });
+    };
+    once();
+  });
+}

@@ -1,0 +1,127 @@
+// One side of a benchmark measurement, run as its own process by bench/run.mjs.
+// Modes: {sqlite,pg}-{bare,board}-{setup,claim}, wake-measure, wake-wait. Prints JSON.
+// Both sides of a claim comparison start from the same board, filled by the board itself.
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+
+const dist = (path) => new URL(`../dist/${path}`, import.meta.url).href;
+const { openDb } = await import(dist('store/open.js'));
+const { Board } = await import(dist('board/board.js'));
+
+const [mode, url, arg1, arg2] = process.argv.slice(2);
+const clock = () => performance.timeOrigin + performance.now();
+const waitUntil = async (at) => { while (Date.now() < at) await new Promise((r) => setTimeout(r, 1)); };
+const out = (value) => process.stdout.write(`${JSON.stringify(value)}\n`);
+
+// The bare loops claim from the board's own tasks table (pushed by the board, with its indexes):
+// one UPDATE … RETURNING per claim, without the board's lease check, dependency and role
+// filters, or event log.
+const BARE_CLAIM = `UPDATE tasks SET status = 'claimed', claimed_by = ?, claimed_at = ?, updated_at = ? WHERE seq = (
+  SELECT seq FROM tasks WHERE status = 'pending' ORDER BY priority, seq LIMIT 1) RETURNING *`;
+
+function openSqlite(file) {
+  const db = new Database(file);
+  db.pragma('busy_timeout = 60000');
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  return db;
+}
+
+async function boardClaims(board, name) {
+  await board.agents.register({ name, lease_ttl_ms: 600_000 });
+  await waitUntil(Number(arg1));
+  const start = clock();
+  let claimed = 0;
+  while (await board.tasks.claim(name)) claimed++;
+  return { claimed, start, end: clock() };
+}
+
+switch (mode) {
+  case 'sqlite-bare-claim': {
+    const db = openSqlite(url);
+    const claim = db.prepare(BARE_CLAIM);
+    await waitUntil(Number(arg1));
+    const start = clock();
+    let claimed = 0;
+    while (claim.get(arg2, Date.now(), Date.now())) claimed++;
+    const end = clock();
+    db.close();
+    out({ claimed, start, end });
+    break;
+  }
+  case 'pg-bare-claim': {
+    const target = new URL(url);
+    const schema = target.searchParams.get('schema');
+    target.searchParams.delete('schema');
+    const client = new pg.Client({ connectionString: target.toString(), options: `-c search_path="${schema}"` });
+    await client.connect();
+    let n = 0;
+    const claim = { name: 'claim', text: BARE_CLAIM.replace(/\?/g, () => `$${++n}`).replace('LIMIT 1)', 'LIMIT 1 FOR UPDATE SKIP LOCKED)') };
+    await waitUntil(Number(arg1));
+    const start = clock();
+    let claimed = 0;
+    while ((await client.query({ ...claim, values: [arg2, Date.now(), Date.now()] })).rowCount > 0) claimed++;
+    const end = clock();
+    await client.end();
+    out({ claimed, start, end });
+    break;
+  }
+  case 'sqlite-bare-setup':
+  case 'sqlite-board-setup':
+  case 'pg-bare-setup':
+  case 'pg-board-setup': {
+    const board = new Board(await openDb(url));
+    const total = Number(arg1);
+    for (let i = 0; i < total; i += 1000) {
+      await board.tasks.pushMany(Array.from({ length: Math.min(1000, total - i) }, (_, j) => ({ title: `task ${i + j}`, priority: (i + j) % 4 })));
+    }
+    await board.close();
+    out({ ok: true });
+    break;
+  }
+  case 'sqlite-board-claim':
+  case 'pg-board-claim': {
+    const board = new Board(await openDb(url, { maxConnections: 1, busyTimeoutMs: 60_000 }));
+    const result = await boardClaims(board, arg2);
+    await board.close();
+    out(result);
+    break;
+  }
+  case 'wake-wait': {
+    // Waits for messages in a loop and prints when each wait returned.
+    const board = new Board(await openDb(url));
+    await board.agents.register({ name: 'waiter', lease_ttl_ms: 600_000 });
+    out({ ready: true });
+    for (let received = 0; received < Number(arg1);) {
+      const messages = await board.messages.wait('waiter', { timeout_ms: 10_000 });
+      const at = clock();
+      for (const message of messages) out({ content: message.content, at });
+      received += messages.length;
+    }
+    await board.close();
+    break;
+  }
+  case 'wake-measure': {
+    const board = new Board(await openDb(url));
+    const waiter = spawn(process.execPath, [new URL(import.meta.url).pathname, 'wake-wait', url, arg1], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const lines = createInterface({ input: waiter.stdout })[Symbol.asyncIterator]();
+    await lines.next(); // ready
+    const latencies = [];
+    for (let i = 0; i < Number(arg1); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 5 + (i % 7))); // let the waiter go back to sleep
+      // From the push's commit being acknowledged to the waiter's return (the waiter must still
+      // read the message and mark it read, so it cannot return before the sender hears COMMIT).
+      await board.messages.send(null, 'waiter', `m${i}`);
+      const committed = clock();
+      const { value } = await lines.next();
+      latencies.push(JSON.parse(value).at - committed);
+    }
+    await board.close();
+    out(latencies);
+    break;
+  }
+  default:
+    throw new Error(`unknown mode ${mode}`);
+}

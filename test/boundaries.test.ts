@@ -1,0 +1,54 @@
+// The layering, checked: only src/store imports a database driver, only src/cli reads argv,
+// the environment or stdin, only src/runner may spawn processes, and dependencies point one way.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { test } from 'node:test';
+
+const SRC = new URL('../src/', import.meta.url).pathname;
+
+function sources(dir = SRC): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? sources(path) : path.endsWith('.ts') ? [path] : [];
+  });
+}
+
+const files = sources().map((path) => ({ path: relative(SRC, path), text: readFileSync(path, 'utf8') }));
+const imports = (text: string) => [...text.matchAll(/(?:from|import)\s*\(?\s*'([^']+)'/g)].map((m) => m[1]!);
+const layerOf = (path: string) => path.split('/')[0]!;
+
+test('only src/store imports a database driver', () => {
+  for (const { path, text } of files) {
+    const drivers = imports(text).filter((name) => name === 'pg' || name === 'better-sqlite3');
+    if (drivers.length > 0) assert.equal(layerOf(path), 'store', `${path} imports ${drivers}`);
+  }
+});
+
+test('only src/runner spawns processes', () => {
+  for (const { path, text } of files) {
+    if (imports(text).some((name) => name === 'node:child_process' || name === 'child_process')) {
+      assert.equal(layerOf(path), 'runner', `${path} imports child_process`);
+    }
+  }
+});
+
+test('only the CLI entry point reads argv, the environment, stdin or exits', () => {
+  for (const { path, text } of files) {
+    if (/process\.(argv|env|stdin|exit\b|exitCode)/.test(text)) assert.equal(path, 'cli/main.ts', `${path} reads process state`);
+  }
+});
+
+test('dependencies point one way: cli → board → store → core', () => {
+  const rank: Record<string, number> = { core: 0, store: 1, board: 2, config: 2, cli: 3 };
+  for (const { path, text } of files) {
+    const own = rank[layerOf(path)];
+    assert.notEqual(own, undefined, `${path} is in a folder the layering does not know; add it here and in docs/architecture.md`);
+    for (const name of imports(text).filter((n) => n.startsWith('.'))) {
+      const target = relative(SRC, join(SRC, path, '..', name));
+      const theirs = rank[layerOf(target)];
+      assert.ok(theirs !== undefined && theirs <= own!, `${path} imports ${target}, a layer above it`);
+      if (theirs === own && layerOf(target) !== layerOf(path)) assert.fail(`${path} imports ${target}, a sibling layer`);
+    }
+  }
+});
