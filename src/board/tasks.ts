@@ -231,7 +231,10 @@ export class Tasks {
     const db = this.board.db;
     if (db.dialect === 'postgres') {
       const [row] = await db.query<TaskRow & { claimer: string }>(CLAIM_POSTGRES, [now, now, ref, ref, now, now, now, taskId, taskId, now]);
-      if (!row) throw (await this.board.agents.touch(db, ref), new OrchestratorError('internal', 'claim found the agent alive but returned nothing'));
+      if (!row) {
+        await this.board.agents.touch(db, ref); // throws why the claimer is not alive
+        return null; // it came back between the two statements: nothing was claimed
+      }
       if (row.id === null) {
         if (taskId !== null) await this.explainUnclaimable(db, taskId);
         return null;
