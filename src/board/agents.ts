@@ -59,6 +59,9 @@ export interface RegisterInput {
 export const MAX_LEASE_TTL_MS = 24 * 3_600_000;
 
 export class Agents {
+  /** When this process last renewed each agent's lease through a claim, and the lease's TTL. */
+  private readonly renewals = new Map<string, { at: number; ttl: number }>();
+
   constructor(private readonly board: BoardContext) {}
 
   async register(input: RegisterInput): Promise<Agent> {
@@ -207,6 +210,21 @@ export class Agents {
       await tx.exec('UPDATE agents SET last_seen_at = ?, lease_expires_at = ? WHERE id = ?', [now, now + row.lease_ttl_ms, row.id]);
     }
     return row;
+  }
+
+  /**
+   * Renews the lease of an agent that just acted, if this process has not done so for a quarter
+   * of its TTL (so a busy claimer does not write its row on every claim).
+   */
+  async renewIfDue(agentId: string, now: number): Promise<void> {
+    const last = this.renewals.get(agentId);
+    if (last && now - last.at < last.ttl / 4) return;
+    const [row] = await this.board.db.query<{ lease_ttl_ms: number }>(
+      `UPDATE agents SET last_seen_at = ?, lease_expires_at = ? + lease_ttl_ms
+       WHERE id = ? AND status = 'online' AND lease_expires_at >= ? RETURNING lease_ttl_ms`,
+      [now, now, agentId, now],
+    );
+    if (row) this.renewals.set(agentId, { at: now, ttl: row.lease_ttl_ms });
   }
 }
 

@@ -1,7 +1,6 @@
 import { OrchestratorError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { Queryable } from '../store/open.js';
-import type { AgentRow } from './agents.js';
 import type { BoardContext } from './board.js';
 import { appendEvent } from './events.js';
 import { integerInRange, iso, jsonObject, optionalText, parseJson, requireText, textList } from './input.js';
@@ -114,18 +113,24 @@ const MAX_RETRIES_LIMIT = 100;
 /** A push this large refreshes the planner's statistics (see Db.refreshStatistics). */
 const BULK_PUSH = 100;
 
+/** The live claimer, by id or by online name (params: ref, now, ref, now). */
+const CLAIMER = `SELECT id, name, role FROM agents WHERE id = ? AND status = 'online' AND lease_expires_at >= ?
+    UNION ALL
+    SELECT id, name, role FROM agents WHERE name = ? AND status = 'online' AND lease_expires_at >= ?
+    LIMIT 1`;
+
 /**
- * The best claimable task for a claimer whose id, name and role are the SQL expressions given:
- * pending, the one task asked for (if any; two `?` params), a fitting role and assignee, and
- * every dependency completed; best first by priority, then push order (the tasks_pending index).
+ * The best claimable task for the claimer `a`: pending, the one task asked for (if any; two
+ * params), a fitting role and assignee, and every dependency completed; best first by priority,
+ * then push order (the tasks_pending index).
  */
-function bestCandidate(claimer: { id: string; name: string; role: string }, lock: string): string {
+function bestCandidate(lock: string): string {
   const anyRole = [...ANY_ROLE].map((role) => `'${role}'`).join(', ');
-  return `SELECT t.id FROM tasks t
+  return `SELECT t.id FROM tasks t, claimer a
       WHERE t.status = 'pending'
         AND (CAST(? AS TEXT) IS NULL OR t.id = ?)
-        AND (t.role IS NULL OR t.role = ${claimer.role} OR ${claimer.role} IN (${anyRole}))
-        AND (t.assignee IS NULL OR t.assignee = ${claimer.id} OR t.assignee = ${claimer.name})
+        AND (t.role IS NULL OR t.role = a.role OR a.role IN (${anyRole}))
+        AND (t.assignee IS NULL OR t.assignee = a.id OR t.assignee = a.name)
         AND NOT EXISTS (
           SELECT 1 FROM task_deps d JOIN tasks p ON p.id = d.depends_on
           WHERE d.task_id = t.id AND p.status <> 'completed')
@@ -133,30 +138,32 @@ function bestCandidate(claimer: { id: string; name: string; role: string }, lock
       LIMIT 1 ${lock}`;
 }
 
-/** Params: claimer id, now, now, task id, task id, claimer role ×2, claimer id, claimer name. */
-const CLAIM_SQLITE = `UPDATE tasks SET status = 'claimed', claimed_by = ?, claimed_at = ?, updated_at = ?
-  WHERE id = (${bestCandidate({ id: '?', name: '?', role: '?' }, '')}) AND status = 'pending'
+/**
+ * A claim is one statement on both backends. Params: ref, now, ref, now, now, now, task id ×2.
+ * SQLite: the write lock makes select-and-update one step; the claim's event is written by the
+ * task_claimed_event trigger. Returns the claimed task, or no row.
+ */
+const CLAIM_SQLITE = `WITH claimer AS (${CLAIMER})
+  UPDATE tasks SET status = 'claimed', claimed_by = (SELECT id FROM claimer), claimed_at = ?, updated_at = ?
+  WHERE id = (${bestCandidate('')}) AND status = 'pending'
   RETURNING *`;
 
 /**
- * Params: now, now, agent ref ×2, now, now, now, task id ×2, now. One row when the claimer is
- * alive: the claimed task's columns, all null when nothing was claimable; no row when it is not.
+ * PostgreSQL: the candidate row is locked FOR UPDATE SKIP LOCKED, so concurrent claimers take
+ * different tasks without waiting on each other, and the event is a data-modifying CTE.
+ * Params as CLAIM_SQLITE. Returns the claimed task, or no row.
  */
-const CLAIM_POSTGRES = `WITH claimer AS (
-    UPDATE agents SET last_seen_at = ?, lease_expires_at = ? + lease_ttl_ms
-    WHERE (id = ? OR name = ?) AND status = 'online' AND lease_expires_at >= ?
-    RETURNING id, name, role
-  ), claimed AS (
+const CLAIM_POSTGRES = `WITH claimer AS (${CLAIMER}),
+  claimed AS (
     UPDATE tasks SET status = 'claimed', claimed_by = claimer.id, claimed_at = ?, updated_at = ?
     FROM claimer
-    WHERE tasks.id = (${bestCandidate({ id: 'a.id', name: 'a.name', role: 'a.role' }, 'FOR UPDATE OF t SKIP LOCKED').replace('FROM tasks t', 'FROM tasks t, claimer a')})
-      AND tasks.status = 'pending'
+    WHERE tasks.id = (${bestCandidate('FOR UPDATE OF t SKIP LOCKED')}) AND tasks.status = 'pending'
     RETURNING tasks.*
   ), logged AS (
     INSERT INTO events (at, type, subject, actor, data)
-    SELECT ?, 'task.claimed', id, claimed_by, json_build_object('title', title)::text FROM claimed
+    SELECT claimed_at, 'task.claimed', id, claimed_by, json_build_object('title', title)::text FROM claimed
   )
-  SELECT claimed.*, claimer.id AS claimer FROM claimer LEFT JOIN claimed ON true`;
+  SELECT * FROM claimed`;
 
 export class Tasks {
   constructor(private readonly board: BoardContext) {}
@@ -215,13 +222,10 @@ export class Tasks {
   }
 
   /**
-   * Claims the best claimable task for the agent, atomically, and renews the claimer's lease.
-   * Returns null when nothing fits; with `task_id`, claims that task only if it is claimable.
-   *
-   * SQLite: one write transaction (the write lock makes select-and-update one step).
-   * PostgreSQL: one statement — the lease renewal, the claim and its event are data-modifying
-   * CTEs, and the candidate row is taken FOR UPDATE SKIP LOCKED, so concurrent claimers take
-   * different tasks without waiting on each other. This is the one place the dialects differ.
+   * Claims the best claimable task for the agent, atomically, in one statement (see
+   * CLAIM_SQLITE and CLAIM_POSTGRES: the one place the dialects differ). Returns null when
+   * nothing fits; with `task_id`, claims that task only if it is claimable. Claiming is a sign of
+   * life: it renews the claimer's lease when a quarter of its TTL has passed.
    */
   async claim(agentRef: string, options: { task_id?: string } = {}): Promise<Task | null> {
     await this.board.sweep();
@@ -229,28 +233,14 @@ export class Tasks {
     const ref = requireText('agent', agentRef, 200).trim();
     const taskId = options.task_id === undefined ? null : requireText('task_id', options.task_id, 200).trim();
     const db = this.board.db;
-    if (db.dialect === 'postgres') {
-      const [row] = await db.query<TaskRow & { claimer: string }>(CLAIM_POSTGRES, [now, now, ref, ref, now, now, now, taskId, taskId, now]);
-      if (!row) {
-        await this.board.agents.touch(db, ref); // throws why the claimer is not alive
-        return null; // it came back between the two statements: nothing was claimed
-      }
-      if (row.id === null) {
-        if (taskId !== null) await this.explainUnclaimable(db, taskId);
-        return null;
-      }
-      return toTask(row);
+    const [row] = await db.query<TaskRow>(db.dialect === 'postgres' ? CLAIM_POSTGRES : CLAIM_SQLITE, [ref, now, ref, now, now, now, taskId, taskId]);
+    if (!row) {
+      await this.board.agents.touch(db, ref); // throws when the claimer is not alive
+      if (taskId !== null) await this.explainUnclaimable(db, taskId);
+      return null;
     }
-    return db.transaction(async (tx) => {
-      const agent: AgentRow = await this.board.agents.touch(tx, ref);
-      const [row] = await tx.query<TaskRow>(CLAIM_SQLITE, [agent.id, now, now, taskId, taskId, agent.role, agent.role, agent.id, agent.name]);
-      if (!row) {
-        if (taskId !== null) await this.explainUnclaimable(tx, taskId);
-        return null;
-      }
-      await appendEvent(tx, { type: 'task.claimed', subject: row.id, actor: agent.id, data: { title: row.title } }, now);
-      return toTask(row);
-    });
+    await this.board.agents.renewIfDue(row.claimed_by!, now);
+    return toTask(row);
   }
 
   async start(taskId: string, actor: string | null = null): Promise<Task> {

@@ -2,7 +2,6 @@
 // left (or holds a few and waits to be killed), and reports the ids it claimed.
 //   claim-worker.ts <db-url> <name> drain        → claims until null, prints ids one a line
 //   claim-worker.ts <db-url> <name> hold <n> <ttl-ms> → claims n tasks, prints "ready", waits forever
-import { writeSync } from 'node:fs';
 import { Board } from '../../src/board/board.js';
 import { openDb } from '../../src/store/open.js';
 
@@ -17,10 +16,11 @@ if (mode === 'drain') {
     if (!task) break;
     ids.push(task.id);
   }
-  writeSync(1, `${ids.join('\n')}\n`);
   await board.close();
+  // A large report through a pipe: let stdout drain before the process ends.
+  await new Promise<void>((resolve) => process.stdout.write(`${ids.join('\n')}\n`, () => resolve()));
 } else {
   for (let i = 0; i < Number(count); i++) await board.tasks.claim(name!);
-  writeSync(1, 'ready\n');
+  process.stdout.write('ready\n');
   setInterval(() => undefined, 1 << 30);
 }

@@ -103,3 +103,12 @@ CREATE TABLE events (
   actor   TEXT,
   data    TEXT NOT NULL DEFAULT '{}'
 );
+
+-- A claim is one statement (see board/tasks.ts); SQLite has no INSERT inside WITH, so the
+-- claim's event is written here, in the same statement. PostgreSQL does it with a CTE.
+CREATE TRIGGER task_claimed_event AFTER UPDATE OF status ON tasks
+  WHEN NEW.status = 'claimed' AND OLD.status = 'pending'
+BEGIN
+  INSERT INTO events (at, type, subject, actor, data)
+  VALUES (NEW.claimed_at, 'task.claimed', NEW.id, NEW.claimed_by, json_object('title', NEW.title));
+END;
