@@ -252,6 +252,7 @@ for (const backend of BACKENDS) {
         const jerryInbox = (await board.messages.poll('Jerry')).items;
         assert.deepEqual(jerryInbox.map((m) => m.content), ['How is PR #42?'], 'no one receives their own broadcast');
         assert.equal(jerryInbox[0]!.from, tom.id);
+        assert.equal(jerryInbox[0]!.from_name, 'Tom');
         assert.deepEqual((await board.messages.poll('Tom')).items.map((m) => m.content), ['standup in 5', 'Which JWT lib?']);
         await board.messages.markRead('Jerry', hello.id);
         assert.equal((await board.messages.poll('Jerry')).items.length, 0);
@@ -365,6 +366,22 @@ for (const backend of BACKENDS) {
         await rejectsWith(board.leader.resign('Tom'), 'conflict', /not the leader/);
         await board.leader.resign('Ann');
         assert.equal((await board.leader.status()).agent_id, null);
+        await board.close();
+      });
+
+      test("the leader's heartbeat sweeps expired leases on a quiet board", async () => {
+        const clock = manualClock();
+        const board = await fresh({ now: clock.now, leaseTtlMs: 1000, sweepEveryMs: 3_600_000 });
+        await board.agents.register({ name: 'Lead', lease_ttl_ms: 60_000 });
+        await board.agents.register({ name: 'Worker' });
+        await board.leader.acquire('Lead');
+        const task = await board.tasks.push({ title: 'held' });
+        await board.tasks.claim('Worker');
+        clock.advance(1500);
+        assert.equal((await board.agents.get('Worker')).status, 'online', 'nobody has swept yet');
+        await board.agents.heartbeat('Lead');
+        assert.equal((await board.agents.get('Worker')).status, 'offline');
+        assert.equal((await board.tasks.get(task.id)).status, 'pending');
         await board.close();
       });
     });

@@ -21,6 +21,8 @@ export interface Message {
   id: string;
   kind: MessageKind;
   from: string | null;
+  /** The sender's name, for people (null for an operator without an agent identity). */
+  from_name: string | null;
   to: string | null;
   content: string;
   context: string | null;
@@ -38,6 +40,7 @@ interface MessageRow {
   context: string | null;
   created_at: number;
   state: 'read' | 'dismissed' | null;
+  from_name: string | null;
 }
 
 const MAX_CONTENT = 100_000;
@@ -106,7 +109,9 @@ export class Messages {
     const now = this.board.now();
     return this.board.db.transaction(async (tx) => {
       const [row] = await tx.query<MessageRow>(
-        `SELECT m.*, r.state FROM messages m LEFT JOIN message_receipts r ON r.message_id = m.id AND r.agent_id = ?
+        `SELECT m.*, r.state, f.name AS from_name FROM messages m
+           LEFT JOIN message_receipts r ON r.message_id = m.id AND r.agent_id = ?
+           LEFT JOIN agents f ON f.id = m.from_agent
          WHERE m.id = ? AND ${VISIBLE}`,
         [agent.id, id, agent.id, agent.registered_at, agent.id],
       );
@@ -131,7 +136,9 @@ export class Messages {
 
   private async inbox(db: Queryable, agent: AgentRow, after: number, limit: number, includeRead: boolean): Promise<MessageRow[]> {
     return db.query<MessageRow>(
-      `SELECT m.*, r.state FROM messages m LEFT JOIN message_receipts r ON r.message_id = m.id AND r.agent_id = ?
+      `SELECT m.*, r.state, f.name AS from_name FROM messages m
+         LEFT JOIN message_receipts r ON r.message_id = m.id AND r.agent_id = ?
+         LEFT JOIN agents f ON f.id = m.from_agent
        WHERE m.seq > ? AND ${VISIBLE}
          AND (r.state IS NULL OR (? = 1 AND r.state = 'read'))
        ORDER BY m.seq LIMIT ?`,
@@ -140,7 +147,8 @@ export class Messages {
   }
 
   private async insert(kind: MessageKind, fromRef: string | null, to: string | null, content: string, context: string | null): Promise<Message> {
-    const from = fromRef === null ? null : (await this.board.agents.resolve(fromRef)).id;
+    const sender = fromRef === null ? null : await this.board.agents.resolve(fromRef);
+    const from = sender?.id ?? null;
     const now = this.board.now();
     return this.board.db.transaction(async (tx) => {
       const [row] = await tx.query<MessageRow>(
@@ -148,7 +156,7 @@ export class Messages {
         [newId('msg', now), kind, from, to, content, context, now],
       );
       await appendEvent(tx, { type: `message.${kind === 'direct' ? 'sent' : kind}`, subject: to ?? 'all', actor: from, data: { id: row!.id } }, now);
-      return toMessage({ ...row!, state: null });
+      return toMessage({ ...row!, state: null, from_name: sender?.name ?? null });
     });
   }
 }
@@ -161,6 +169,7 @@ function toMessage(row: MessageRow): Message {
     id: row.id,
     kind: row.kind,
     from: row.from_agent,
+    from_name: row.from_name,
     to: row.to_agent,
     content: row.content,
     context: row.context,

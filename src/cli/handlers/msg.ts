@@ -55,5 +55,5 @@ export const dismiss: Handler = async (call) => {
 };
 
 function messageTable(messages: Message[]): string {
-  return table(['ID', 'KIND', 'FROM', 'AT', 'STATE', 'CONTENT'], messages.map((m) => [m.id, m.kind, m.from ?? 'operator', m.created_at, m.state, m.context ? `${m.content} — ${m.context}` : m.content]), 'no messages');
+  return table(['ID', 'KIND', 'FROM', 'AT', 'STATE', 'CONTENT'], messages.map((m) => [m.id, m.kind, m.from_name ?? m.from ?? 'operator', m.created_at, m.state, m.context ? `${m.content} — ${m.context}` : m.content]), 'no messages');
 }
