@@ -27,6 +27,8 @@ export interface Db extends Queryable {
    * Runs `work` in one write transaction: it commits when `work` resolves and rolls back when it
    * throws. On SQLite it starts with BEGIN IMMEDIATE (the write lock is taken up front, so
    * read-then-write is safe); on PostgreSQL it runs at READ COMMITTED and the SQL guards itself.
+   * Inside `work`, use only `tx`: the Db itself waits until the transaction ends (on SQLite a
+   * call to it from inside would wait forever).
    */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
   /** The change signal, set up on first use (PostgreSQL opens a LISTEN connection). */
