@@ -7,10 +7,10 @@ const INT8 = 20;
 const NUMERIC = 1700;
 
 /** Integers come back as numbers, like on SQLite (board integers stay far below 2^53). */
+const toNumber = (value: string): number => Number(value);
 const types = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
-    if (oid === INT8 || oid === NUMERIC) return (value: string) => Number(value);
-    return pg.types.getTypeParser(oid, format);
+    return oid === INT8 || oid === NUMERIC ? toNumber : pg.types.getTypeParser(oid, format);
   },
 };
 
