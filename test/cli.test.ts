@@ -85,6 +85,17 @@ test('design E names and flags: a whole session through the aliases', async () =
   assert.equal(existsSync(join(project, '.orchestrator', 'agent.json')), false, 'unregister forgets the saved identity');
 });
 
+test('any folder inside the repository uses the board at its root', async () => {
+  const project = newProject();
+  const env = cleanEnv();
+  await cli(project, ['task', 'push', 'from the root'], env);
+  const inside = await cli(join(project, 'src'), ['task', 'list', '--json'], env);
+  assert.deepEqual(inside.json.items.map((t: { title: string }) => t.title), ['from the root']);
+  const config = await cli(join(project, 'src'), ['config', '--json'], env);
+  assert.equal(config.json.projectRoot.value, project);
+  assert.equal(existsSync(join(project, 'src', '.orchestrator')), false);
+});
+
 test('noun-verb commands print readable text for people', async () => {
   const project = newProject();
   const env = cleanEnv();
