@@ -107,3 +107,29 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+for (const backend of BACKENDS) {
+  test(`kill -9 in the middle of writing leaves a consistent board on ${backend}`, async () => {
+    const url = newBoardUrl(backend);
+    const board = await openBoard(url);
+    const writer = startWorker([url, 'writer', 'push']);
+    await writer.ready;
+    await new Promise((resolve) => setTimeout(resolve, 150 + Math.random() * 300));
+    writer.child.kill('SIGKILL');
+    await writer.exited;
+    if (backend === 'sqlite') {
+      const [check] = await board.db.query<{ integrity_check: string }>('PRAGMA integrity_check');
+      assert.equal(check?.integrity_check, 'ok');
+    }
+    const counts = await board.tasks.counts();
+    assert.ok(counts.pending >= 150, `three batches at least (${counts.pending})`);
+    assert.equal(counts.pending % 50, 0, 'only whole batches: a push is all or nothing');
+    const [edges] = await board.db.query<{ n: number }>('SELECT count(*) AS n FROM task_deps');
+    assert.equal(edges?.n, (counts.pending / 50) * 49, 'every task has its dependency rows');
+    const [pushed] = await board.db.query<{ n: number }>("SELECT count(*) AS n FROM events WHERE type = 'task.pushed'");
+    assert.equal(pushed?.n, counts.pending, 'every task has its event');
+    const batches = Number((await board.context.get('batches'))?.value);
+    assert.ok(counts.pending / 50 - batches <= 1 && counts.pending / 50 >= batches, 'the batch counter trails the batches by at most one');
+    await board.close();
+  });
+}

@@ -2,6 +2,7 @@
 // left (or holds a few and waits to be killed), and reports the ids it claimed.
 //   claim-worker.ts <db-url> <name> drain        → claims until null, prints ids one a line
 //   claim-worker.ts <db-url> <name> hold <n> <ttl-ms> → claims n tasks, prints "ready", waits forever
+//   claim-worker.ts <db-url> <name> push               → pushes batches of 50 chained tasks until killed
 import { Board } from '../../src/board/board.js';
 import { openDb } from '../../src/store/open.js';
 
@@ -19,6 +20,16 @@ if (mode === 'drain') {
   await board.close();
   // A large report through a pipe: let stdout drain before the process ends.
   await new Promise<void>((resolve) => process.stdout.write(`${ids.join('\n')}\n`, () => resolve()));
+} else if (mode === 'push') {
+  for (let batch = 0; ; batch++) {
+    await board.tasks.pushMany(Array.from({ length: 50 }, (_, i) => ({
+      id: `b${batch}-t${i}`,
+      title: `batch ${batch} task ${i}`,
+      depends_on: i === 0 ? [] : [`b${batch}-t${i - 1}`],
+    })));
+    await board.context.set('batches', String(batch + 1));
+    if (batch === 2) process.stdout.write('ready\n');
+  }
 } else {
   for (let i = 0; i < Number(count); i++) await board.tasks.claim(name!);
   process.stdout.write('ready\n');
