@@ -115,16 +115,18 @@ export class PostgresDb implements Db {
   async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
     const client = await this.connect();
     const tx = clientQueryable(client, this.location);
+    let broken = false;
     try {
       await client.query('BEGIN');
       const result = await work(tx);
       await client.query('COMMIT');
       return result;
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      // A connection that cannot even roll back is broken: the pool must not hand it out again.
+      await client.query('ROLLBACK').catch(() => (broken = true));
       throw mapStoreError(error, this.location);
     } finally {
-      client.release();
+      client.release(broken);
     }
   }
 
