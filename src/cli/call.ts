@@ -1,6 +1,7 @@
 import { OrchestratorError } from '../core/errors.js';
 import type { Board } from '../board/board.js';
 import type { Settings } from '../config/settings.js';
+import type { Io } from './run.js';
 
 /** What a command handler gets: its parsed flags and arguments, the settings, and the board. */
 export interface Call {
@@ -16,12 +17,14 @@ export interface Call {
   maybeAgent(): string | null;
   /** A progress line for people, on stderr (stdout stays for the result). */
   progress(text: string): void;
+  io: Io;
 }
 
 /** What a handler returns: data for `--json`, and text for people. */
 export interface Reply {
   data: unknown;
-  text: string;
+  /** null: print nothing (a server whose stdout was the protocol channel). */
+  text: string | null;
 }
 
 export type Handler = (call: Call) => Promise<Reply>;

@@ -26,6 +26,7 @@ const task = () => import('./handlers/task.js');
 const msg = () => import('./handlers/msg.js');
 const ctx = () => import('./handlers/ctx.js');
 const board = () => import('./handlers/board.js');
+const mcp = () => import('./handlers/mcp.js');
 
 const page = {
   limit: { type: 'string', description: 'at most this many rows (default 50, at most 1000)' },
@@ -188,6 +189,17 @@ export const COMMANDS: Command[] = [
     name: 'events', args: '', summary: 'the event log, oldest first',
     options: { subject: { type: 'string', description: 'only events about this task, agent or key' }, type: { type: 'string', description: 'only this event type' }, ...page },
     load: async () => (await board()).events,
+  },
+  { name: 'mcp', summary: 'serve the board to one Claude Code session over stdio (MCP)', load: async () => (await mcp()).mcp },
+  {
+    name: 'serve', summary: 'serve the board over Streamable HTTP at /mcp, to many sessions',
+    options: {
+      host: { type: 'string', description: 'the address to bind (default 127.0.0.1; any other needs --token)' },
+      port: { type: 'string', description: 'the port (default 3100; 0 picks a free one)' },
+      token: { type: 'string', description: 'require "Authorization: Bearer <token>" on every request (env ORCHESTRATOR_TOKEN)' },
+      'allowed-host': { type: 'string', description: 'comma-separated Host names to accept when bound to 0.0.0.0 or ::' },
+    },
+    load: async () => (await mcp()).serve,
   },
   { name: 'status', summary: 'health: store reachable, schema version, counts', load: async () => (await board()).status },
   { name: 'config', summary: 'the resolved settings and where each came from', load: async () => (await board()).config },

@@ -26,6 +26,11 @@ export const EXIT_CODES: Record<ErrorCode, number> = {
 export interface Io {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** The raw streams, for the MCP stdio transport. */
+  stdin: NodeJS.ReadableStream;
+  stdoutStream: NodeJS.WritableStream;
+  /** Fires on SIGINT/SIGTERM/SIGHUP; handlers are installed on first call. */
+  shutdownSignal(): AbortSignal;
 }
 
 export async function runCli(argv: string[], env: Record<string, string | undefined>, cwd: string, io: Io): Promise<number> {
@@ -70,6 +75,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
         db: values.db as string | undefined,
         project: values.project as string | undefined,
         agent: (values.agent ?? values['instance-id']) as string | undefined,
+        token: values.token as string | undefined,
       },
     });
     const call: Call = {
@@ -97,10 +103,12 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
       },
       maybeAgent: () => settings.agent.value,
       progress: (text) => io.stderr(text),
+      io,
     };
     const handler = await command.load();
     const reply = await handler(call);
-    io.stdout(values.json ? JSON.stringify(reply.data, null, 2) : reply.text);
+    if (values.json) io.stdout(JSON.stringify(reply.data, null, 2));
+    else if (reply.text !== null) io.stdout(reply.text);
     return 0;
   } catch (error) {
     io.stderr(describe(error, env));

@@ -23,12 +23,14 @@ export interface Settings {
   maxRetries: Setting<number>;
   /** The calling agent's id or name, when known. */
   agent: Setting<string | null>;
+  /** The bearer token `serve` requires (shown masked). */
+  token: Setting<string | null>;
 }
 
 export interface SettingsInput {
   cwd: string;
   env: Record<string, string | undefined>;
-  flags: { db?: string; project?: string; agent?: string };
+  flags: { db?: string; project?: string; agent?: string; token?: string };
 }
 
 export const STATE_DIR = '.orchestrator';
@@ -75,7 +77,12 @@ export async function resolveSettings(input: SettingsInput): Promise<Settings> {
       : saved
         ? { value: saved.id, source: 'saved', from: savedAgentPath(root) }
         : { value: null, source: 'default', from: 'none' };
-  return { projectRoot, db, leaseTtlMs, maxRetries, agent };
+  const token: Setting<string | null> = flags.token
+    ? { value: flags.token, source: 'flag', from: '--token' }
+    : env.ORCHESTRATOR_TOKEN
+      ? { value: env.ORCHESTRATOR_TOKEN, source: 'env', from: 'ORCHESTRATOR_TOKEN' }
+      : { value: null, source: 'default', from: 'none' };
+  return { projectRoot, db, leaseTtlMs, maxRetries, agent, token };
 }
 
 function resolveDb(base: string, location: string): string {

@@ -20,7 +20,11 @@ export const status: Handler = async (call) => {
 };
 
 export const config: Handler = async (call) => {
-  const entries = Object.entries(call.settings).map(([name, setting]) => ({ name, ...setting }));
+  const entries = Object.entries(call.settings).map(([name, setting]) => ({
+    name,
+    ...setting,
+    value: name === 'token' && setting.value !== null ? '***' : setting.value,
+  }));
   return {
     data: Object.fromEntries(entries.map(({ name, ...rest }) => [name, rest])),
     text: table(['SETTING', 'VALUE', 'SOURCE', 'FROM'], entries.map((e) => [e.name, e.value === null ? 'none' : String(e.value), e.source, e.from])),

@@ -1,0 +1,147 @@
+import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { OrchestratorError } from '../core/errors.js';
+import type { Board } from '../board/board.js';
+import type { Registry } from './registry.js';
+import { createMcpServer } from './server.js';
+
+/**
+ * `orchestrate serve`: Streamable HTTP at /mcp, one MCP session per client, all on one board.
+ *
+ * Safety: loopback by default. Any other address needs a token, and then every request must
+ * carry `Authorization: Bearer <token>`. A request whose Host is not this server's (or whose
+ * Origin is a foreign page) is refused, so a web page cannot reach the server through DNS
+ * rebinding.
+ */
+export interface HttpOptions {
+  board: Board;
+  registry: Registry;
+  host: string;
+  port: number;
+  token: string | null;
+  /** Extra Host names accepted when bound to every interface (0.0.0.0 or ::). */
+  allowedHosts: string[];
+  defaultAgent: string | null;
+}
+
+const MAX_BODY = 4 * 1024 * 1024;
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+export async function serveHttp(options: HttpOptions): Promise<{ url: string; close(): Promise<void> }> {
+  if (!isLoopback(options.host) && !options.token) {
+    throw new OrchestratorError(
+      'invalid_input',
+      `binding ${options.host} opens the board beyond this machine: pass --token <secret> (or set ORCHESTRATOR_TOKEN), and clients must send "Authorization: Bearer <secret>"`,
+    );
+  }
+  const sessions = new Map<string, StreamableHTTPServerTransport>();
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) reply(res, 500, `internal error: ${error instanceof Error ? error.message : String(error)}`);
+    });
+  });
+
+  const allowed = (port: number): Set<string> => {
+    const names = ['127.0.0.1', 'localhost', '[::1]', ...options.allowedHosts];
+    const wildcard = options.host === '0.0.0.0' || options.host === '::';
+    if (!wildcard) names.push(options.host.includes(':') ? `[${options.host}]` : options.host);
+    return new Set(names.flatMap((name) => [name, `${name}:${port}`]));
+  };
+  let hosts = new Set<string>();
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (!hosts.has(req.headers.host ?? '')) return reply(res, 403, `refused: Host '${req.headers.host ?? ''}' is not this server`);
+    const origin = req.headers.origin;
+    if (origin && !hosts.has(safeHost(origin))) return reply(res, 403, `refused: Origin '${origin}' is not this server`);
+    if (options.token && !bearerMatches(req.headers.authorization, options.token)) {
+      res.setHeader('WWW-Authenticate', 'Bearer');
+      return reply(res, 401, 'missing or wrong token: send "Authorization: Bearer <token>"');
+    }
+    if (url.pathname !== '/mcp') return reply(res, 404, 'the MCP endpoint is /mcp');
+
+    const sessionId = req.headers['mcp-session-id'];
+    const body = req.method === 'POST' ? await readJson(req) : undefined;
+    if (body instanceof Error) return reply(res, 400, body.message);
+    let transport = typeof sessionId === 'string' ? sessions.get(sessionId) : undefined;
+    if (!transport) {
+      if (typeof sessionId === 'string') return rpcError(res, 404, 'unknown or ended session; initialize a new one');
+      if (req.method !== 'POST' || !isInitializeRequest(body)) return rpcError(res, 400, 'no session: the first request must be initialize');
+      const created = new StreamableHTTPServerTransport({
+        sessionIdGenerator: () => randomUUID(),
+        onsessioninitialized: (id) => {
+          sessions.set(id, created);
+        },
+      });
+      created.onclose = () => {
+        if (created.sessionId) sessions.delete(created.sessionId);
+      };
+      await createMcpServer(options.board, options.registry, { defaultAgent: options.defaultAgent }).connect(created);
+      transport = created;
+    }
+    await transport.handleRequest(req, res, body);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(new OrchestratorError('invalid_input', `cannot listen on ${options.host}:${options.port} (${error.code ?? error.message}); pick another --port or --host`)));
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  hosts = allowed(port);
+  const shown = options.host.includes(':') ? `[${options.host}]` : options.host;
+  return {
+    url: `http://${shown}:${port}/mcp`,
+    async close() {
+      for (const transport of sessions.values()) await transport.close().catch(() => undefined);
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+    },
+  };
+}
+
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const given = new TextEncoder().encode(/^Bearer\s+(.+)$/i.exec(header ?? '')?.[1] ?? '');
+  const expected = new TextEncoder().encode(token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+function safeHost(origin: string): string {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return '';
+  }
+}
+
+function readJson(req: IncomingMessage): Promise<unknown> {
+  return new Promise((resolve) => {
+    let text = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => {
+      if (text.length <= MAX_BODY) text += chunk;
+    });
+    req.on('end', () => {
+      if (text.length > MAX_BODY) return resolve(new Error(`request body over ${MAX_BODY} characters`));
+      try {
+        resolve(JSON.parse(text));
+      } catch {
+        resolve(new Error('the request body is not JSON'));
+      }
+    });
+  });
+}
+
+function reply(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(`${text}\n`);
+}
+
+function rpcError(res: ServerResponse, status: number, message: string): void {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }));
+}

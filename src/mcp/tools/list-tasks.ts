@@ -1,0 +1,19 @@
+import { z } from 'zod';
+import { TASK_STATUSES } from '../../board/task-states.js';
+import { defineTool, page } from '../tool.js';
+
+const status = z.enum(TASK_STATUSES);
+
+export default defineTool({
+  name: 'list_tasks',
+  description: 'Tasks in the order they were pushed, filtered by status (one or several), role, assignee, holder or run.',
+  input: {
+    status: z.union([status, z.array(status)]).optional(),
+    role: z.string().optional(),
+    assignee: z.string().optional(),
+    claimed_by: z.string().optional().describe('an agent id or name'),
+    run_id: z.string().optional(),
+    ...page,
+  },
+  run: (args, context) => context.board.tasks.list(args),
+});
