@@ -27,6 +27,7 @@ const msg = () => import('./handlers/msg.js');
 const ctx = () => import('./handlers/ctx.js');
 const board = () => import('./handlers/board.js');
 const mcp = () => import('./handlers/mcp.js');
+const setup = () => import('./handlers/setup.js');
 
 const page = {
   limit: { type: 'string', description: 'at most this many rows (default 50, at most 1000)' },
@@ -200,6 +201,19 @@ export const COMMANDS: Command[] = [
       'allowed-host': { type: 'string', description: 'comma-separated Host names to accept when bound to 0.0.0.0 or ::' },
     },
     load: async () => (await mcp()).serve,
+  },
+  {
+    name: 'setup', summary: 'make this project ready for Claude Code sessions to join the board (merges, backs up, undoable)',
+    options: {
+      name: { type: 'string', description: 'the agent name sessions here use (default claude-<folder>)' },
+      role: { type: 'string', description: 'the role the SessionStart hook registers (default generalist)' },
+      http: { type: 'string', description: "connect to a shared 'orchestrate serve' at this URL instead of spawning 'orchestrate mcp'" },
+      hooks: { type: 'boolean', description: 'also register on SessionStart and unregister on SessionEnd' },
+      global: { type: 'boolean', description: 'set up your user Claude Code config (~/.claude.json, ~/.claude/) instead of this project' },
+      'dry-run': { type: 'boolean', description: 'print what would change, change nothing' },
+      undo: { type: 'boolean', description: 'restore the files the last setup changed, byte for byte' },
+    },
+    load: async () => (await setup()).setup,
   },
   { name: 'status', summary: 'health: store reachable, schema version, counts', load: async () => (await board()).status },
   { name: 'config', summary: 'the resolved settings and where each came from', load: async () => (await board()).config },

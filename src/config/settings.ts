@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { OrchestratorError } from '../core/errors.js';
 
@@ -25,6 +26,8 @@ export interface Settings {
   agent: Setting<string | null>;
   /** The bearer token `serve` requires (shown masked). */
   token: Setting<string | null>;
+  /** The user's home folder (where `setup --global` writes). */
+  home: Setting<string>;
 }
 
 export interface SettingsInput {
@@ -82,7 +85,10 @@ export async function resolveSettings(input: SettingsInput): Promise<Settings> {
     : env.ORCHESTRATOR_TOKEN
       ? { value: env.ORCHESTRATOR_TOKEN, source: 'env', from: 'ORCHESTRATOR_TOKEN' }
       : { value: null, source: 'default', from: 'none' };
-  return { projectRoot, db, leaseTtlMs, maxRetries, agent, token };
+  const home: Setting<string> = env.HOME
+    ? { value: env.HOME, source: 'env', from: 'HOME' }
+    : { value: homedir(), source: 'default', from: 'the operating system' };
+  return { projectRoot, db, leaseTtlMs, maxRetries, agent, token, home };
 }
 
 function resolveDb(base: string, location: string): string {

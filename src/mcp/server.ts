@@ -54,11 +54,13 @@ export function createMcpServer(board: Board, registry: Registry, options: { def
     const parsed = schemas.get(tool.name)!.safeParse(request.params.arguments ?? {});
     if (!parsed.success) return toErrorResult(invalidArguments(tool.name, parsed.error));
     const header = headerValue(extra.requestInfo?.headers?.[AGENT_HEADER]);
-    const caller = () => sessionAgent ?? header ?? options.defaultAgent;
+    const configured = () => header ?? options.defaultAgent;
+    const caller = () => sessionAgent ?? configured();
     const context: ToolContext = {
       board,
       signal: extra.signal,
       maybeAgent: caller,
+      configuredAgent: configured,
       agent() {
         const agent = caller();
         if (agent === null) {

@@ -13,6 +13,8 @@ export interface ToolContext {
   /** The calling agent (id or name), or a no_identity error that says how to get one. */
   agent(): string;
   maybeAgent(): string | null;
+  /** The agent this session was configured as (HTTP header, or ORCHESTRATOR_AGENT), registered or not. */
+  configuredAgent(): string | null;
   /** Remembers the agent this session registered as (register_instance). */
   setAgent(agent: string | null): void;
   /** Fires when the client cancels the call. */

@@ -15,10 +15,22 @@ export default defineTool({
     metadata: z.record(z.string(), z.unknown()).optional(),
   },
   async run(args, context) {
-    const name = args.name ?? context.maybeAgent();
+    const current = context.maybeAgent();
+    const registered = current === null || current === context.configuredAgent() ? null : await context.board.agents.get(current);
+    const name = args.name ?? registered?.name ?? context.configuredAgent();
     if (!name) throw new OrchestratorError('invalid_input', 'name is required: pass the name this agent should have on the board');
-    const agent = await context.board.agents.register({ ...args, name });
-    context.setAgent(agent.id);
-    return agent;
+    try {
+      const agent = await context.board.agents.register({ ...args, name });
+      context.setAgent(agent.id);
+      return agent;
+    } catch (error) {
+      // Already online under this session's own name (registered earlier in this session, or
+      // by the SessionStart hook for the configured name): that agent is us, so renew it.
+      const ours = name === context.configuredAgent() || name === registered?.name;
+      if (!(error instanceof OrchestratorError && error.code === 'name_taken' && ours)) throw error;
+      const agent = await context.board.agents.heartbeat(name);
+      context.setAgent(agent.id);
+      return agent;
+    }
   },
 });

@@ -1,0 +1,40 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { applyChanges, undoLatest } from '../../setup/apply.js';
+import { planSetup, skippedOwnFiles } from '../../setup/plan.js';
+import { ensureStateDir, STATE_DIR } from '../../config/settings.js';
+import { flag, type Handler } from '../call.js';
+
+/** `orchestrate setup`: make this project (or, with --global, your Claude Code) join the board. */
+export const setup: Handler = async (call) => {
+  const global = call.values.global === true;
+  const root = global ? call.settings.home.value : call.settings.projectRoot.value;
+  const backups = join(root, STATE_DIR, 'setup-backups');
+  if (call.values.undo) {
+    const undone = undoLatest(backups);
+    const lines = [...undone.restored.map((path) => `restored ${path}`), ...undone.removed.map((path) => `removed ${path}`)];
+    return { data: undone, text: lines.length > 0 ? lines.join('\n') : 'nothing to restore' };
+  }
+  const changes = planSetup({
+    root,
+    global,
+    name: flag(call, 'name') ?? null,
+    role: flag(call, 'role') ?? null,
+    http: flag(call, 'http') ?? null,
+    hooks: call.values.hooks === true,
+    orchestrate: [process.execPath, fileURLToPath(new URL('../main.js', import.meta.url))],
+    db: call.settings.db.source === 'flag' ? call.settings.db.value : null,
+  });
+  const skipped = skippedOwnFiles(root).map((path) => `left alone (not written by setup): ${path}`);
+  const dryRun = call.values['dry-run'] === true;
+  if (changes.length > 0 && !dryRun) ensureStateDir(root);
+  const backup = changes.length === 0 || dryRun ? null : applyChanges(changes, backups, new Date());
+  const lines = changes.map((change) => `${dryRun ? 'would change' : 'changed'} ${change.path}: ${change.summary}`);
+  if (changes.length === 0) lines.push('already set up: nothing to change');
+  if (backup) lines.push(`backup: ${backup} ('orchestrate setup${global ? ' --global' : ''} --undo' restores it)`);
+  if (!global && !dryRun) lines.push("sessions started here can use the board; in 'claude -p', tools are allowed by .claude/settings.json (or pass --allowedTools mcp__orchestrator)");
+  return {
+    data: { dry_run: dryRun, changes: changes.map(({ path, summary, before, after }) => ({ path, summary, before, after })), backup, skipped },
+    text: [...lines, ...skipped].join('\n'),
+  };
+};

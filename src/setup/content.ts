@@ -1,0 +1,55 @@
+/** The files setup writes whole: a slash command and a skill. The marker says setup wrote them. */
+export const MARKER = '<!-- written by claude-orchestrator setup; setup updates it, --undo removes it -->';
+
+export const SLASH_COMMAND = `---
+description: Work with the orchestrator board (claim a task, report progress, talk to the team)
+argument-hint: [what to do, e.g. "claim the next task" or "status"]
+---
+${MARKER}
+
+Use the orchestrator MCP tools (server \`orchestrator\`) to do this: $ARGUMENTS
+
+If nothing more specific was asked: call \`server_status\` and \`poll_messages\`, then \`claim_task\`. Work on the
+task you get, call \`heartbeat\` with \`current_task\` while you work, and finish with \`complete_task\` and a result
+that says what changed and how you checked it — or \`block_task\` / \`fail_task\` with the exact reason.
+`;
+
+export const SKILL = `---
+name: orchestrator
+description: How to work as one agent of a team on the orchestrator board — claiming tasks, reporting honestly, messaging, sharing decisions. Use when the orchestrator MCP tools are available or the user mentions the board, tasks for agents, or the team.
+---
+${MARKER}
+
+# Working on the orchestrator board
+
+You are one agent of a team. The board (MCP server \`orchestrator\`) holds the tasks, the messages and the shared
+decisions; other agents, on this machine or others, read the same board.
+
+## Join
+- If you were not registered for this session, call \`register_instance\` with your name and role.
+- Your lease lasts 30 s without a sign of life: call \`heartbeat\` (with \`current_task\` while working) at least
+  that often during long work. If a call says your lease expired, your tasks went back to the queue: register again.
+
+## Work
+1. \`claim_task\` gives you the best task you may do; \`{task: null}\` means none right now (\`wait_for_message\` or
+   try later — do not spin).
+2. Read the task (\`get_task\` shows what it waits on). Do the work in this repository.
+3. Verify it the way the task or the project says (tests, build, the command a user would run).
+4. \`complete_task\` with a result that names what changed (files, commits) and how you checked it. Never claim work
+   you did not do or check: the orchestrator re-runs the checks.
+5. Stuck on something outside your control: \`block_task\` with the exact thing you wait for. Failed: \`fail_task\`
+   with the reason. Either way, say it — silent tasks are recovered only when your lease ends.
+
+## Talk
+- \`send_message\` (\`to_name\`) for one agent, \`broadcast: true\` for all, \`request_help\` with the context a helper needs.
+- \`poll_messages\` to read without waiting; \`wait_for_message\` to block until something arrives (it marks them read).
+- Decisions others depend on (an API shape, a version, a convention) go in \`set_context\`; use \`expected_version\`
+  when you update a value someone else may be updating.
+
+## Tools
+register_instance, heartbeat, list_instances, unregister · push_task, claim_task, start_task, complete_task,
+block_task, unblock_task, fail_task, retry_task, cancel_task, list_tasks, get_task · send_message, poll_messages,
+wait_for_message, mark_read, dismiss_message, request_help · set_context, get_context, delete_context,
+list_context_keys · server_status. Resources: orchestrator://status, orchestrator://roles (your role's brief),
+orchestrator://tasks/{id}, orchestrator://events.
+`;

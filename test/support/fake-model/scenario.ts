@@ -1,0 +1,64 @@
+// What a test tells the fake model to do. A scenario matches a conversation (by prompt text,
+// session id or working directory) and lists the assistant turns that answer it, in order.
+// The server is stateless: the turn to play is the number of assistant replies already in the
+// request after the latest real user prompt, so resumed sessions and parallel sessions just work.
+
+/** What the server read from one request, whatever the wire protocol. */
+export interface Conversation {
+  protocol: string;
+  /** The latest prompt a person (or the orchestrator) wrote, without system reminders. */
+  prompt: string;
+  /** How many assistant turns follow that prompt: the index of the turn to play. */
+  turn: number;
+  sessionId: string | null;
+  cwd: string | null;
+  /** The text of the tool results in the latest user message, in order. */
+  toolResults: string[];
+  /** The tool names the client offered. */
+  tools: string[];
+}
+
+export interface ToolCall {
+  name: string;
+  input: Record<string, unknown> | ((conversation: Conversation) => Record<string, unknown>);
+}
+
+export interface Turn {
+  text?: string;
+  tools?: ToolCall[];
+  /** Answer with this HTTP error instead of a reply. */
+  error?: { status: number; type: string; message: string; headers?: Record<string, string> };
+  /** Wait this long before answering. */
+  delayMs?: number;
+}
+
+export interface Scenario {
+  name: string;
+  match: { prompt?: string | RegExp; sessionId?: string; cwd?: string };
+  turns: Turn[];
+  /** What to say once the turns are used up (default: "Done."). */
+  finalText?: string;
+}
+
+export function findScenario(scenarios: Scenario[], conversation: Conversation): Scenario | undefined {
+  return scenarios.find(({ match }) => {
+    if (match.prompt !== undefined) {
+      const hit = typeof match.prompt === 'string' ? conversation.prompt.includes(match.prompt) : match.prompt.test(conversation.prompt);
+      if (!hit) return false;
+    }
+    if (match.sessionId !== undefined && match.sessionId !== conversation.sessionId) return false;
+    if (match.cwd !== undefined && match.cwd !== conversation.cwd) return false;
+    return true;
+  });
+}
+
+/** The JSON of the latest tool result, or null (a tool result is text; MCP tools return JSON text). */
+export function lastToolJson(conversation: Conversation): any {
+  const text = conversation.toolResults[conversation.toolResults.length - 1];
+  if (text === undefined) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,85 @@
+// A scripted fake model server for tests: real agent CLIs talk to it instead of a model.
+// Dependency-free (node:http), bound to 127.0.0.1 on a free port, stateless (see scenario.ts),
+// logging every request. One module per wire protocol; Anthropic Messages now, OpenAI
+// Responses (Codex) and Gemini later beside it.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { anthropic } from './anthropic.js';
+import { findScenario, type Conversation, type Scenario } from './scenario.js';
+
+export type { Scenario, Turn, Conversation } from './scenario.js';
+export { lastToolJson } from './scenario.js';
+
+const PROTOCOLS = [anthropic];
+
+export interface LoggedRequest {
+  protocol: string | null;
+  method: string;
+  path: string;
+  headers: IncomingMessage['headers'];
+  body: any;
+  conversation: Conversation | null;
+  scenario: string | null;
+}
+
+export interface FakeModel {
+  url: string;
+  requests: LoggedRequest[];
+  setScenarios(scenarios: Scenario[]): void;
+  close(): Promise<void>;
+}
+
+export async function startFakeModel(scenarios: Scenario[] = []): Promise<FakeModel> {
+  let current = scenarios;
+  const requests: LoggedRequest[] = [];
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) res.writeHead(500).end(String(error));
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const text = await new Promise<string>((resolve) => {
+      let data = '';
+      req.setEncoding('utf8');
+      req.on('data', (chunk: string) => (data += chunk));
+      req.on('end', () => resolve(data));
+    });
+    let body: any = null;
+    try {
+      body = text ? JSON.parse(text) : null;
+    } catch {
+      body = text;
+    }
+    const protocol = PROTOCOLS.find((p) => p.handles(req.method ?? '', path));
+    const entry: LoggedRequest = { protocol: protocol?.name ?? null, method: req.method ?? '', path, headers: req.headers, body, conversation: null, scenario: null };
+    requests.push(entry);
+    if (!protocol) {
+      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `the fake model does not serve ${req.method} ${path}` }));
+      return;
+    }
+    const conversation = protocol.read(body, req);
+    entry.conversation = conversation;
+    const scenario = findScenario(current, conversation);
+    entry.scenario = scenario?.name ?? null;
+    const turn = scenario?.turns[conversation.turn] ?? { text: scenario?.finalText ?? (scenario ? 'Done.' : 'OK.') };
+    if (turn.delayMs) await new Promise((resolve) => setTimeout(resolve, turn.delayMs));
+    if (turn.error) return protocol.writeError(res, turn.error);
+    protocol.write(res, turn, conversation, body?.stream !== false, String(body?.model ?? 'claude-fake'));
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    setScenarios(next) {
+      current = next;
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
