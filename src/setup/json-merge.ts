@@ -9,8 +9,7 @@ export function parseJsonFile(path: string, text: string): JsonObject {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    const position = /position (\d+)/.exec((error as Error).message)?.[1];
-    const where = position === undefined ? '' : ` at ${lineAndColumn(text, Number(position))}`;
+    const where = ` at ${lineAndColumn(text, firstErrorOffset(text))}`;
     throw new OrchestratorError(
       'invalid_input',
       `${path} is not valid JSON${where} (${(error as Error).message.split('\n')[0]}); fix it or move it away, then run setup again — nothing was changed`,
@@ -20,6 +19,60 @@ export function parseJsonFile(path: string, text: string): JsonObject {
     throw new OrchestratorError('invalid_input', `${path} does not hold a JSON object; fix it or move it away, then run setup again — nothing was changed`);
   }
   return value as JsonObject;
+}
+
+/**
+ * Where JSON text first goes wrong (Node 20's JSON.parse does not say): a small scanner of
+ * the JSON grammar that stops at the first character that cannot continue it.
+ */
+export function firstErrorOffset(text: string): number {
+  let i = 0;
+  const skip = () => {
+    while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
+  };
+  const fail = (): never => {
+    throw i;
+  };
+  const expect = (char: string) => (text[i] === char ? i++ : fail());
+  const token = (pattern: RegExp) => {
+    pattern.lastIndex = i;
+    const match = pattern.exec(text);
+    if (!match) fail();
+    i += match![0].length;
+  };
+  const value = (): void => {
+    skip();
+    const char = text[i];
+    if (char === '{' || char === '[') {
+      const close = char === '{' ? '}' : ']';
+      i++;
+      skip();
+      if (text[i] === close) return void i++;
+      for (;;) {
+        if (close === '}') {
+          skip();
+          token(/"(?:[^"\\\u0000-\u001f]|\\.)*"/y);
+          skip();
+          expect(':');
+        }
+        value();
+        skip();
+        if (text[i] === ',') i++;
+        else return void expect(close);
+      }
+    }
+    if (char === '"') return token(/"(?:[^"\\\u0000-\u001f]|\\.)*"/y);
+    token(/-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null/y);
+  };
+  try {
+    value();
+    skip();
+    if (i < text.length) fail();
+  } catch (offset) {
+    if (typeof offset === 'number') return offset;
+    throw offset;
+  }
+  return text.length;
 }
 
 function lineAndColumn(text: string, position: number): string {
