@@ -99,6 +99,13 @@ try {
     const p = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
     report(`${name} wake-up, push committed → msg wait returns elsewhere`, `p50 ${p(0.5).toFixed(1)} p99 ${p(0.99).toFixed(1)}`, 'ms', limit);
   }
+  // MCP tool-call round trip over stdio from a persistent SDK client.
+  const p = (xs, q) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
+  for (const tasks of [20, 3]) {
+    const mcp = await runWorker(['mcp-roundtrip', join(dir, `mcp-project-${tasks}`), '2000', String(tasks)]);
+    report(`MCP stdio, list_tasks of ${tasks}: p50 ${p(mcp.list, 0.5).toFixed(2)} p99 ${p(mcp.list, 0.99).toFixed(2)} ms vs ping p50 ${p(mcp.ping, 0.5).toFixed(2)} ms`,
+      `${(p(mcp.list, 0.5) / p(mcp.ping, 0.5)).toFixed(2)}×`, 'of ping', 'target p50 ≤ 2×');
+  }
 } finally {
   await server?.stop();
   rmSync(dir, { recursive: true, force: true });

@@ -122,6 +122,34 @@ switch (mode) {
     out(latencies);
     break;
   }
+  case 'mcp-roundtrip': {
+    // A persistent SDK client calls list_tasks (a board of arg2 tasks) and ping (an empty tool) in turn.
+    const { mkdirSync } = await import('node:fs');
+    const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
+    const { StdioClientTransport } = await import('@modelcontextprotocol/sdk/client/stdio.js');
+    mkdirSync(url, { recursive: true });
+    const setup = new Board(await openDb(`${url}/.orchestrator/state.db`));
+    await setup.tasks.pushMany(Array.from({ length: Number(arg2) }, (_, i) => ({ title: `task ${i}` })));
+    await setup.close();
+    const client = new Client({ name: 'bench', version: '0' });
+    await client.connect(new StdioClientTransport({ command: process.execPath, args: [new URL('../dist/cli/main.js', import.meta.url).pathname, 'mcp'], cwd: url, stderr: 'ignore' }));
+    const time = async (name, args) => {
+      const start = performance.now();
+      const result = await client.callTool({ name, arguments: args });
+      if (result.isError) throw new Error(JSON.stringify(result.content));
+      return performance.now() - start;
+    };
+    for (let i = 0; i < 100; i++) await time('list_tasks', {}), await time('ping', {});
+    const list = [];
+    const ping = [];
+    for (let i = 0; i < Number(arg1); i++) {
+      list.push(await time('list_tasks', {}));
+      ping.push(await time('ping', {}));
+    }
+    await client.close();
+    out({ list, ping });
+    break;
+  }
   default:
     throw new Error(`unknown mode ${mode}`);
 }

@@ -84,6 +84,11 @@ export interface PushTaskInput {
   run_id?: string | null;
 }
 
+/** What a list shows of a task when asked for summaries: enough to choose, `get` for the rest. */
+export type TaskSummary = Pick<Task, 'id' | 'title' | 'status' | 'priority' | 'role' | 'assignee' | 'claimed_by' | 'depends_on' | 'retry_count' | 'max_retries' | 'run_id' | 'updated_at'>;
+
+const SUMMARY_COLUMNS = 'seq, id, title, status, priority, role, assignee, claimed_by, depends_on, retry_count, max_retries, run_id, updated_at';
+
 export interface TaskFilter {
   status?: TaskStatus | TaskStatus[];
   role?: string;
@@ -229,8 +234,10 @@ export class Tasks {
     return { ...task, waiting_on: waiting.map((r) => r.id) };
   }
 
-  /** Tasks in the order they were pushed, filtered, a page at a time. */
-  async list(filter: TaskFilter = {}): Promise<Page<Task>> {
+  /** Tasks in the order they were pushed, filtered, a page at a time; `summary` reads fewer columns. */
+  async list(filter: TaskFilter & { summary: true }): Promise<Page<TaskSummary>>;
+  async list(filter?: TaskFilter & { summary?: false }): Promise<Page<Task>>;
+  async list(filter: TaskFilter & { summary?: boolean } = {}): Promise<Page<Task | TaskSummary>> {
     await this.board.sweep();
     const limit = pageLimit(filter.limit);
     const after = decodeCursor<number>(filter.cursor, 'number') ?? 0;
@@ -240,14 +247,14 @@ export class Tasks {
     const holder = filter.claimed_by === undefined ? null : (await this.board.agents.resolve(filter.claimed_by)).id;
     const runId = filter.run_id ?? null;
     const rows = await this.board.db.query<TaskRow>(
-      `SELECT * FROM tasks
+      `SELECT ${filter.summary ? SUMMARY_COLUMNS : '*'} FROM tasks
        WHERE seq > ? ${statuses.length > 0 ? `AND status IN (${marks(statuses)})` : ''}
          AND (CAST(? AS TEXT) IS NULL OR role = ?) AND (CAST(? AS TEXT) IS NULL OR assignee = ?)
          AND (CAST(? AS TEXT) IS NULL OR claimed_by = ?) AND (CAST(? AS TEXT) IS NULL OR run_id = ?)
        ORDER BY seq LIMIT ?`,
       [after, ...statuses, role, role, assignee, assignee, holder, holder, runId, runId, limit + 1],
     );
-    return toPage(rows, limit, (row) => row.seq, toTask);
+    return toPage(rows, limit, (row) => row.seq, filter.summary ? toSummary : toTask);
   }
 
   /** How many tasks are in each state. */
@@ -385,6 +392,23 @@ function pastTense(move: TaskMove): string {
 /** `?, ?, ?` for a list of values (the values themselves are always bound, never inlined). */
 export function marks(values: readonly unknown[]): string {
   return values.map(() => '?').join(', ');
+}
+
+function toSummary(row: TaskRow): TaskSummary {
+  return {
+    id: row.id,
+    title: row.title,
+    status: row.status,
+    priority: row.priority,
+    role: row.role,
+    assignee: row.assignee,
+    claimed_by: row.claimed_by,
+    depends_on: parseJson(row.depends_on, []) as string[],
+    retry_count: row.retry_count,
+    max_retries: row.max_retries,
+    run_id: row.run_id,
+    updated_at: iso(row.updated_at),
+  };
 }
 
 function toTask(row: TaskRow): Task {

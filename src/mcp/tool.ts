@@ -52,7 +52,7 @@ export interface ToolResult {
 /** Data as a result: JSON text for every client, and the same as structured content. */
 export function toResult(data: unknown): ToolResult {
   const structured = data !== null && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>) : { result: data };
-  return { content: [{ type: 'text', text: JSON.stringify(data, null, 2) }], structuredContent: structured };
+  return { content: [{ type: 'text', text: JSON.stringify(data) }], structuredContent: structured };
 }
 
 /** Any failure as an isError result: the error code, what went wrong, and what to do next. */
