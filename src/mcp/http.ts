@@ -28,6 +28,8 @@ export interface HttpOptions {
 }
 
 const MAX_BODY = 4 * 1024 * 1024;
+/** A session nobody has used for this long is closed (its client went away without saying so). */
+const SESSION_IDLE_MS = 60 * 60 * 1000;
 
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
@@ -41,6 +43,14 @@ export async function serveHttp(options: HttpOptions): Promise<{ url: string; cl
     );
   }
   const sessions = new Map<string, StreamableHTTPServerTransport>();
+  const lastUsed = new Map<string, number>();
+  const sweeper = setInterval(() => {
+    const cutoff = Date.now() - SESSION_IDLE_MS;
+    for (const [id, at] of lastUsed) {
+      if (at < cutoff) void sessions.get(id)?.close();
+    }
+  }, 60_000);
+  sweeper.unref();
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       if (!res.headersSent) reply(res, 500, `internal error: ${error instanceof Error ? error.message : String(error)}`);
@@ -70,6 +80,7 @@ export async function serveHttp(options: HttpOptions): Promise<{ url: string; cl
     const body = req.method === 'POST' ? await readJson(req) : undefined;
     if (body instanceof Error) return reply(res, 400, body.message);
     let transport = typeof sessionId === 'string' ? sessions.get(sessionId) : undefined;
+    if (transport && typeof sessionId === 'string') lastUsed.set(sessionId, Date.now());
     if (!transport) {
       if (typeof sessionId === 'string') return rpcError(res, 404, 'unknown or ended session; initialize a new one');
       if (req.method !== 'POST' || !isInitializeRequest(body)) return rpcError(res, 400, 'no session: the first request must be initialize');
@@ -77,10 +88,14 @@ export async function serveHttp(options: HttpOptions): Promise<{ url: string; cl
         sessionIdGenerator: () => randomUUID(),
         onsessioninitialized: (id) => {
           sessions.set(id, created);
+          lastUsed.set(id, Date.now());
         },
       });
       created.onclose = () => {
-        if (created.sessionId) sessions.delete(created.sessionId);
+        if (created.sessionId) {
+          sessions.delete(created.sessionId);
+          lastUsed.delete(created.sessionId);
+        }
       };
       await createMcpServer(options.board, options.registry, { defaultAgent: options.defaultAgent }).connect(created);
       transport = created;
@@ -99,6 +114,7 @@ export async function serveHttp(options: HttpOptions): Promise<{ url: string; cl
   return {
     url: `http://${shown}:${port}/mcp`,
     async close() {
+      clearInterval(sweeper);
       for (const transport of sessions.values()) await transport.close().catch(() => undefined);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
