@@ -247,3 +247,18 @@ test('the CLI on PostgreSQL', { skip: !process.env.PG_URL }, async () => {
   assert.equal((await run('config')).json.db.source, 'env');
   assert.equal(existsSync(join(project, '.orchestrator', 'state.db')), false, 'no SQLite file when PostgreSQL is used');
 });
+
+test('a SQLite command loads neither the PostgreSQL driver nor the MCP SDK (start-up stays fast)', async () => {
+  const project = newProject();
+  const script = `
+    import { createRequire } from 'node:module';
+    const { runCli } = await import(${JSON.stringify(new URL('../dist/cli/run.js', import.meta.url).href)});
+    const io = { stdout() {}, stderr(t) { console.error(t); }, stdin: process.stdin, stdoutStream: process.stdout, shutdownSignal: () => new AbortController().signal };
+    const code = await runCli(['task', 'list', '--json'], {}, process.cwd(), io);
+    const loaded = Object.keys(createRequire(import.meta.url).cache);
+    console.log(JSON.stringify({ code, pg: loaded.some((p) => p.includes('/node_modules/pg/')), sdk: loaded.some((p) => p.includes('@modelcontextprotocol')) }));`;
+  const { spawnSync } = await import('node:child_process');
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: project, encoding: 'utf8', env: cleanEnv() });
+  const result = JSON.parse(run.stdout.trim().split('\n').pop()!);
+  assert.deepEqual(result, { code: 0, pg: false, sdk: false }, run.stderr);
+});

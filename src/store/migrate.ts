@@ -4,7 +4,8 @@ import type pg from 'pg';
 import type { Dialect } from './db.js';
 import { mapStoreError } from './errors.js';
 import type { SqliteDb } from './sqlite.js';
-import { quoteIdent, type PostgresDb } from './postgres.js';
+import { quoteIdent } from './identifiers.js';
+import type { PostgresDb } from './postgres.js';
 
 /**
  * Numbered, append-only migrations: `migrations/<dialect>/NNN_name.sql`, applied in order and

@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { Db, Queryable, SqlValue } from './db.js';
 import { ChangeCounter } from './change-signal.js';
 import { mapStoreError } from './errors.js';
+import { quoteIdent } from './identifiers.js';
 
 const INT8 = 20;
 const NUMERIC = 1700;
@@ -201,8 +202,4 @@ function clientQueryable(client: pg.PoolClient, location: string): Queryable {
       }
     },
   };
-}
-
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
 }
