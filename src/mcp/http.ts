@@ -67,7 +67,9 @@ export async function serveHttp(options: HttpOptions): Promise<{ url: string; cl
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (!hosts.has(req.headers.host ?? '')) return reply(res, 403, `refused: Host '${req.headers.host ?? ''}' is not this server`);
+    if (!hosts.has(req.headers.host ?? '')) {
+      return reply(res, 403, `refused: Host '${req.headers.host ?? ''}' is not this server (if it is, start serve with --allowed-host ${safeHost(`http://${req.headers.host ?? ''}`).replace(/:\d+$/, '')})`);
+    }
     const origin = req.headers.origin;
     if (origin && !hosts.has(safeHost(origin))) return reply(res, 403, `refused: Origin '${origin}' is not this server`);
     if (options.token && !bearerMatches(req.headers.authorization, options.token)) {
@@ -116,8 +118,9 @@ export async function serveHttp(options: HttpOptions): Promise<{ url: string; cl
     async close() {
       clearInterval(sweeper);
       for (const transport of sessions.values()) await transport.close().catch(() => undefined);
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections(); // open streams would otherwise hold close() forever
+      await closed;
     },
   };
 }
