@@ -67,10 +67,10 @@ test('over stdio: a session in a project prepared by setup registers, claims and
   assert.ok(events.includes('agent.unregistered'));
 });
 
-test('over HTTP: two sessions at once on one shared server, each its header agent, each its own task', async () => {
-  const db = newBoardUrl('sqlite');
-  const server = spawn(process.execPath, [MAIN, 'serve', '--port', '0', '--db', db], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-  const url = await new Promise<string>((resolve, reject) => {
+/** Starts `orchestrate serve` on a free port and resolves its URL. */
+function serve(args: string[]) {
+  const server = spawn(process.execPath, [MAIN, 'serve', '--port', '0', ...args], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const url = new Promise<string>((resolve, reject) => {
     let out = '';
     server.stdout.on('data', (d) => {
       out += d;
@@ -79,6 +79,34 @@ test('over HTTP: two sessions at once on one shared server, each its header agen
     });
     server.on('exit', (code) => reject(new Error(`serve exited ${code}`)));
   });
+  return { url, stop: () => server.kill('SIGTERM') };
+}
+
+test('a token-protected server: the session sends the token from its environment', async () => {
+  const db = newBoardUrl('sqlite');
+  const server = serve(['--db', db, '--token', 'tok-123']);
+  try {
+    const url = await server.url;
+    const project = newProject();
+    const env = cleanEnv();
+    assert.equal((await cli(project, ['setup', '--http', url, '--name', 'Guarded', '--token', 'tok-123'], env)).code, 0);
+    model.setScenarios([{ name: 'guarded', match: { prompt: 'check in' }, turns: [{ tools: [{ name: 'mcp__orchestrator__register_instance', input: {} }] }] }]);
+    const denied = await claudePrompt(project, 'check in', claudeEnv(claudeHome(), model.url, { ORCHESTRATOR_TOKEN: 'wrong' }), ['--allowedTools', 'mcp__orchestrator']);
+    const deniedInit = denied.events.find((e) => e.type === 'system' && e.subtype === 'init');
+    assert.notEqual(deniedInit.mcp_servers[0].status, 'connected', 'a wrong token is refused');
+    const run = await claudePrompt(project, 'check in', claudeEnv(claudeHome(), model.url, { ORCHESTRATOR_TOKEN: 'tok-123' }), ['--allowedTools', 'mcp__orchestrator']);
+    const init = run.events.find((e) => e.type === 'system' && e.subtype === 'init');
+    assert.equal(init.mcp_servers[0].status, 'connected');
+    assert.equal((await cli(project, ['agent', 'get', 'Guarded', '--db', db, '--json'], env)).json.status, 'online');
+  } finally {
+    server.stop();
+  }
+});
+
+test('over HTTP: two sessions at once on one shared server, each its header agent, each its own task', async () => {
+  const db = newBoardUrl('sqlite');
+  const server = serve(['--db', db]);
+  const url = await server.url;
   try {
     const env = cleanEnv();
     const projects = [newProject(), newProject()];
@@ -100,7 +128,7 @@ test('over HTTP: two sessions at once on one shared server, each its header agen
     assert.equal(byAgent.get('web-0'), 'done by session one');
     assert.equal(byAgent.get('web-1'), 'done by session two');
   } finally {
-    server.kill('SIGTERM');
+    server.stop();
   }
 });
 

@@ -145,3 +145,20 @@ test('--global writes the user config under HOME (merging) and undo restores it'
   assert.equal(readFileSync(join(home, '.claude.json'), 'utf8'), claudeJson);
   assert.equal(existsSync(join(home, '.claude')), false);
 });
+
+test('--command names a program on the PATH; --http with a token sends ${ORCHESTRATOR_TOKEN}, never the secret', async () => {
+  const project = newProject();
+  const env = cleanEnv();
+  assert.equal((await cli(project, ['setup', '--command', 'orchestrate', '--hooks', '--name', 'Team'], env)).code, 0);
+  assert.deepEqual(JSON.parse(readFileSync(join(project, '.mcp.json'), 'utf8')).mcpServers.orchestrator,
+    { type: 'stdio', command: 'orchestrate', args: ['mcp'], env: { ORCHESTRATOR_AGENT: 'Team' } });
+  assert.match(readFileSync(join(project, '.claude', 'settings.json'), 'utf8'), /"'orchestrate' 'agent' 'register' '--name' 'Team'/);
+  assert.equal((await cli(project, ['setup', '--command', 'orc; rm -rf /'], env)).code, 2);
+
+  const other = newProject();
+  const result = await cli(other, ['setup', '--http', 'https://board.example:3100/mcp', '--token', 'sup3r-secret', '--name', 'Remote'], env);
+  assert.equal(result.code, 0, result.stderr);
+  const text = readFileSync(join(other, '.mcp.json'), 'utf8');
+  assert.doesNotMatch(text, /sup3r-secret/);
+  assert.deepEqual(JSON.parse(text).mcpServers.orchestrator.headers, { 'X-Orchestrator-Agent': 'Remote', Authorization: 'Bearer ${ORCHESTRATOR_TOKEN}' });
+});

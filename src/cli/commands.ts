@@ -209,6 +209,8 @@ export const COMMANDS: Command[] = [
       role: { type: 'string', description: 'the role the SessionStart hook registers (default generalist)' },
       http: { type: 'string', description: "connect to a shared 'orchestrate serve' at this URL instead of spawning 'orchestrate mcp'" },
       hooks: { type: 'boolean', description: 'also register on SessionStart and unregister on SessionEnd' },
+      command: { type: 'string', description: "run orchestrate by this name on the PATH (default: this program's absolute path)" },
+      token: { type: 'string', description: 'with --http: the server needs a token; sessions send $ORCHESTRATOR_TOKEN' },
       global: { type: 'boolean', description: 'set up your user Claude Code config (~/.claude.json, ~/.claude/) instead of this project' },
       'dry-run': { type: 'boolean', description: 'print what would change, change nothing' },
       undo: { type: 'boolean', description: 'restore the files the last setup changed, byte for byte' },

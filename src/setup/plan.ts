@@ -22,6 +22,8 @@ export interface SetupOptions {
   orchestrate: string[];
   /** A --db the hooks must use too (so they register on the board the server serves). */
   db: string | null;
+  /** The HTTP server needs a bearer token: send the one in the session's ORCHESTRATOR_TOKEN. */
+  token: boolean;
 }
 
 export interface FileChange {
@@ -63,8 +65,10 @@ function mcpConfig(options: SetupOptions, name: string): FileChange | null {
   const before = read(path);
   const config = before === null ? {} : parseJsonFile(path, before);
   const servers = objectAt(config, 'mcpServers', path);
+  // Claude Code expands ${VAR} in .mcp.json, so the secret itself is never written.
+  const auth = options.token ? { Authorization: 'Bearer ${ORCHESTRATOR_TOKEN}' } : {};
   const entry = options.http
-    ? { type: 'http', url: options.http, headers: { 'X-Orchestrator-Agent': name } }
+    ? { type: 'http', url: options.http, headers: { 'X-Orchestrator-Agent': name, ...auth } }
     : { type: 'stdio', command: options.orchestrate[0]!, args: [...options.orchestrate.slice(1), 'mcp'], env: { ORCHESTRATOR_AGENT: name } };
   if (sameJson(servers[SERVER_NAME], entry)) return null;
   const verb = servers[SERVER_NAME] === undefined ? 'added' : 'updated';

@@ -3,7 +3,18 @@ import { fileURLToPath } from 'node:url';
 import { applyChanges, undoLatest } from '../../setup/apply.js';
 import { planSetup, skippedOwnFiles } from '../../setup/plan.js';
 import { ensureStateDir, STATE_DIR } from '../../config/settings.js';
+import { OrchestratorError } from '../../core/errors.js';
 import { flag, type Handler } from '../call.js';
+
+/**
+ * How sessions and hooks run orchestrate: this very program by absolute path (works without
+ * any install), or `--command <name>` on the PATH (portable, for a .mcp.json a team commits).
+ */
+function orchestrateCommand(command: string | undefined): string[] {
+  if (command === undefined) return [process.execPath, fileURLToPath(new URL('../main.js', import.meta.url))];
+  if (!/^[\w./-]+$/.test(command)) throw new OrchestratorError('invalid_input', `--command '${command}' must be a program name or path (letters, digits, . _ / -)`);
+  return [command];
+}
 
 /** `orchestrate setup`: make this project (or, with --global, your Claude Code) join the board. */
 export const setup: Handler = async (call) => {
@@ -22,8 +33,9 @@ export const setup: Handler = async (call) => {
     role: flag(call, 'role') ?? null,
     http: flag(call, 'http') ?? null,
     hooks: call.values.hooks === true,
-    orchestrate: [process.execPath, fileURLToPath(new URL('../main.js', import.meta.url))],
+    orchestrate: orchestrateCommand(flag(call, 'command')),
     db: call.settings.db.source === 'flag' ? call.settings.db.value : null,
+    token: call.settings.token.value !== null,
   });
   const skipped = skippedOwnFiles(root).map((path) => `left alone (not written by setup): ${path}`);
   const dryRun = call.values['dry-run'] === true;
@@ -32,6 +44,7 @@ export const setup: Handler = async (call) => {
   const lines = changes.map((change) => `${dryRun ? 'would change' : 'changed'} ${change.path}: ${change.summary}`);
   if (changes.length === 0) lines.push('already set up: nothing to change');
   if (backup) lines.push(`backup: ${backup} ('orchestrate setup${global ? ' --global' : ''} --undo' restores it)`);
+  if (call.settings.token.value !== null && flag(call, 'http') && !dryRun) lines.push('sessions send the token from their ORCHESTRATOR_TOKEN environment variable (the secret is not written to the file)');
   if (!global && !dryRun) lines.push("sessions started here can use the board; in 'claude -p', tools are allowed by .claude/settings.json (or pass --allowedTools mcp__orchestrator)");
   return {
     data: { dry_run: dryRun, changes: changes.map(({ path, summary, before, after }) => ({ path, summary, before, after })), backup, skipped },
