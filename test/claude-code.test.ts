@@ -2,13 +2,12 @@
 // scripted fake model server, in temp git repositories prepared by `orchestrate setup`.
 // Assertions are on the board and on the files, never on the model's words.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { cleanupBackends, newBoardUrl } from './support/backends.js';
 import { claudeEnv, claudeHome, claudePrompt, runClaude } from './support/claude.js';
-import { cleanEnv, cli, MAIN, newProject } from './support/cli.js';
+import { cleanEnv, cli, newProject, startServe } from './support/cli.js';
 import { lastToolJson, startFakeModel, type FakeModel, type Scenario } from './support/fake-model/server.js';
 
 let model: FakeModel;
@@ -67,20 +66,7 @@ test('over stdio: a session in a project prepared by setup registers, claims and
   assert.ok(events.includes('agent.unregistered'));
 });
 
-/** Starts `orchestrate serve` on a free port and resolves its URL. */
-function serve(args: string[]) {
-  const server = spawn(process.execPath, [MAIN, 'serve', '--port', '0', ...args], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-  const url = new Promise<string>((resolve, reject) => {
-    let out = '';
-    server.stdout.on('data', (d) => {
-      out += d;
-      const match = /listening on (\S+)/.exec(out);
-      if (match) resolve(match[1]!);
-    });
-    server.on('exit', (code) => reject(new Error(`serve exited ${code}`)));
-  });
-  return { url, stop: () => server.kill('SIGTERM') };
-}
+const serve = (args: string[]) => startServe(args);
 
 test('a token-protected server: the session sends the token from its environment', async () => {
   const db = newBoardUrl('sqlite');
@@ -99,7 +85,7 @@ test('a token-protected server: the session sends the token from its environment
     assert.equal(init.mcp_servers[0].status, 'connected');
     assert.equal((await cli(project, ['agent', 'get', 'Guarded', '--db', db, '--json'], env)).json.status, 'online');
   } finally {
-    server.stop();
+    await server.stop();
   }
 });
 
@@ -128,7 +114,7 @@ test('over HTTP: two sessions at once on one shared server, each its header agen
     assert.equal(byAgent.get('web-0'), 'done by session one');
     assert.equal(byAgent.get('web-1'), 'done by session two');
   } finally {
-    server.stop();
+    await server.stop();
   }
 });
 

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { z } from 'zod';
 import { loadRegistry } from '../src/mcp/registry.js';
 import { cleanupBackends, newBoardUrl } from './support/backends.js';
-import { cleanEnv, cli, MAIN, newProject } from './support/cli.js';
+import { cleanEnv, cli, MAIN, newProject, startServe } from './support/cli.js';
 import { call, callError, stdioClient } from './support/mcp-client.js';
 
 after(cleanupBackends);
@@ -160,23 +160,7 @@ function initialize(url: string, headers: Record<string, string>): Promise<numbe
 }
 
 describe('over Streamable HTTP', () => {
-  function serve(args: string[], env = cleanEnv()) {
-    const child = spawn(process.execPath, [MAIN, 'serve', '--port', '0', '--db', newBoardUrl('sqlite'), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    const url = new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout.on('data', (d) => {
-        out += d;
-        const match = /listening on (\S+)/.exec(out);
-        if (match) resolve(match[1]!);
-      });
-      child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
-    });
-    url.catch(() => undefined);
-    const stopped = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    return { url, stop: async () => { child.kill('SIGTERM'); return stopped; }, stderr: () => stderr };
-  }
+  const serve = (args: string[]) => startServe(['--db', newBoardUrl('sqlite'), ...args]);
 
   async function httpClient(url: string, headers: Record<string, string>): Promise<Client> {
     const client = new Client({ name: 'orchestrator-tests', version: '0' });

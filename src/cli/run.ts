@@ -41,7 +41,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
       return 0;
     }
     if (argv[0] === '--version' || argv[0] === '-v') {
-      io.stdout(await version());
+      io.stdout((await import('../core/version.js')).packageVersion());
       return 0;
     }
     const found = findCommand(argv);
@@ -162,10 +162,4 @@ function optionLines(options: Record<string, OptionSpec>): string[] {
     const flagText = `${spec.short ? `-${spec.short}, ` : ''}--${name}${spec.type === 'string' ? ' <value>' : ''}`;
     return `  ${flagText.padEnd(28)} ${spec.description}`;
   });
-}
-
-async function version(): Promise<string> {
-  const { readFileSync } = await import('node:fs');
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
 }

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { OrchestratorError } from '../core/errors.js';
+import { isPostgresUrl } from '../store/open.js';
 
 /**
  * The resolved settings of one invocation, each with where it came from, in this order of
@@ -92,7 +93,7 @@ export async function resolveSettings(input: SettingsInput): Promise<Settings> {
 }
 
 function resolveDb(base: string, location: string): string {
-  return /^postgres(ql)?:\/\//i.test(location) ? location : resolve(base, location);
+  return isPostgresUrl(location) ? location : resolve(base, location);
 }
 
 function seconds(text: string, where: string): number {

@@ -66,3 +66,22 @@ export function cliInBackground(cwd: string, args: string[], env: Record<string,
   });
   return { waiting, done, child };
 }
+
+/** Starts `orchestrate serve` on a free port; `url` resolves once it listens. */
+export function startServe(args: string[], env: Record<string, string> = cleanEnv()) {
+  const child = spawn(process.execPath, [MAIN, 'serve', '--port', '0', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  const url = new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const match = /listening on (\S+)/.exec(out);
+      if (match) resolve(match[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
+  });
+  url.catch(() => undefined);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { url, stop: async () => { child.kill('SIGTERM'); return exited; } };
+}
