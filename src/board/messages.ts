@@ -98,11 +98,6 @@ export class Messages {
     return this.setState(agentRef, messageId, 'dismissed');
   }
 
-  async unreadCount(agentRef: string): Promise<number> {
-    const agent = await this.board.agents.resolve(agentRef);
-    return (await this.inbox(this.board.db, agent, 0, 1_000_000, false)).length;
-  }
-
   private async setState(agentRef: string, messageId: string, state: 'read' | 'dismissed'): Promise<Message> {
     const agent = await this.board.agents.resolve(agentRef);
     const id = requireText('message_id', messageId, 200).trim();
