@@ -32,7 +32,6 @@ export class SqliteDb implements Db {
       this.conn.pragma('journal_mode = WAL');
       this.conn.pragma('synchronous = NORMAL');
       this.conn.pragma('cache_size = -32000'); // 32 MB: the whole board of a busy day stays in memory
-      this.conn.pragma('foreign_keys = ON');
     } catch (error) {
       throw mapStoreError(error, location);
     }
