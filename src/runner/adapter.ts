@@ -1,0 +1,46 @@
+import type { AgentEvent, Outcome } from './events.js';
+
+/**
+ * The contract of an agent CLI adapter: typed options in, a command line out; each stdout line
+ * in, validated events out (a line that does not parse becomes a parse_error event, never an
+ * exception); and, at the end, the run's outcome from the events and how the process ended.
+ */
+export interface CommandLine {
+  program: string;
+  args: string[];
+  /** Added to the orchestrator's own environment (never logged or stored). */
+  env: Record<string, string>;
+  /** Written to stdin, which is then closed; stdin is closed at once when absent. */
+  stdin: string | null;
+}
+
+export interface ProcessEnd {
+  exitCode: number | null;
+  signal: string | null;
+  stderr: string;
+}
+
+export interface Adapter<Options> {
+  kind: string;
+  /** The CLI versions this adapter was tested with. */
+  testedVersions: string[];
+  commandLine(options: Options): CommandLine;
+  parseLine(line: string): AgentEvent[];
+  outcome(events: AgentEvent[], end: ProcessEnd): Outcome;
+}
+
+/** The last event of a type, with its type narrowed. */
+export function lastOf<T extends AgentEvent['type']>(events: AgentEvent[], type: T): Extract<AgentEvent, { type: T }> | undefined {
+  for (let i = events.length - 1; i >= 0; i--) {
+    if (events[i]!.type === type) return events[i] as Extract<AgentEvent, { type: T }>;
+  }
+  return undefined;
+}
+
+export function parseJsonLine(line: string): { ok: true; value: unknown } | { ok: false; error: string } {
+  try {
+    return { ok: true, value: JSON.parse(line) };
+  } catch (error) {
+    return { ok: false, error: (error as Error).message };
+  }
+}
