@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { isOrchestratorError, type ErrorCode } from '../src/core/errors.js';
+import { latestVersion } from '../src/store/migrate.js';
 import { BACKENDS, cleanupBackends, manualClock, newBoardUrl, openBoard } from './support/backends.js';
 
 after(cleanupBackends);
@@ -394,7 +395,7 @@ for (const backend of BACKENDS) {
       await board.context.set('k', 'v');
       const status = await board.status();
       assert.equal(status.store.dialect, backend);
-      assert.equal(status.store.schema_version, 1);
+      assert.equal(status.store.schema_version, latestVersion(backend));
       assert.deepEqual(status.agents, { online: 1, offline: 0 });
       assert.equal(status.tasks.pending, 1);
       assert.equal(status.unread_messages, 1);

@@ -52,7 +52,7 @@ for (const backend of BACKENDS) {
       await db.close();
       await assert.rejects(openDb(url), (error: unknown) => {
         assert.ok(isOrchestratorError(error, 'schema_too_new'));
-        assert.match(error.message, /schema version 999, newer than this claude-orchestrator knows \(1\); upgrade/);
+        assert.match(error.message, new RegExp(`schema version 999, newer than this claude-orchestrator knows \\(${latestVersion(backend)}\\); upgrade`));
         return true;
       });
     });

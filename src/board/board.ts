@@ -5,6 +5,7 @@ import { Events } from './events.js';
 import { Leader } from './leader.js';
 import { sweepExpiredLeases } from './leases.js';
 import { Messages } from './messages.js';
+import { Processes } from './processes.js';
 import { SharedContext } from './shared-context.js';
 import { Tasks } from './tasks.js';
 
@@ -55,6 +56,7 @@ export class Board implements BoardContext {
   readonly context: SharedContext;
   readonly leader: Leader;
   readonly events: Events;
+  readonly processes: Processes;
   private readonly clock: () => number;
   private nextSweepAt = Number.NEGATIVE_INFINITY;
 
@@ -68,6 +70,7 @@ export class Board implements BoardContext {
     this.context = new SharedContext(this);
     this.leader = new Leader(this);
     this.events = new Events(db);
+    this.processes = new Processes(this);
   }
 
   now(): number {

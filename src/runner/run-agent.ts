@@ -24,6 +24,8 @@ export interface RunOptions {
   onEvent?: (event: AgentEvent) => void;
   /** The first byte of output arrived (for the spawn-overhead benchmark). */
   onFirstByte?: () => void;
+  /** The process exists: its pid, for records and recovery. */
+  onSpawn?: (pid: number) => void;
   stopGraceMs?: number;
 }
 
@@ -64,6 +66,7 @@ export function runAgent<Options>(adapter: Adapter<Options>, options: Options, r
     detached: true,
   });
   child.stdin.on('error', () => undefined); // a process that exits early closes its stdin
+  if (child.pid !== undefined) run.onSpawn?.(child.pid);
   if (command.stdin !== null) child.stdin.end(command.stdin);
   else child.stdin.end();
 

@@ -1,0 +1,38 @@
+import { readFileSync } from 'node:fs';
+
+/**
+ * Facts about operating-system processes, for recovery: whether a pid is still the process we
+ * started (a pid can be reused), and stopping a process group in steps.
+ */
+
+/** The kernel's start time of a process (Linux /proc), or null when unknown or gone. */
+export function processStartTime(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[0] === 'Z' ? null : (fields[19] ?? null);
+  } catch {
+    return null;
+  }
+}
+
+/** True when `pid` runs and (when known) started at `startTime`: the very process we recorded. */
+export function isSameProcess(pid: number, startTime: string | null): boolean {
+  const now = processStartTime(pid);
+  return now !== null && (startTime === null || now === startTime);
+}
+
+/** SIGTERM to the group, then SIGKILL after `graceMs` if anything of it is left. */
+export async function stopGroup(pid: number, graceMs: number): Promise<void> {
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, name);
+    } catch {
+      // gone already
+    }
+  };
+  signal('SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline && processStartTime(pid) !== null) await new Promise((resolve) => setTimeout(resolve, 20));
+  signal('SIGKILL');
+}

@@ -1,0 +1,31 @@
+import type { Board } from '../board/board.js';
+import { isSameProcess, stopGroup } from './os-process.js';
+
+/**
+ * Startup recovery: processes recorded as queued or running on this machine have nobody
+ * supervising them (the orchestrator that started them is gone). Each gets a settled outcome:
+ * one still alive — the same pid with the same start time — is stopped first; a dead one is
+ * recorded as killed. Nothing stays `running`.
+ */
+export async function recoverProcesses(board: Board, host: string, graceMs = 2000): Promise<{ stopped: string[]; settled: string[] }> {
+  const stopped: string[] = [];
+  const settled: string[] = [];
+  for (const state of ['running', 'queued'] as const) {
+    let cursor: string | undefined;
+    do {
+      const page = await board.processes.list({ state, host, limit: 200, cursor });
+      for (const record of page.items) {
+        let message = state === 'queued' ? 'never started: the orchestrator stopped first' : 'the orchestrator stopped while it ran';
+        if (state === 'running' && record.pid !== null && isSameProcess(record.pid, record.pid_start)) {
+          await stopGroup(record.pid, graceMs);
+          stopped.push(record.id);
+          message = 'orphaned when the orchestrator stopped; stopped at recovery';
+        }
+        await board.processes.exited(record.id, { outcome: 'killed', message, reset_at: null, session_id: record.session_id, usage: null, cost_usd: null });
+        settled.push(record.id);
+      }
+      cursor = page.next_cursor ?? undefined;
+    } while (cursor);
+  }
+  return { stopped, settled };
+}

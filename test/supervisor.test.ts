@@ -1,0 +1,106 @@
+// The supervisor: limits under a burst, priorities, retries, records on the board, and
+// recovery after the supervisor itself is killed with kill -9.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import type { ProcessRecord } from '../src/board/processes.js';
+import { commandAdapter } from '../src/runner/adapters/command.js';
+import { recoverProcesses } from '../src/runner/recovery.js';
+import { maskSecrets, Supervisor, type SupervisorOptions } from '../src/runner/supervisor.js';
+import { cleanupBackends, newBoardUrl, openBoard, tempDir } from './support/backends.js';
+import { cleanEnv } from './support/cli.js';
+
+after(cleanupBackends);
+
+const shell = (script: string) => ({ program: 'sh', args: ['-c', script, '{prompt}'], prompt: 'x' });
+
+/** The most processes that ran at once, from the board's records (an end before a start at a tie). */
+function peak(records: ProcessRecord[]): number {
+  const moments = records.flatMap((r) => [[Date.parse(r.started_at!), 1], [Date.parse(r.ended_at!), -1]] as const);
+  moments.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let now = 0;
+  let max = 0;
+  for (const [, step] of moments) max = Math.max(max, (now += step));
+  return max;
+}
+
+async function allRecords(board: Awaited<ReturnType<typeof openBoard>>): Promise<ProcessRecord[]> {
+  return (await board.processes.list({ limit: 1000 })).items;
+}
+
+describe('supervisor', () => {
+  const make = async (overrides: Partial<SupervisorOptions> = {}) => {
+    const board = await openBoard(newBoardUrl('sqlite'));
+    const logDir = join(tempDir(), 'logs');
+    const supervisor = new Supervisor({ board, env: cleanEnv(), host: 'test-host', logDir, concurrency: 4, idleTimeoutMs: 10_000, totalTimeoutMs: 20_000, stopGraceMs: 200, ...overrides });
+    return { board, supervisor, logDir };
+  };
+
+  test('a burst of 50 dispatches never runs more than the limits allow, and every one is recorded', async () => {
+    const { board, supervisor, logDir } = await make({ concurrency: 4, perKind: { command: 3 } });
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => supervisor.run({ adapter: commandAdapter(), options: shell(`echo job ${i}; sleep 0.05`), cwd: logDir })));
+    assert.ok(results.every((r) => r.outcome.kind === 'ok'));
+    const records = await allRecords(board);
+    assert.equal(records.length, 50);
+    assert.ok(records.every((r) => r.state === 'exited' && r.outcome === 'ok' && r.pid !== null && r.pid_start !== null));
+    assert.equal(peak(records), 3, 'the per-kind limit (3) held, and was used');
+    const log = readFileSync(records[7]!.log_path!, 'utf8');
+    assert.match(log, /"type":"text","text":"job \d+"/);
+    assert.deepEqual(supervisor.load(), { running: 0, waiting: 0 });
+    await board.close();
+  });
+
+  test('waiting jobs start by priority, then in order', async () => {
+    const { board, supervisor, logDir } = await make({ concurrency: 1 });
+    const order: string[] = [];
+    const job = (name: string, priority: number) => supervisor.run({ adapter: commandAdapter(), options: shell(`echo ${name}; sleep 0.1`), cwd: logDir, priority, onEvent: () => order.push(name) });
+    const first = job('first', 3);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await Promise.all([first, job('low', 3), job('urgent', 0), job('low2', 3)]);
+    assert.deepEqual(order, ['first', 'urgent', 'low', 'low2']);
+    await board.close();
+  });
+
+  test('a hung attempt is retried with backoff; each attempt has its record; secrets are masked', async () => {
+    const { board, supervisor, logDir } = await make({ idleTimeoutMs: 300, retries: { max: 2, backoffMs: 50 } });
+    const marker = join(logDir, '..', 'marker');
+    const result = await supervisor.run({ adapter: commandAdapter(), options: shell(`if [ -e ${marker} ]; then echo second try; else touch ${marker}; echo hanging; sleep 30; fi`), cwd: logDir });
+    assert.equal(result.outcome.kind, 'ok');
+    assert.equal(result.processIds.length, 2);
+    const records = await allRecords(board);
+    assert.deepEqual(records.map((r) => [r.attempt, r.outcome]), [[1, 'idle_timeout'], [2, 'ok']]);
+    const failing = await supervisor.run({ adapter: commandAdapter(), options: shell('exit 2'), cwd: logDir });
+    assert.equal(failing.processIds.length, 1, 'an ordinary failure is not retried');
+    assert.deepEqual(maskSecrets(['tool', '--token', 'abc', 'API_KEY=xyz', 'sk-ant-abcdefghijklmnop', 'plain']), ['tool', '--token', '***', 'API_KEY=***', '***', 'plain']);
+    await board.close();
+  });
+});
+
+test('kill -9 of the supervisor with 3 agents running: recovery settles every process, none left running', async () => {
+  const url = newBoardUrl('sqlite');
+  const logDir = join(tempDir(), 'logs');
+  const worker = spawn(process.execPath, ['--import', 'tsx', new URL('./support/supervisor-worker.ts', import.meta.url).pathname, url, logDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    worker.stdout.on('data', (d) => String(d).includes('ready') && resolve());
+    worker.on('exit', (code) => reject(new Error(`the supervisor exited early (${code})`)));
+  });
+  worker.kill('SIGKILL');
+  await new Promise((resolve) => worker.on('exit', resolve));
+
+  const board = await openBoard(url);
+  const orphans = (await board.processes.list({ state: 'running' })).items;
+  assert.equal(orphans.length, 3);
+  const stillAlive = (pid: number) => existsSync(`/proc/${pid}`) && !/\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  assert.ok(orphans.every((p) => stillAlive(p.pid!)), 'the agents outlived their supervisor (their own process groups)');
+
+  const recovered = await recoverProcesses(board, 'test-host', 500);
+  assert.equal(recovered.stopped.length, 3);
+  assert.equal((await board.processes.list({ state: 'running' })).items.length, 0, 'nothing stuck in running');
+  const settled = await allRecords(board);
+  assert.ok(settled.every((p) => p.state === 'exited' && p.outcome === 'killed' && /orphaned/.test(p.outcome_message ?? '')));
+  for (let i = 0; i < 50 && orphans.some((p) => stillAlive(p.pid!)); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.ok(orphans.every((p) => !stillAlive(p.pid!)), 'the orphaned agents were stopped');
+  await board.close();
+});
