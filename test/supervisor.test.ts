@@ -10,7 +10,7 @@ import { commandAdapter } from '../src/runner/adapters/command.js';
 import { recoverProcesses } from '../src/runner/recovery.js';
 import { maskSecrets, Supervisor, type SupervisorOptions } from '../src/runner/supervisor.js';
 import { cleanupBackends, newBoardUrl, openBoard, tempDir } from './support/backends.js';
-import { cleanEnv } from './support/cli.js';
+import { cleanEnv, cli } from './support/cli.js';
 
 after(cleanupBackends);
 
@@ -49,6 +49,12 @@ describe('supervisor', () => {
     const log = readFileSync(records[7]!.log_path!, 'utf8');
     assert.match(log, /"type":"text","text":"job \d+"/);
     assert.deepEqual(supervisor.load(), { running: 0, waiting: 0 });
+    const ps = await cli(logDir, ['ps', '--db', board.db.location, '--state', 'exited', '--limit', '5']);
+    assert.match(ps.stdout.split('\n')[0]!, /^ID\s+KIND\s+STATE\s+OUTCOME\s+PID/);
+    assert.equal(ps.stdout.trim().split('\n').length, 7, 'a header, five rows and the cursor hint');
+    const logs = await cli(logDir, ['logs', records[7]!.id, '--db', board.db.location]);
+    assert.match(logs.stdout, new RegExp(`^${records[7]!.id} command exited → ok\n\\d\\d:\\d\\d:\\d\\d job \\d+`));
+    assert.equal((await cli(logDir, ['logs', 'proc-none', '--db', board.db.location])).code, 3);
     await board.close();
   });
 

@@ -28,6 +28,7 @@ const ctx = () => import('./handlers/ctx.js');
 const board = () => import('./handlers/board.js');
 const mcp = () => import('./handlers/mcp.js');
 const setup = () => import('./handlers/setup.js');
+const processes = () => import('./handlers/ps.js');
 
 const page = {
   limit: { type: 'string', description: 'at most this many rows (default 50, at most 1000)' },
@@ -216,6 +217,16 @@ export const COMMANDS: Command[] = [
       undo: { type: 'boolean', description: 'restore the files the last setup changed, byte for byte' },
     },
     load: async () => (await setup()).setup,
+  },
+  {
+    name: 'ps', summary: 'the agent processes the runner started, with their outcomes',
+    options: { state: { type: 'string', description: 'queued, running or exited' }, ...page },
+    load: async () => (await processes()).ps,
+  },
+  {
+    name: 'logs', args: '<process-id>', summary: "what an agent process did, one readable line per event",
+    options: { 'process-id': { type: 'string', description: 'the process (or give it as the argument)' }, lines: { type: 'string', description: 'only the last N lines' } },
+    load: async () => (await processes()).logs,
   },
   { name: 'status', summary: 'health: store reachable, schema version, counts', load: async () => (await board()).status },
   { name: 'config', summary: 'the resolved settings and where each came from', load: async () => (await board()).config },
