@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { claude } from '../src/runner/adapters/claude.js';
 import { commandAdapter } from '../src/runner/adapters/command.js';
 import { renderEvent, type AgentEvent } from '../src/runner/events.js';
+import { processStartTime } from '../src/runner/os-process.js';
 import { runAgent, type RunOptions } from '../src/runner/run-agent.js';
 import { cleanupBackends, tempDir } from './support/backends.js';
 import { CLAUDE, claudeEnv, claudeHome } from './support/claude.js';
@@ -20,13 +21,7 @@ after(cleanupBackends);
 const node = (script: string, extra: Partial<{ promptVia: 'argv' | 'stdin' }> = {}) => ({ program: process.execPath, args: ['-e', script, '{prompt}'], prompt: 'the prompt', ...extra });
 const runOptions = (overrides: Partial<RunOptions> = {}): RunOptions => ({ cwd: tempDir(), env: cleanEnv(), idleTimeoutMs: 10_000, totalTimeoutMs: 20_000, stopGraceMs: 300, ...overrides });
 /** A process that is gone or a zombie (killed, waiting to be reaped) is not alive. */
-const alive = (pid: number) => {
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-};
+const alive = (pid: number) => processStartTime(pid) !== null;
 
 describe('command adapter and runAgent', () => {
   test('plain output becomes text events, the prompt on argv, exit 0 is ok, events are logged', async () => {

@@ -2,11 +2,12 @@
 // recovery after the supervisor itself is killed with kill -9.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { ProcessRecord } from '../src/board/processes.js';
 import { commandAdapter } from '../src/runner/adapters/command.js';
+import { processStartTime } from '../src/runner/os-process.js';
 import { recoverProcesses } from '../src/runner/recovery.js';
 import { maskSecrets, Supervisor, type SupervisorOptions } from '../src/runner/supervisor.js';
 import { cleanupBackends, newBoardUrl, openBoard, tempDir } from './support/backends.js';
@@ -98,7 +99,7 @@ test('kill -9 of the supervisor with 3 agents running: recovery settles every pr
   const board = await openBoard(url);
   const orphans = (await board.processes.list({ state: 'running' })).items;
   assert.equal(orphans.length, 3);
-  const stillAlive = (pid: number) => existsSync(`/proc/${pid}`) && !/\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  const stillAlive = (pid: number) => processStartTime(pid) !== null;
   assert.ok(orphans.every((p) => stillAlive(p.pid!)), 'the agents outlived their supervisor (their own process groups)');
 
   const recovered = await recoverProcesses(board, 'test-host', 500);
