@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { ProcessRecord } from '../src/board/processes.js';
 import { commandAdapter } from '../src/runner/adapters/command.js';
-import { processStartTime } from '../src/runner/os-process.js';
+import { processIdentity, processStartTime } from '../src/runner/os-process.js';
 import { recoverProcesses } from '../src/runner/recovery.js';
 import { maskSecrets, Supervisor, type SupervisorOptions } from '../src/runner/supervisor.js';
 import { cleanupBackends, newBoardUrl, openBoard, tempDir } from './support/backends.js';
@@ -35,7 +35,7 @@ describe('supervisor', () => {
   const make = async (overrides: Partial<SupervisorOptions> = {}) => {
     const board = await openBoard(newBoardUrl('sqlite'));
     const logDir = join(tempDir(), 'logs');
-    const supervisor = new Supervisor({ board, env: cleanEnv(), host: 'test-host', logDir, concurrency: 4, idleTimeoutMs: 10_000, totalTimeoutMs: 20_000, stopGraceMs: 200, ...overrides });
+    const supervisor = new Supervisor({ board, env: cleanEnv(), host: 'test-host', supervisor: processIdentity(process.pid), logDir, concurrency: 4, idleTimeoutMs: 10_000, totalTimeoutMs: 20_000, stopGraceMs: 200, ...overrides });
     return { board, supervisor, logDir };
   };
 
@@ -102,10 +102,23 @@ test('kill -9 of the supervisor with 3 agents running: recovery settles every pr
   const stillAlive = (pid: number) => processStartTime(pid) !== null;
   assert.ok(orphans.every((p) => stillAlive(p.pid!)), 'the agents outlived their supervisor (their own process groups)');
 
+  // A supervisor that still runs (this test process) keeps its processes through a recovery.
+  const living = new Supervisor({ board, env: cleanEnv(), host: 'test-host', supervisor: processIdentity(process.pid), logDir, concurrency: 1, idleTimeoutMs: 10_000, totalTimeoutMs: 20_000 });
+  const cancel = new AbortController();
+  const ours = living.run({ adapter: commandAdapter(), options: shell('echo alive; sleep 30'), cwd: tempDir(), signal: cancel.signal, onEvent: () => undefined });
+  for (let i = 0; i < 100 && (await board.processes.list({ state: 'running' })).items.filter((p) => p.pid !== null).length < 4; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+
   const recovered = await recoverProcesses(board, 'test-host', 500);
   assert.equal(recovered.stopped.length, 3);
+  const stillRunning = (await board.processes.list({ state: 'running' })).items;
+  assert.equal(stillRunning.length, 1, 'only the live supervisor\'s process still runs');
+  assert.equal(stillRunning[0]!.supervisor, processIdentity(process.pid));
+  cancel.abort();
+  assert.equal((await ours).outcome.kind, 'killed');
   assert.equal((await board.processes.list({ state: 'running' })).items.length, 0, 'nothing stuck in running');
-  const settled = await allRecords(board);
+  const settled = (await allRecords(board)).filter((p) => p.supervisor !== processIdentity(process.pid));
   assert.ok(settled.every((p) => p.state === 'exited' && p.outcome === 'killed' && /orphaned/.test(p.outcome_message ?? '')));
   for (let i = 0; i < 50 && orphans.some((p) => stillAlive(p.pid!)); i++) await new Promise((resolve) => setTimeout(resolve, 20));
   assert.ok(orphans.every((p) => !stillAlive(p.pid!)), 'the orphaned agents were stopped');

@@ -22,6 +22,8 @@ export interface ProcessRecord {
   task_id: string | null;
   attempt: number;
   host: string;
+  /** `pid:start-time` of the orchestrator process that supervises it. */
+  supervisor: string;
   pid: number | null;
   pid_start: string | null;
   outcome: string | null;
@@ -57,13 +59,13 @@ export interface ProcessEnd {
 export class Processes {
   constructor(private readonly board: BoardContext) {}
 
-  async queue(input: { kind: string; argv: string[]; cwd: string; priority: number; task_id: string | null; attempt: number; host: string }): Promise<ProcessRecord> {
+  async queue(input: { kind: string; argv: string[]; cwd: string; priority: number; task_id: string | null; attempt: number; host: string; supervisor: string }): Promise<ProcessRecord> {
     const now = this.board.now();
     return this.board.db.transaction(async (tx) => {
       const [row] = await tx.query<ProcessRow>(
-        `INSERT INTO processes (id, kind, argv, cwd, state, priority, task_id, attempt, host, queued_at)
-         VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?) RETURNING *`,
-        [newId('proc', now), input.kind, JSON.stringify(input.argv), input.cwd, input.priority, input.task_id, input.attempt, input.host, now],
+        `INSERT INTO processes (id, kind, argv, cwd, state, priority, task_id, attempt, host, supervisor, queued_at)
+         VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?) RETURNING *`,
+        [newId('proc', now), input.kind, JSON.stringify(input.argv), input.cwd, input.priority, input.task_id, input.attempt, input.host, input.supervisor, now],
       );
       await appendEvent(tx, { type: 'process.queued', subject: row!.id, data: { kind: input.kind, task_id: input.task_id } }, now);
       return toRecord(row!);

@@ -36,3 +36,14 @@ export async function stopGroup(pid: number, graceMs: number): Promise<void> {
   while (Date.now() < deadline && processStartTime(pid) !== null) await new Promise((resolve) => setTimeout(resolve, 20));
   signal('SIGKILL');
 }
+
+/** `pid:start-time` of a process: who supervises a record, told apart from a later pid reuse. */
+export function processIdentity(pid: number): string {
+  return `${pid}:${processStartTime(pid) ?? '?'}`;
+}
+
+/** True when the process an identity names still runs. */
+export function identityAlive(identity: string): boolean {
+  const [pid, start] = identity.split(':');
+  return start !== '?' && isSameProcess(Number(pid), start ?? null);
+}

@@ -1,11 +1,12 @@
 import type { Board } from '../board/board.js';
-import { isSameProcess, stopGroup } from './os-process.js';
+import { identityAlive, isSameProcess, stopGroup } from './os-process.js';
 
 /**
- * Startup recovery: processes recorded as queued or running on this machine have nobody
- * supervising them (the orchestrator that started them is gone). Each gets a settled outcome:
- * one still alive — the same pid with the same start time — is stopped first; a dead one is
- * recorded as killed. Nothing stays `running`.
+ * Startup recovery: processes recorded as queued or running on this machine whose supervisor
+ * (the orchestrator process that started them) is gone have nobody watching them. Each gets a
+ * settled outcome: one still alive — the same pid with the same start time — is stopped first;
+ * a dead one is recorded as killed. Processes of a supervisor that still runs (another
+ * orchestrator on this machine) are left alone. Nothing orphaned stays `running`.
  */
 export async function recoverProcesses(board: Board, host: string, graceMs = 2000): Promise<{ stopped: string[]; settled: string[] }> {
   const stopped: string[] = [];
@@ -15,6 +16,7 @@ export async function recoverProcesses(board: Board, host: string, graceMs = 200
     do {
       const page = await board.processes.list({ state, host, limit: 200, cursor });
       for (const record of page.items) {
+        if (identityAlive(record.supervisor)) continue;
         let message = state === 'queued' ? 'never started: the orchestrator stopped first' : 'the orchestrator stopped while it ran';
         if (state === 'running' && record.pid !== null && isSameProcess(record.pid, record.pid_start)) {
           await stopGroup(record.pid, graceMs);

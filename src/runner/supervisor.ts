@@ -20,6 +20,8 @@ export interface SupervisorOptions {
   env: Record<string, string | undefined>;
   /** This machine's name: recovery settles only its own processes. */
   host: string;
+  /** `pid:start-time` of this orchestrator process (processIdentity): recovery leaves live supervisors' processes alone. */
+  supervisor: string;
   logDir: string;
   concurrency: number;
   perKind?: Record<string, number>;
@@ -88,6 +90,7 @@ export class Supervisor {
         task_id: job.taskId ?? null,
         attempt,
         host: this.options.host,
+        supervisor: this.options.supervisor,
       });
       processIds.push(record.id);
       await this.slot(job.adapter.kind, job.priority ?? 2);

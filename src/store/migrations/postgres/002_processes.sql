@@ -11,6 +11,7 @@ CREATE TABLE processes (
   task_id         TEXT,
   attempt         INTEGER NOT NULL,
   host            TEXT NOT NULL,               -- recovery settles only its own machine's processes
+  supervisor      TEXT NOT NULL,               -- pid:start-time of the orchestrator process that runs it
   pid             INTEGER,
   pid_start       TEXT,                        -- the kernel's start time of pid: tells a reused pid apart
   outcome         TEXT,
