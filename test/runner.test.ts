@@ -168,6 +168,18 @@ describe('claude adapter with the real Claude Code', () => {
     assert.ok(result.events.some((e) => e.type === 'session_started'), 'it had started');
   });
 
+  test('orchestrate dispatch --agent claude, with readable progress', async () => {
+    const project = newProject();
+    model.setScenarios([{ name: 'dispatch', match: { prompt: 'look around' }, turns: [{ tools: [{ name: 'Bash', input: { command: 'ls' } }] }, { text: 'All looked at.' }] }]);
+    const env = { ...claudeEnv(claudeHome(), model.url) };
+    const run = await cli(project, ['dispatch', 'look around', '--program', CLAUDE, '--allowed-tools', 'Bash', '--verbose'], env);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /\[session [0-9a-f-]{36}/);
+    assert.match(run.stderr, /\[Bash: ls\]/);
+    assert.match(run.stderr, /\[done in \d+ turns, \$\d/);
+    assert.match(run.stdout, /^proc-\S+: ok, \$\d+\.\d{4}, session [0-9a-f-]{36}\nAll looked at\./);
+  });
+
   test('resume by session id keeps the session', async () => {
     const project = newProject();
     const sessionId = randomUUID();

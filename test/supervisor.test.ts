@@ -11,7 +11,7 @@ import { processIdentity, processStartTime } from '../src/runner/os-process.js';
 import { recoverProcesses } from '../src/runner/recovery.js';
 import { maskSecrets, Supervisor, type SupervisorOptions } from '../src/runner/supervisor.js';
 import { cleanupBackends, newBoardUrl, openBoard, tempDir } from './support/backends.js';
-import { cleanEnv, cli } from './support/cli.js';
+import { cleanEnv, cli, newProject } from './support/cli.js';
 
 after(cleanupBackends);
 
@@ -123,4 +123,22 @@ test('kill -9 of the supervisor with 3 agents running: recovery settles every pr
   for (let i = 0; i < 50 && orphans.some((p) => stillAlive(p.pid!)); i++) await new Promise((resolve) => setTimeout(resolve, 20));
   assert.ok(orphans.every((p) => !stillAlive(p.pid!)), 'the orphaned agents were stopped');
   await board.close();
+});
+
+test('orchestrate dispatch runs one agent, records it, and exits 12 when it is not ok', async () => {
+  const project = newProject();
+  const env = cleanEnv();
+  const ok = await cli(project, ['dispatch', '--agent', 'command', '--program', 'sh', '--arg=-c', '--arg', 'echo "hi from $0"', '--arg', '{prompt}', 'the prompt', '--json'], env);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.equal(ok.json.outcome.kind, 'ok');
+  assert.equal(ok.json.outcome.message, 'hi from the prompt');
+  const ps = await cli(project, ['ps', '--json'], env);
+  assert.deepEqual(ps.json.items.map((p: { id: string; outcome: string }) => [p.id, p.outcome]), [[ok.json.process_id, 'ok']]);
+  assert.match((await cli(project, ['logs', ok.json.process_id], env)).stdout, /hi from the prompt/);
+  const failed = await cli(project, ['dispatch', '--agent', 'command', '--program', 'sh', '--arg=-c', '--arg', 'echo broken >&2; exit 4', 'x'], env);
+  assert.equal(failed.code, 12);
+  assert.match(failed.stdout, /^proc-\S+: failed\nexit 4: broken/);
+  const unknown = await cli(project, ['dispatch', '--agent', 'robot', 'x'], env);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /not supported yet; use claude or command/);
 });

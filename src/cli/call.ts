@@ -5,7 +5,9 @@ import type { Io } from './run.js';
 
 /** What a command handler gets: its parsed flags and arguments, the settings, and the board. */
 export interface Call {
-  values: Record<string, string | boolean | undefined>;
+  values: Record<string, string | boolean | string[] | undefined>;
+  /** The environment the program was started with (agents inherit it). */
+  env: Record<string, string | undefined>;
   positionals: string[];
   settings: Settings;
   cwd: string;
@@ -25,6 +27,8 @@ export interface Reply {
   data: unknown;
   /** null: print nothing (a server whose stdout was the protocol channel). */
   text: string | null;
+  /** Exit with this code although the command worked (an agent run that did not succeed). */
+  exitCode?: number;
 }
 
 export type Handler = (call: Call) => Promise<Reply>;

@@ -8,6 +8,8 @@ import type { Handler } from './call.js';
 export interface OptionSpec {
   type: 'string' | 'boolean';
   short?: string;
+  /** The flag may repeat; its value is then a list. */
+  multiple?: boolean;
   description: string;
 }
 
@@ -29,6 +31,7 @@ const board = () => import('./handlers/board.js');
 const mcp = () => import('./handlers/mcp.js');
 const setup = () => import('./handlers/setup.js');
 const processes = () => import('./handlers/ps.js');
+const dispatch = () => import('./handlers/dispatch.js');
 
 const page = {
   limit: { type: 'string', description: 'at most this many rows (default 50, at most 1000)' },
@@ -217,6 +220,22 @@ export const COMMANDS: Command[] = [
       undo: { type: 'boolean', description: 'restore the files the last setup changed, byte for byte' },
     },
     load: async () => (await setup()).setup,
+  },
+  {
+    name: 'dispatch', args: '<prompt>', summary: 'run one agent on a prompt, supervised, and report its outcome (exit 12 when it is not ok)',
+    options: {
+      agent: { type: 'string', description: 'claude or command (default claude)' },
+      prompt: { type: 'string', description: 'the prompt (or give it as the argument)' },
+      model: { type: 'string', description: 'claude: the model' },
+      program: { type: 'string', description: "the program to run (claude: default 'claude' on the PATH; command: required)" },
+      arg: { type: 'string', multiple: true, description: "command: an argument (repeat it; write --arg=-x for one that starts with -); '{prompt}' is replaced by the prompt" },
+      cwd: { type: 'string', description: 'where the agent works (default: the current folder)' },
+      timeout: { type: 'string', description: 'seconds the run may take in all (default 1800)' },
+      'idle-timeout': { type: 'string', description: 'seconds without output before it is stopped (default 300)' },
+      'allowed-tools': { type: 'string', description: 'claude: comma-separated tools to allow (e.g. Write,mcp__orchestrator)' },
+      verbose: { type: 'boolean', description: 'print a readable line per event as it runs' },
+    },
+    load: async () => (await dispatch()).dispatch,
   },
   {
     name: 'ps', summary: 'the agent processes the runner started, with their outcomes',

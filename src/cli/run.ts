@@ -62,7 +62,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     } catch (error) {
       throw new OrchestratorError('invalid_input', `${(error as Error).message.split('\n')[0]} — see 'orchestrate ${command.name} --help'`);
     }
-    const values = parsed.values as Record<string, string | boolean | undefined>;
+    const values = parsed.values as Record<string, string | boolean | string[] | undefined>;
     if (values.help) {
       io.stdout(commandHelp(command));
       return 0;
@@ -80,6 +80,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     });
     const call: Call = {
       values,
+      env,
       positionals: parsed.positionals,
       settings,
       cwd,
@@ -109,7 +110,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     const reply = await handler(call);
     if (values.json) io.stdout(JSON.stringify(reply.data, null, 2));
     else if (reply.text !== null) io.stdout(reply.text);
-    return 0;
+    return reply.exitCode ?? 0;
   } catch (error) {
     io.stderr(describe(error, env));
     return error instanceof OrchestratorError ? EXIT_CODES[error.code] : EXIT_CODES.internal;
@@ -159,7 +160,7 @@ function commandHelp(command: Command): string {
 
 function optionLines(options: Record<string, OptionSpec>): string[] {
   return Object.entries(options).map(([name, spec]) => {
-    const flagText = `${spec.short ? `-${spec.short}, ` : ''}--${name}${spec.type === 'string' ? ' <value>' : ''}`;
+    const flagText = `${spec.short ? `-${spec.short}, ` : ''}--${name}${spec.type === 'string' ? ' <value>' : ''}${spec.multiple ? ' …' : ''}`;
     return `  ${flagText.padEnd(28)} ${spec.description}`;
   });
 }
