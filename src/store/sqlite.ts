@@ -28,8 +28,9 @@ export class SqliteDb implements Db {
     try {
       mkdirSync(dirname(location), { recursive: true });
       this.conn = new Database(location);
-      this.conn.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? BUSY_TIMEOUT_MS)}`);
-      this.conn.pragma('journal_mode = WAL');
+      const busyTimeoutMs = Math.trunc(options.busyTimeoutMs ?? BUSY_TIMEOUT_MS);
+      this.conn.pragma(`busy_timeout = ${busyTimeoutMs}`);
+      this.enableWal(busyTimeoutMs);
       this.conn.pragma('synchronous = NORMAL');
       this.conn.pragma('cache_size = -32000'); // 32 MB: the whole board of a busy day stays in memory
     } catch (error) {
@@ -71,6 +72,24 @@ export class SqliteDb implements Db {
     const result = this.queue.then(run, run);
     this.queue = result.catch(() => undefined);
     return result;
+  }
+
+  /**
+   * Switching a new file to WAL takes an exclusive lock and answers SQLITE_BUSY at once, without
+   * the busy handler, while another process does the same: retry it for the busy timeout.
+   */
+  private enableWal(busyTimeoutMs: number): void {
+    const deadline = Date.now() + busyTimeoutMs;
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    for (;;) {
+      try {
+        this.conn.pragma('journal_mode = WAL');
+        return;
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw error;
+        Atomics.wait(pause, 0, 0, 10); // a synchronous 10 ms pause: the constructor cannot await
+      }
+    }
   }
 
   /** SQLite plans the board's statements well without statistics. */
