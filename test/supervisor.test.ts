@@ -56,6 +56,10 @@ describe('supervisor', () => {
     const logs = await cli(logDir, ['logs', records[7]!.id, '--db', board.db.location]);
     assert.match(logs.stdout, new RegExp(`^${records[7]!.id} command exited → ok\n\\d\\d:\\d\\d:\\d\\d job \\d+`));
     assert.equal((await cli(logDir, ['logs', 'proc-none', '--db', board.db.location])).code, 3);
+    assert.equal((await cli(logDir, ['logs', records[7]!.id, '--lines', '1', '--db', board.db.location])).stdout.trim().split('\n').length, 2);
+    const badLines = await cli(logDir, ['logs', records[7]!.id, '--lines', 'abc', '--db', board.db.location]);
+    assert.equal(badLines.code, 2);
+    assert.match(badLines.stderr, /--lines must be a whole number from 1/);
     await board.close();
   });
 

@@ -206,7 +206,7 @@ export class Agents {
       [agentRef, agentRef],
     );
     if (!row || row.status !== 'online' || row.lease_expires_at < now) throw leaseExpired(row ?? (await this.resolve(agentRef, tx)));
-    if (row.lease_expires_at - now < (row.lease_ttl_ms * 3) / 4) {
+    if (renewalDue(row.lease_expires_at - row.lease_ttl_ms, row.lease_ttl_ms, now)) {
       await tx.exec('UPDATE agents SET last_seen_at = ?, lease_expires_at = ? WHERE id = ?', [now, now + row.lease_ttl_ms, row.id]);
     }
     return row;
@@ -218,7 +218,7 @@ export class Agents {
    */
   async renewIfDue(agentId: string, now: number): Promise<void> {
     const last = this.renewals.get(agentId);
-    if (last && now - last.at < last.ttl / 4) return;
+    if (last && !renewalDue(last.at, last.ttl, now)) return;
     const [row] = await this.board.db.query<{ lease_ttl_ms: number }>(
       `UPDATE agents SET last_seen_at = ?, lease_expires_at = ? + lease_ttl_ms
        WHERE id = ? AND status = 'online' AND lease_expires_at >= ? RETURNING lease_ttl_ms`,
@@ -226,6 +226,11 @@ export class Agents {
     );
     if (row) this.renewals.set(agentId, { at: now, ttl: row.lease_ttl_ms });
   }
+}
+
+/** Acting renews a lease once a quarter of its TTL has passed since the last renewal. */
+function renewalDue(renewedAt: number, ttlMs: number, now: number): boolean {
+  return now - renewedAt >= ttlMs / 4;
 }
 
 async function latestByName(db: Queryable, name: string): Promise<AgentRow | undefined> {

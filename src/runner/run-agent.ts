@@ -9,8 +9,9 @@ import type { AgentEvent, Outcome, OutcomeKind } from './events.js';
  * orchestrator's environment plus what the adapter adds, and a closed stdin (after the prompt,
  * when the adapter sends one there). Every stdout line becomes events through the adapter; the
  * idle timer restarts on each line, the total timer does not. Stopping goes in steps: close
- * stdin, then SIGTERM to the group, then SIGKILL to the group, `stopGraceMs` apart. stderr is
- * kept to its last 64 KiB. Events are appended to `logPath` (JSON lines) as they come.
+ * stdin, SIGTERM to the group 0.1 s later (or at `stopGraceMs`, if shorter), SIGKILL to the
+ * group at `stopGraceMs`. stderr is kept to its last 64 KiB. Events are appended to `logPath`
+ * (JSON lines) as they come.
  */
 export interface RunOptions {
   cwd: string;

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { OrchestratorError } from '../../core/errors.js';
+import { integerInRange } from '../../board/input.js';
 import type { ProcessState } from '../../board/processes.js';
 import { renderEvent, type AgentEvent } from '../../runner/events.js';
 import { flag, required, type Handler } from '../call.js';
@@ -35,6 +36,7 @@ export const logs: Handler = async (call) => {
     }
   });
   const lines = entries.map((entry) => [entry.at, renderEvent(entry)] as const).filter(([, line]) => line !== null).map(([at, line]) => `${at.slice(11, 19)} ${line}`);
-  const tail = flag(call, 'lines') === undefined ? lines : lines.slice(-Number(flag(call, 'lines')));
+  const count = flag(call, 'lines');
+  const tail = count === undefined ? lines : lines.slice(-integerInRange('--lines', count, 1, 1_000_000));
   return { data: { process: record, events: entries }, text: [`${record.id} ${record.kind} ${record.state}${record.outcome ? ` → ${record.outcome}` : ''}`, ...tail].join('\n') };
 };
