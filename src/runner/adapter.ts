@@ -12,7 +12,12 @@ export interface CommandLine {
   env: Record<string, string>;
   /** Written to stdin, which is then closed; stdin is closed at once when absent. */
   stdin: string | null;
+  /** Files the run needs before it starts (per-run settings); runAgent calls it just before spawning. */
+  prepare?: () => void;
 }
+
+/** An MCP server an agent should reach (the orchestrator's own, usually): a program or a URL. */
+export type McpServer = { command: string; args?: string[]; env?: Record<string, string> } | { url: string; headers?: Record<string, string> };
 
 export interface ProcessEnd {
   exitCode: number | null;
@@ -26,7 +31,7 @@ export interface Adapter<Options> {
   testedVersions: string[];
   commandLine(options: Options): CommandLine;
   parseLine(line: string): AgentEvent[];
-  outcome(events: AgentEvent[], end: ProcessEnd): Outcome;
+  outcome(events: AgentEvent[], end: ProcessEnd, options?: Options): Outcome;
 }
 
 /** The last event of a type, with its type narrowed. */

@@ -16,6 +16,8 @@ export type AgentEvent =
   | { type: 'tool_result'; id: string; is_error: boolean; content: string }
   | { type: 'usage'; usage: Usage; cost_usd: number | null }
   | { type: 'retry'; attempt: number; error: string; delay_ms: number | null }
+  /** An error the CLI reported on the way (the run may still go on). */
+  | { type: 'error'; message: string }
   | { type: 'result'; is_error: boolean; subtype: string; text: string; num_turns: number | null; cost_usd: number | null; usage: Usage | null; api_error_status: number | null }
   | { type: 'unknown'; raw: unknown }
   | { type: 'parse_error'; line: string; error: string };
@@ -78,6 +80,8 @@ export function renderEvent(event: AgentEvent): string | null {
       return null;
     case 'retry':
       return `[retry ${event.attempt}: ${short(event.error)}]`;
+    case 'error':
+      return `[ERROR: ${short(event.message)}]`;
     case 'result':
       return event.is_error ? `[ERROR: ${short(event.text)}]` : `[done${event.num_turns === null ? '' : ` in ${event.num_turns} turns`}${event.cost_usd === null ? '' : `, $${event.cost_usd.toFixed(4)}`}]`;
     case 'unknown':

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Adapter } from './adapter.js';
+import type { Adapter, CommandLine } from './adapter.js';
 import type { AgentEvent, Outcome, OutcomeKind } from './events.js';
 
 /**
@@ -44,7 +44,14 @@ const STDERR_LIMIT = 64 * 1024;
 
 export function runAgent<Options>(adapter: Adapter<Options>, options: Options, run: RunOptions): Promise<RunResult> {
   const started = performance.now();
-  const command = adapter.commandLine(options);
+  let command: CommandLine;
+  try {
+    command = adapter.commandLine(options);
+    command.prepare?.();
+  } catch (error) {
+    const outcome: Outcome = { kind: 'spawn_failed', message: `cannot start the ${adapter.kind} agent: ${(error as Error).message}`, reset_at: null, session_id: null, cost_usd: null, usage: null };
+    return Promise.resolve({ outcome, events: [], pid: null, exitCode: null, signal: null, stderr: '', durationMs: performance.now() - started });
+  }
   const events: AgentEvent[] = [];
   let stderr = '';
   let pending = '';
@@ -136,8 +143,8 @@ export function runAgent<Options>(adapter: Adapter<Options>, options: Options, r
       const outcome: Outcome = spawnError
         ? { kind: 'spawn_failed', message: `cannot start ${command.program}: ${spawnError.message}`, reset_at: null, session_id: null, cost_usd: null, usage: null }
         : stoppedFor !== null
-          ? { ...adapter.outcome(events, end), kind: stoppedFor, message: stopMessage(stoppedFor, run) }
-          : adapter.outcome(events, end);
+          ? { ...adapter.outcome(events, end, options), kind: stoppedFor, message: stopMessage(stoppedFor, run) }
+          : adapter.outcome(events, end, options);
       resolve({ outcome, events, pid: child.pid ?? null, exitCode, signal, stderr, durationMs: performance.now() - started });
     });
   });

@@ -81,10 +81,9 @@ export class Supervisor {
     const retries = this.options.retries ?? { max: 0, backoffMs: 1000 };
     const processIds: string[] = [];
     for (let attempt = 1; ; attempt++) {
-      const command = job.adapter.commandLine(job.options);
       const record = await board.processes.queue({
         kind: job.adapter.kind,
-        argv: maskSecrets([command.program, ...command.args]),
+        argv: maskSecrets(commandArgv(job)),
         cwd: job.cwd,
         priority: job.priority ?? 2,
         task_id: job.taskId ?? null,
@@ -159,6 +158,16 @@ export class Supervisor {
       this.runningByKind.set(job!.kind, (this.runningByKind.get(job!.kind) ?? 0) + 1);
       job!.start();
     }
+  }
+}
+
+/** The command line to record (an adapter that refuses its options is recorded by kind; the run then fails to start). */
+function commandArgv<Options>(job: Job<Options>): string[] {
+  try {
+    const command = job.adapter.commandLine(job.options);
+    return [command.program, ...command.args];
+  } catch {
+    return [job.adapter.kind];
   }
 }
 

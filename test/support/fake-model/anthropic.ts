@@ -1,15 +1,15 @@
 // The Anthropic Messages API as Claude Code uses it: POST /v1/messages, streamed as SSE.
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Conversation, Turn } from './scenario.js';
+import type { ServerResponse } from 'node:http';
+import type { Conversation, Protocol, Request, Turn } from './scenario.js';
 
 type Block = { type: string; text?: string; content?: unknown; name?: string };
 type Message = { role: string; content: string | Block[] };
 
-export const anthropic = {
+export const anthropic: Protocol = {
   name: 'anthropic',
-  handles: (method: string, path: string) => method === 'POST' && path === '/v1/messages',
+  handles: (method, path) => method === 'POST' && path === '/v1/messages',
 
-  read(body: any, req: IncomingMessage): Conversation {
+  read({ body, headers }): Conversation {
     const messages: Message[] = Array.isArray(body?.messages) ? body.messages : [];
     const isPrompt = (message: Message) => message.role === 'user' && promptText(message) !== '';
     let last = -1;
@@ -23,7 +23,7 @@ export const anthropic = {
       protocol: 'anthropic',
       prompt: last < 0 ? '' : promptText(messages[last]!),
       turn: after.filter((message) => message.role === 'assistant').length,
-      sessionId: header(req, 'x-claude-code-session-id'),
+      sessionId: header(headers, 'x-claude-code-session-id'),
       cwd: cwd === null ? null : cwd.replace(/\\n.*$/, ''),
       toolResults: blocks(latestUser).filter((block) => block.type === 'tool_result').map((block) => resultText(block.content)),
       tools: Array.isArray(body?.tools) ? body.tools.map((tool: { name: string }) => tool.name) : [],
@@ -31,7 +31,9 @@ export const anthropic = {
   },
 
   /** Plays one turn as a streamed assistant message. */
-  write(res: ServerResponse, turn: Turn, conversation: Conversation, stream: boolean, model: string): void {
+  write(res, turn, conversation, request): void {
+    const stream = request.body?.stream !== false;
+    const model = String(request.body?.model ?? 'claude-fake');
     const id = `msg_fake_${Math.random().toString(36).slice(2, 12)}`;
     const content: Record<string, unknown>[] = [];
     if (turn.text) content.push({ type: 'text', text: turn.text });
@@ -90,7 +92,7 @@ function resultText(content: unknown): string {
   return '';
 }
 
-function header(req: IncomingMessage, name: string): string | null {
-  const value = req.headers[name];
+function header(headers: Request['headers'], name: string): string | null {
+  const value = headers[name];
   return typeof value === 'string' ? value : null;
 }

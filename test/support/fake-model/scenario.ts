@@ -3,6 +3,27 @@
 // The server is stateless: the turn to play is the number of assistant replies already in the
 // request after the latest real user prompt, so resumed sessions and parallel sessions just work.
 
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+
+/** One request as the server received it. */
+export interface Request {
+  method: string;
+  path: string;
+  /** The path with its query. */
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: any;
+}
+
+/** One wire protocol: which requests it serves, how it reads a conversation, how it answers. */
+export interface Protocol {
+  name: string;
+  handles(method: string, path: string): boolean;
+  read(request: Request): Conversation;
+  write(res: ServerResponse, turn: Turn, conversation: Conversation, request: Request): void;
+  writeError(res: ServerResponse, error: NonNullable<Turn['error']>): void;
+}
+
 /** What the server read from one request, whatever the wire protocol. */
 export interface Conversation {
   protocol: string;
@@ -27,7 +48,7 @@ export interface Turn {
   text?: string;
   tools?: ToolCall[];
   /** Answer with this HTTP error instead of a reply. */
-  error?: { status: number; type: string; message: string; headers?: Record<string, string> };
+  error?: { status: number; type: string; message: string; headers?: Record<string, string>; /** More fields of the error object. */ fields?: Record<string, unknown> };
   /** Wait this long before answering. */
   delayMs?: number;
 }

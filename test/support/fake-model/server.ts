@@ -1,16 +1,18 @@
 // A scripted fake model server for tests: real agent CLIs talk to it instead of a model.
 // Dependency-free (node:http), bound to 127.0.0.1 on a free port, stateless (see scenario.ts),
-// logging every request. One module per wire protocol; Anthropic Messages now, OpenAI
-// Responses (Codex) and Gemini later beside it.
+// logging every request. One module per wire protocol: Anthropic Messages (Claude Code), OpenAI
+// Responses (Codex) and Gemini generateContent (Gemini CLI).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { anthropic } from './anthropic.js';
+import { gemini } from './gemini.js';
+import { openai } from './openai.js';
 import { findScenario, type Conversation, type Scenario } from './scenario.js';
 
-export type { Scenario, Turn, Conversation } from './scenario.js';
+export type { Scenario, Turn, Conversation, ToolCall } from './scenario.js';
 export { lastToolJson } from './scenario.js';
 
-const PROTOCOLS = [anthropic];
+const PROTOCOLS = [anthropic, openai, gemini];
 
 export interface LoggedRequest {
   protocol: string | null;
@@ -39,7 +41,8 @@ export async function startFakeModel(scenarios: Scenario[] = []): Promise<FakeMo
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const url = req.url ?? '/';
+    const path = new URL(url, 'http://localhost').pathname;
     const text = await new Promise<string>((resolve) => {
       let data = '';
       req.setEncoding('utf8');
@@ -59,14 +62,15 @@ export async function startFakeModel(scenarios: Scenario[] = []): Promise<FakeMo
       res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `the fake model does not serve ${req.method} ${path}` }));
       return;
     }
-    const conversation = protocol.read(body, req);
+    const request = { method: req.method ?? '', path, url, headers: req.headers, body };
+    const conversation = protocol.read(request);
     entry.conversation = conversation;
     const scenario = findScenario(current, conversation);
     entry.scenario = scenario?.name ?? null;
     const turn = scenario?.turns[conversation.turn] ?? { text: scenario?.finalText ?? (scenario ? 'Done.' : 'OK.') };
     if (turn.delayMs) await new Promise((resolve) => setTimeout(resolve, turn.delayMs));
     if (turn.error) return protocol.writeError(res, turn.error);
-    protocol.write(res, turn, conversation, body?.stream !== false, String(body?.model ?? 'claude-fake'));
+    protocol.write(res, turn, conversation, request);
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));

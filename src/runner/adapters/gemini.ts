@@ -1,0 +1,161 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { lastOf, parseJsonLine, type Adapter, type McpServer, type ProcessEnd } from '../adapter.js';
+import type { AgentEvent, Outcome, Usage } from '../events.js';
+
+/**
+ * Gemini CLI, headless: `gemini --prompt=<prompt> --output-format stream-json`. Each stdout line
+ * is one JSON event: init, message (the assistant's text in pieces), tool_use, tool_result, error
+ * and a final result with token stats. On an API error it exits with the HTTP status mod 256.
+ *
+ * Gemini CLI reads MCP servers only from settings files, so with `mcpServers` the run gets a
+ * Gemini home of its own in `runDir` (GEMINI_CLI_HOME): its settings.json is the user's with
+ * the servers added, and every other entry of the user's ~/.gemini (login, sessions) is linked,
+ * not copied. The user's files are never written.
+ */
+export interface GeminiOptions {
+  prompt: string;
+  /** The `gemini` program (default: `gemini` on the PATH). */
+  program?: string;
+  model?: string;
+  /** Continue this session (its id from init). */
+  resume?: string;
+  /** Start a new session with this id (a UUID). */
+  sessionId?: string;
+  approvalMode?: 'default' | 'auto_edit' | 'yolo' | 'plan';
+  /** Trust the working folder for this run (default true: an untrusted folder ignores the approval mode). */
+  trust?: boolean;
+  mcpServers?: Record<string, McpServer>;
+  /** Where this run's Gemini home goes (required with mcpServers). */
+  runDir?: string;
+  /** Whose ~/.gemini the run shares (default: this user's home). */
+  userHome?: string;
+}
+
+const line = z.discriminatedUnion('type', [
+  z.looseObject({ type: z.literal('init'), session_id: z.string(), model: z.string().nullish() }),
+  z.looseObject({ type: z.literal('message'), role: z.string(), content: z.string() }),
+  z.looseObject({ type: z.literal('tool_use'), tool_name: z.string(), tool_id: z.string(), parameters: z.unknown() }),
+  z.looseObject({ type: z.literal('tool_result'), tool_id: z.string(), status: z.string(), output: z.string().nullish(), error: z.looseObject({ message: z.string() }).nullish() }),
+  z.looseObject({ type: z.literal('error'), message: z.string() }),
+  z.looseObject({
+    type: z.literal('result'),
+    status: z.string(),
+    error: z.looseObject({ message: z.string() }).nullish(),
+    stats: z.looseObject({ input_tokens: z.number().nullish(), output_tokens: z.number().nullish(), cached: z.number().nullish() }).nullish(),
+  }),
+]);
+
+/** Patterns of limits and refusals: kept here, in one place, so they are easy to update. */
+const RATE_LIMIT = /\b429\b|RESOURCE_EXHAUSTED|quota exceeded|rate limit/i;
+const RETRY_IN = /retry in (\d+(?:\.\d+)?)\s*s/i;
+const AUTH = /\b401\b|\b403\b|UNAUTHENTICATED|PERMISSION_DENIED|API key not valid/i;
+
+/** The HTTP status behind an error: named in the message, or the exit code (status mod 256). */
+function httpStatus(message: string, exitCode: number | null): number | null {
+  const named = /"code":\s*([45]\d\d)\b/.exec(message);
+  if (named) return Number(named[1]);
+  if (exitCode !== null && exitCode + 256 >= 400 && exitCode + 256 < 600) return exitCode + 256;
+  return null;
+}
+
+function settingsFor(servers: Record<string, McpServer>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(servers).map(([name, server]) => [name, 'url' in server ? { httpUrl: server.url, headers: server.headers ?? {} } : { command: server.command, args: server.args ?? [], env: server.env ?? {} }]),
+  );
+}
+
+/** This run's Gemini home: the user's ~/.gemini linked entry by entry, with settings.json merged. */
+function prepareHome(options: GeminiOptions & { runDir: string; mcpServers: Record<string, McpServer> }): void {
+  const mine = join(options.userHome ?? homedir(), '.gemini');
+  mkdirSync(join(mine, 'tmp'), { recursive: true }); // sessions are kept under tmp/: keep them in the user's home
+  const home = join(options.runDir, '.gemini');
+  mkdirSync(home, { recursive: true });
+  for (const entry of readdirSync(mine)) {
+    if (entry !== 'settings.json' && !existsSync(join(home, entry))) symlinkSync(join(mine, entry), join(home, entry));
+  }
+  const file = join(mine, 'settings.json');
+  let settings: Record<string, unknown> = {};
+  if (existsSync(file)) {
+    try {
+      settings = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (error) {
+      throw new Error(`${file} is not valid JSON (${(error as Error).message}); fix it, or run without MCP servers`);
+    }
+  }
+  const servers = { ...(settings.mcpServers as Record<string, unknown> | undefined), ...settingsFor(options.mcpServers) };
+  writeFileSync(join(home, 'settings.json'), JSON.stringify({ ...settings, mcpServers: servers }, null, 2), { mode: 0o600 });
+}
+
+export const gemini: Adapter<GeminiOptions> = {
+  kind: 'gemini',
+  testedVersions: ['0.61.0'],
+
+  commandLine(options) {
+    // --prompt=… keeps a prompt that starts with '-' from reading as a flag.
+    const args = [`--prompt=${options.prompt}`, '--output-format', 'stream-json'];
+    if (options.model) args.push('--model', options.model);
+    if (options.approvalMode) args.push('--approval-mode', options.approvalMode);
+    if (options.trust ?? true) args.push('--skip-trust');
+    if (options.resume) args.push('--resume', options.resume);
+    if (options.sessionId) args.push('--session-id', options.sessionId);
+    const env: Record<string, string> = { GEMINI_CLI_NO_RELAUNCH: 'true' };
+    const servers = options.mcpServers;
+    if (!servers || Object.keys(servers).length === 0) return { program: options.program ?? 'gemini', args, env, stdin: null };
+    const runDir = options.runDir;
+    if (!runDir) throw new Error('a Gemini run with MCP servers needs a runDir for its settings');
+    return { program: options.program ?? 'gemini', args, env: { ...env, GEMINI_CLI_HOME: runDir }, stdin: null, prepare: () => prepareHome({ ...options, runDir, mcpServers: servers }) };
+  },
+
+  parseLine(text) {
+    const json = parseJsonLine(text);
+    if (!json.ok) return [{ type: 'parse_error', line: text, error: json.error }];
+    const parsed = line.safeParse(json.value);
+    if (!parsed.success) return [{ type: 'unknown', raw: json.value }];
+    const event = parsed.data;
+    switch (event.type) {
+      case 'init':
+        return [{ type: 'session_started', session_id: event.session_id, model: event.model ?? null, tools: [], mcp_servers: [] }];
+      case 'message':
+        return event.role === 'assistant' ? [{ type: 'text', text: event.content }] : [];
+      case 'tool_use':
+        return [{ type: 'tool_call', id: event.tool_id, name: event.tool_name, input: event.parameters }];
+      case 'tool_result':
+        return [{ type: 'tool_result', id: event.tool_id, is_error: event.status !== 'success', content: event.error?.message ?? event.output ?? '' }];
+      case 'error':
+        return [{ type: 'error', message: event.message }];
+      case 'result': {
+        const stats = event.stats;
+        const used: Usage | null = stats ? { input_tokens: stats.input_tokens ?? 0, output_tokens: stats.output_tokens ?? 0, cache_read_input_tokens: stats.cached ?? 0, cache_creation_input_tokens: 0 } : null;
+        const failed = event.status !== 'success';
+        const text = event.error?.message ?? '';
+        const result: AgentEvent = { type: 'result', is_error: failed, subtype: event.status, text, num_turns: null, cost_usd: null, usage: used, api_error_status: failed ? httpStatus(text, null) : null };
+        return used && !failed ? [{ type: 'usage', usage: used, cost_usd: null }, result] : [result];
+      }
+    }
+  },
+
+  outcome(events, end: ProcessEnd): Outcome {
+    const result = lastOf(events, 'result');
+    const session = lastOf(events, 'session_started');
+    const base = { reset_at: null, session_id: session?.session_id ?? null, cost_usd: null, usage: result?.usage ?? null };
+    if (!result) {
+      if (events.some((e) => e.type === 'parse_error')) return { ...base, kind: 'stream_parse_error', message: 'the output could not be read and no result came' };
+      return { ...base, kind: 'failed', message: `gemini ended (exit ${end.exitCode ?? end.signal}) without a result${end.stderr ? `: ${end.stderr.trim().split('\n').pop()}` : ''}` };
+    }
+    if (!result.is_error && end.exitCode === 0) {
+      const text = events.filter((e) => e.type === 'text').map((e) => (e as { text: string }).text).join('');
+      return { ...base, kind: 'ok', message: text };
+    }
+    const text = result.text || `exit ${end.exitCode}`;
+    const status = httpStatus(text, end.exitCode);
+    if (status === 429 || RATE_LIMIT.test(text)) {
+      const retry = RETRY_IN.exec(text);
+      return { ...base, kind: 'rate_limited', message: text, reset_at: retry ? new Date(Date.now() + Number(retry[1]) * 1000).toISOString() : null };
+    }
+    if (status === 401 || status === 403 || AUTH.test(text)) return { ...base, kind: 'auth_failed', message: text };
+    return { ...base, kind: 'failed', message: text };
+  },
+};

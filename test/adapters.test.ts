@@ -1,0 +1,196 @@
+// Contract tests of the Codex and Gemini adapters against the real CLIs (pinned devDependencies),
+// each driven by the fake model server's protocol module for it: a run that writes a file and
+// calls the orchestrator's MCP tools, API errors, a usage limit, a hang, resume, and output
+// lines that do not parse. (Claude Code's contract is in runner.test.ts.)
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Adapter, McpServer } from '../src/runner/adapter.js';
+import { codex, resetTime, type CodexOptions } from '../src/runner/adapters/codex.js';
+import { gemini, type GeminiOptions } from '../src/runner/adapters/gemini.js';
+import { renderEvent } from '../src/runner/events.js';
+import { runAgent, type RunOptions } from '../src/runner/run-agent.js';
+import { cleanupBackends, tempDir } from './support/backends.js';
+import { cleanEnv, cli, MAIN, newProject } from './support/cli.js';
+import { CODEX, codexEnv } from './support/codex.js';
+import { startFakeModel, type FakeModel, type Scenario, type ToolCall } from './support/fake-model/server.js';
+import { GEMINI, geminiEnv } from './support/gemini.js';
+
+after(cleanupBackends);
+
+interface Cli<Options> {
+  name: string;
+  adapter: Adapter<Options>;
+  env: (modelUrl: string) => Record<string, string>;
+  /** Options for one run: the prompt, the orchestrator as MCP server when given, more options. */
+  options: (prompt: string, env: Record<string, string>, extra?: { mcp?: Record<string, McpServer>; resume?: string; sessionId?: string }) => Options;
+  /** The CLI's own tool that writes a file. */
+  writeFile: (path: string, content: string) => ToolCall;
+  errors: { server: Scenario['turns'][0]['error']; rateLimit: Scenario['turns'][0]['error']; auth: Scenario['turns'][0]['error']; usageLimit: Scenario['turns'][0]['error'] };
+  /** When the usage limit above resets, as the CLI can tell it. */
+  usageReset: () => number;
+  /** A session id to start with, when the CLI takes one. */
+  presetSession: boolean;
+}
+
+const inAnHour = () => Math.floor(Date.now() / 1000) + 3600;
+
+const CODEX_CLI: Cli<CodexOptions> = {
+  name: 'codex',
+  adapter: codex,
+  env: codexEnv,
+  options: (prompt, _env, extra = {}) => ({ program: CODEX, prompt, sandbox: 'bypass', mcpServers: extra.mcp, resume: extra.resume }),
+  writeFile: (path, content) => ({ name: 'exec_command', input: { cmd: `printf '%s\\n' '${content}' > '${path}'` } }),
+  errors: {
+    server: { status: 500, type: 'server_error', message: 'The server had an error' },
+    rateLimit: { status: 429, type: 'rate_limit_exceeded', message: 'Rate limit reached for requests', headers: { 'retry-after': '30' } },
+    auth: { status: 401, type: 'invalid_api_key', message: 'Incorrect API key provided' },
+    usageLimit: { status: 429, type: 'usage_limit_reached', message: 'The usage limit has been reached', fields: { plan_type: 'plus', resets_in_seconds: 3600, resets_at: inAnHour() } },
+  },
+  usageReset: () => Date.now() + 3600_000,
+  presetSession: false,
+};
+
+const GEMINI_CLI: Cli<GeminiOptions> = {
+  name: 'gemini',
+  adapter: gemini,
+  env: geminiEnv,
+  options: (prompt, env, extra = {}) => ({
+    program: GEMINI,
+    prompt,
+    model: 'gemini-2.5-flash',
+    approvalMode: 'yolo',
+    mcpServers: extra.mcp,
+    runDir: tempDir('orchestrator-gemini-run-'),
+    userHome: env.HOME,
+    resume: extra.resume,
+    sessionId: extra.sessionId,
+  }),
+  writeFile: (path, content) => ({ name: 'write_file', input: { file_path: path, content: `${content}\n` } }),
+  errors: {
+    server: { status: 500, type: 'INTERNAL', message: 'Internal error encountered.' },
+    rateLimit: { status: 429, type: 'RESOURCE_EXHAUSTED', message: 'Resource has been exhausted (e.g. check quota).' },
+    auth: { status: 400, type: 'INVALID_ARGUMENT', message: 'API key not valid. Please pass a valid API key.' },
+    usageLimit: { status: 429, type: 'RESOURCE_EXHAUSTED', message: 'You exceeded your current quota. Please retry in 30s.' },
+  },
+  usageReset: () => Date.now() + 30_000,
+  presetSession: true,
+};
+
+for (const agent of [CODEX_CLI, GEMINI_CLI] as Cli<any>[]) {
+  describe(`${agent.name} adapter with the real ${agent.name} CLI`, () => {
+    let model: FakeModel;
+    before(async () => {
+      model = await startFakeModel();
+    });
+    after(async () => {
+      await model.close();
+    });
+
+    const run = (project: string, env: Record<string, string>, options: unknown, overrides: Partial<RunOptions> = {}) =>
+      runAgent(agent.adapter, options, { cwd: project, env, idleTimeoutMs: 30_000, totalTimeoutMs: 60_000, stopGraceMs: 300, ...overrides });
+
+    test('a run that writes a file and calls the orchestrator MCP tools', async () => {
+      const project = newProject();
+      const file = join(project, 'NOTE.md');
+      model.setScenarios([{ name: 'write', match: { prompt: `${agent.name} writes the note` }, turns: [
+        { tools: [agent.writeFile(file, 'written by the agent')] },
+        { tools: [{ name: 'mcp__orchestrator__register_instance', input: {} }] },
+        { tools: [{ name: 'mcp__orchestrator__push_task', input: { title: `pushed by ${agent.name}` } }] },
+        { text: 'Wrote NOTE.md and pushed a task.' },
+      ] }]);
+      const env = agent.env(model.url);
+      const mcp = { orchestrator: { command: process.execPath, args: [MAIN, 'mcp'], env: { ORCHESTRATOR_AGENT: `Worker-${agent.name}` } } };
+      const lines: string[] = [];
+      const result = await run(project, env, agent.options(`${agent.name} writes the note`, env, { mcp }), {
+        onEvent: (e) => {
+          const line = renderEvent(e);
+          if (line) lines.push(line);
+        },
+      });
+      assert.equal(result.outcome.kind, 'ok', JSON.stringify(result.outcome));
+      assert.equal(result.outcome.message, 'Wrote NOTE.md and pushed a task.');
+      assert.equal(readFileSync(file, 'utf8'), 'written by the agent\n');
+      assert.deepEqual(result.events.filter((e) => e.type === 'tool_result' && e.is_error), [], 'no tool call failed');
+      const tasks = (await cli(project, ['task', 'list', '--json'], cleanEnv())).json.items;
+      assert.deepEqual(tasks.map((t: { title: string }) => t.title), [`pushed by ${agent.name}`]);
+      assert.equal(tasks[0].created_by, (await cli(project, ['agent', 'get', `Worker-${agent.name}`, '--json'], cleanEnv())).json.id);
+      assert.match(result.outcome.session_id ?? '', /^[0-9a-f-]{36}$/);
+      assert.ok(result.outcome.usage && result.outcome.usage.input_tokens >= 400, `usage from the CLI: ${JSON.stringify(result.outcome.usage)}`);
+      assert.ok(lines.some((line) => /push_task/.test(line)), lines.join('\n'));
+    });
+
+    test('API errors: a 500 fails, a 429 is rate_limited, a bad key is auth_failed, a usage limit has its reset time', async () => {
+      const project = newProject();
+      const env = agent.env(model.url);
+      model.setScenarios(Object.entries(agent.errors).map(([name, error]) => ({ name, match: { prompt: `error ${name}` }, turns: [{ error }] })));
+      const kind = async (name: string) => (await run(project, env, agent.options(`error ${name}`, env))).outcome;
+      assert.equal((await kind('server')).kind, 'failed');
+      assert.equal((await kind('rateLimit')).kind, 'rate_limited');
+      assert.equal((await kind('auth')).kind, 'auth_failed');
+      const limit = await kind('usageLimit');
+      assert.equal(limit.kind, 'rate_limited', JSON.stringify(limit));
+      assert.ok(limit.reset_at, 'the reset time is known');
+      assert.ok(Math.abs(Date.parse(limit.reset_at!) - agent.usageReset()) < 120_000, `reset at ${limit.reset_at}`);
+    });
+
+    test('a model that hangs is stopped by the idle timeout', async () => {
+      const project = newProject();
+      const env = agent.env(model.url);
+      model.setScenarios([{ name: 'hang', match: { prompt: 'hang forever' }, turns: [{ delayMs: 60_000, text: 'too late' }] }]);
+      const result = await run(project, env, agent.options('hang forever', env), { idleTimeoutMs: 2_500 });
+      assert.equal(result.outcome.kind, 'idle_timeout');
+      assert.ok(result.durationMs < 20_000);
+      assert.ok(result.events.some((e) => e.type === 'session_started'), 'it had started');
+    });
+
+    test('resume by session id keeps the session and its history', async () => {
+      const project = newProject();
+      const env = agent.env(model.url);
+      model.setScenarios([{ name: 'any', match: {}, turns: [{ text: 'noted' }] }]);
+      const preset = agent.presetSession ? randomUUID() : undefined;
+      const first = await run(project, env, agent.options('remember the number 7', env, { sessionId: preset }));
+      assert.equal(first.outcome.kind, 'ok', JSON.stringify(first.outcome));
+      if (preset) assert.equal(first.outcome.session_id, preset);
+      const session = first.outcome.session_id!;
+      const options = agent.options('which number?', env, { resume: session });
+      if (agent.name === 'codex') options.usageBefore = first.outcome.usage;
+      const second = await run(project, env, options);
+      assert.equal(second.outcome.kind, 'ok', JSON.stringify(second.outcome));
+      assert.equal(second.outcome.session_id, session);
+      const resumed = model.requests.filter((r) => r.conversation?.prompt === 'which number?').pop()!;
+      assert.ok(JSON.stringify(resumed.body).includes('remember the number 7'), 'the resumed request carries the first prompt');
+      // This run's own usage: one request's worth (Codex reports the thread's total, the adapter subtracts).
+      assert.equal(second.outcome.usage?.input_tokens, 100);
+    });
+
+    test('lines that do not parse are events of their own; without a result the outcome says so', () => {
+      const events = [...agent.adapter.parseLine('{"type": broken'), ...agent.adapter.parseLine('{"type":"something_new","x":1}'), ...agent.adapter.parseLine('[1,2]')];
+      assert.deepEqual(events.map((e) => e.type), ['parse_error', 'unknown', 'unknown']);
+      assert.equal(agent.adapter.outcome(events, { exitCode: 0, signal: null, stderr: '' }).kind, 'stream_parse_error');
+      assert.equal(agent.adapter.outcome([], { exitCode: 2, signal: null, stderr: 'boom\n' }).kind, 'failed');
+    });
+  });
+}
+
+describe('codex adapter details', () => {
+  test('the MCP servers and settings become -c overrides; the prompt comes after --', () => {
+    const line = codex.commandLine({ prompt: '--not-a-flag', mcpServers: { orch: { url: 'http://127.0.0.1:9/mcp', headers: { 'X-Orchestrator-Agent': 'w1' } } }, resume: 'thread-1' });
+    assert.deepEqual(line.args, [
+      'exec', '--json', '--skip-git-repo-check', '--sandbox', 'workspace-write',
+      '-c', 'mcp_servers.orch.url="http://127.0.0.1:9/mcp"', '-c', 'mcp_servers.orch.http_headers={"X-Orchestrator-Agent"="w1"}',
+      'resume', 'thread-1', '--', '--not-a-flag',
+    ]);
+    assert.throws(() => codex.commandLine({ prompt: 'x', mcpServers: { 'bad name': { command: 'x' } } }), /letters, digits/);
+  });
+
+  test('a usage limit reset named by the clock is the next such moment', () => {
+    const now = new Date(2026, 10, 21, 17, 0, 0);
+    assert.equal(resetTime('or try again at 6:30 PM.', now), new Date(2026, 10, 21, 18, 30).toISOString());
+    assert.equal(resetTime('or try again at 9:05 AM.', now), new Date(2026, 10, 22, 9, 5).toISOString());
+    assert.equal(resetTime('try again in 2 hours', now), new Date(now.getTime() + 7_200_000).toISOString());
+    assert.equal(resetTime('no time given', now), null);
+  });
+});
