@@ -6,6 +6,8 @@ import { Leader } from './leader.js';
 import { sweepExpiredLeases } from './leases.js';
 import { Messages } from './messages.js';
 import { Processes } from './processes.js';
+import { Approvals } from './approvals.js';
+import { RunnerSettings } from './runner-config.js';
 import { SharedContext } from './shared-context.js';
 import { Tasks } from './tasks.js';
 
@@ -57,6 +59,8 @@ export class Board implements BoardContext {
   readonly leader: Leader;
   readonly events: Events;
   readonly processes: Processes;
+  readonly approvals: Approvals;
+  readonly runnerSettings: RunnerSettings;
   private readonly clock: () => number;
   private nextSweepAt = Number.NEGATIVE_INFINITY;
 
@@ -71,6 +75,8 @@ export class Board implements BoardContext {
     this.leader = new Leader(this);
     this.events = new Events(db);
     this.processes = new Processes(this);
+    this.approvals = new Approvals(this);
+    this.runnerSettings = new RunnerSettings(this);
   }
 
   now(): number {

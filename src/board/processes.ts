@@ -4,6 +4,7 @@ import type { BoardContext } from './board.js';
 import { appendEvent } from './events.js';
 import { iso, parseJson } from './input.js';
 import { decodeCursor, pageLimit, toPage, type Page } from './pagination.js';
+import { waitFor } from './waiting.js';
 
 /**
  * The record of every agent process the runner starts: queued → running → exited, with its
@@ -33,15 +34,41 @@ export interface ProcessRecord {
   usage: unknown;
   cost_usd: number | null;
   log_path: string | null;
+  /** What was asked, for a dispatch (agent, prompt, cwd, model, …): enough to run it again. */
+  spec: DispatchSpec | null;
+  output: string | null;
+  created_by: string | null;
+  stop_requested_at: string | null;
+  /** A long-lived session that answered and waits for the next prompt. */
+  awaiting_input: boolean;
   queued_at: string | null;
   started_at: string | null;
   ended_at: string | null;
 }
 
-interface ProcessRow extends Omit<ProcessRecord, 'argv' | 'usage' | 'queued_at' | 'started_at' | 'ended_at'> {
+/** A dispatch as it was asked: the agent, the full prompt and the options the runner maps to a command line. */
+export interface DispatchSpec {
+  agent: 'claude' | 'codex' | 'gemini' | 'command';
+  prompt: string;
+  cwd: string;
+  model?: string;
+  timeout_s?: number;
+  /** More arguments for the agent CLI; for `command`, the program and its arguments. */
+  argv?: string[];
+  role?: string;
+  /** Keep the session open for follow-up prompts (Claude Code only). */
+  interactive?: boolean;
+  /** Ask the board before each tool use that needs permission (Claude Code only). */
+  approvals?: boolean;
+}
+
+interface ProcessRow extends Omit<ProcessRecord, 'argv' | 'usage' | 'spec' | 'awaiting_input' | 'stop_requested_at' | 'queued_at' | 'started_at' | 'ended_at'> {
   seq: number;
   argv: string;
   usage: string | null;
+  spec: string | null;
+  awaiting_input: number;
+  stop_requested_at: number | null;
   queued_at: number;
   started_at: number | null;
   ended_at: number | null;
@@ -54,18 +81,47 @@ export interface ProcessEnd {
   session_id: string | null;
   usage: unknown;
   cost_usd: number | null;
+  /** The agent's final answer. */
+  output?: string | null;
 }
+
+/** The longest final answer kept in the store. */
+const OUTPUT_LIMIT = 64 * 1024;
 
 export class Processes {
   constructor(private readonly board: BoardContext) {}
 
-  async queue(input: { kind: string; argv: string[]; cwd: string; priority: number; task_id: string | null; attempt: number; host: string; supervisor: string }): Promise<ProcessRecord> {
+  async queue(input: {
+    kind: string;
+    argv: string[];
+    cwd: string;
+    priority: number;
+    task_id: string | null;
+    attempt: number;
+    host: string;
+    supervisor: string;
+    spec?: DispatchSpec | null;
+    created_by?: string | null;
+  }): Promise<ProcessRecord> {
     const now = this.board.now();
     return this.board.db.transaction(async (tx) => {
       const [row] = await tx.query<ProcessRow>(
-        `INSERT INTO processes (id, kind, argv, cwd, state, priority, task_id, attempt, host, supervisor, queued_at)
-         VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?) RETURNING *`,
-        [newId('proc', now), input.kind, JSON.stringify(input.argv), input.cwd, input.priority, input.task_id, input.attempt, input.host, input.supervisor, now],
+        `INSERT INTO processes (id, kind, argv, cwd, state, priority, task_id, attempt, host, supervisor, spec, created_by, queued_at)
+         VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+        [
+          newId('proc', now),
+          input.kind,
+          JSON.stringify(input.argv),
+          input.cwd,
+          input.priority,
+          input.task_id,
+          input.attempt,
+          input.host,
+          input.supervisor,
+          input.spec ? JSON.stringify(input.spec) : null,
+          input.created_by ?? null,
+          now,
+        ],
       );
       await appendEvent(tx, { type: 'process.queued', subject: row!.id, data: { kind: input.kind, task_id: input.task_id } }, now);
       return toRecord(row!);
@@ -88,12 +144,76 @@ export class Processes {
     const now = this.board.now();
     await this.board.db.transaction(async (tx) => {
       const changed = await tx.exec(
-        `UPDATE processes SET state = 'exited', outcome = ?, outcome_message = ?, reset_at = ?, session_id = ?, usage = ?, cost_usd = ?, ended_at = ?
+        `UPDATE processes SET state = 'exited', outcome = ?, outcome_message = ?, reset_at = ?, session_id = ?, usage = ?, cost_usd = ?, output = ?,
+           awaiting_input = 0, ended_at = ?
          WHERE id = ? AND state <> 'exited'`,
-        [end.outcome, end.message.slice(0, 4000), end.reset_at, end.session_id, end.usage === null ? null : JSON.stringify(end.usage), end.cost_usd, now, id],
+        [
+          end.outcome,
+          end.message.slice(0, 4000),
+          end.reset_at,
+          end.session_id,
+          end.usage === null ? null : JSON.stringify(end.usage),
+          end.cost_usd,
+          end.output?.slice(-OUTPUT_LIMIT) ?? null,
+          now,
+          id,
+        ],
       );
       if (!changed) throw new OrchestratorError('conflict', `process ${id} has already exited`);
       await appendEvent(tx, { type: 'process.exited', subject: id, data: { outcome: end.outcome } }, now);
+    });
+  }
+
+  /** Asks whoever supervises the process to stop it (it may run in another orchestrator process). */
+  async requestStop(id: string): Promise<ProcessRecord> {
+    const now = this.board.now();
+    await this.board.db.transaction(async (tx) => {
+      const changed = await tx.exec(`UPDATE processes SET stop_requested_at = ? WHERE id = ? AND state <> 'exited' AND stop_requested_at IS NULL`, [now, id]);
+      if (changed) await appendEvent(tx, { type: 'process.stop_requested', subject: id, data: {} }, now);
+    });
+    return this.get(id);
+  }
+
+  /** The processes of one supervisor that someone asked to stop. */
+  async stopRequests(supervisor: string): Promise<string[]> {
+    const rows = await this.board.db.query<{ id: string }>(
+      `SELECT id FROM processes WHERE supervisor = ? AND state <> 'exited' AND stop_requested_at IS NOT NULL`,
+      [supervisor],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  /** A session answered and waits for the next prompt (true), or took one (false). */
+  async setAwaitingInput(id: string, awaiting: boolean): Promise<void> {
+    const now = this.board.now();
+    await this.board.db.transaction(async (tx) => {
+      const changed = await tx.exec(`UPDATE processes SET awaiting_input = ? WHERE id = ? AND state = 'running' AND awaiting_input <> ?`, [awaiting ? 1 : 0, id, awaiting ? 1 : 0]);
+      if (changed && awaiting) await appendEvent(tx, { type: 'process.awaiting_input', subject: id, data: {} }, now);
+    });
+  }
+
+  /** Queues a follow-up prompt for a long-lived session; its supervisor delivers it after the current answer. */
+  async addInput(id: string, text: string): Promise<{ process_id: string; queued_inputs: number }> {
+    const record = await this.get(id);
+    if (record.state === 'exited') throw new OrchestratorError('conflict', `process ${id} has exited (${record.outcome}); dispatch again, or resume its session`);
+    if (!record.spec?.interactive) throw new OrchestratorError('invalid_input', `process ${id} takes no input: only a session dispatched with interactive: true (Claude Code) does`);
+    const now = this.board.now();
+    return this.board.db.transaction(async (tx) => {
+      await tx.exec('INSERT INTO process_inputs (process_id, text, created_at) VALUES (?, ?, ?)', [id, text, now]);
+      await appendEvent(tx, { type: 'process.input', subject: id, data: { length: text.length } }, now);
+      const [row] = await tx.query<{ n: number }>('SELECT COUNT(*) AS n FROM process_inputs WHERE process_id = ? AND delivered_at IS NULL', [id]);
+      return { process_id: id, queued_inputs: Number(row!.n) };
+    });
+  }
+
+  /** The oldest undelivered prompt for a process, marked delivered (at most once). */
+  async takeInput(id: string): Promise<string | null> {
+    const now = this.board.now();
+    return this.board.db.transaction(async (tx) => {
+      const [row] = await tx.query<{ seq: number; text: string }>('SELECT seq, text FROM process_inputs WHERE process_id = ? AND delivered_at IS NULL ORDER BY seq LIMIT 1', [id]);
+      if (!row) return null;
+      const changed = await tx.exec('UPDATE process_inputs SET delivered_at = ? WHERE seq = ? AND delivered_at IS NULL', [now, row.seq]);
+      return changed ? row.text : null;
     });
   }
 
@@ -103,13 +223,29 @@ export class Processes {
     return toRecord(row);
   }
 
-  /** Processes in the order they were queued, optionally in one state or on one host. */
-  async list(options: { state?: ProcessState; host?: string; limit?: number; cursor?: string } = {}): Promise<Page<ProcessRecord>> {
+  /** The record once the process has exited, or as it is when `waitMs` passes first. */
+  async waitUntilExited(id: string, waitMs: number, abort?: AbortSignal): Promise<ProcessRecord> {
+    const done = await waitFor(this.board.db, async () => {
+      const record = await this.get(id);
+      return record.state === 'exited' ? record : null;
+    }, { timeout_ms: waitMs }, abort);
+    return done ?? this.get(id);
+  }
+
+  /** The processes that ended last, newest first. */
+  async recent(limit: number): Promise<ProcessRecord[]> {
+    const rows = await this.board.db.query<ProcessRow>(`SELECT * FROM processes WHERE state = 'exited' ORDER BY seq DESC LIMIT ?`, [pageLimit(limit)]);
+    return rows.map(toRecord);
+  }
+
+  /** Processes in the order they were queued, optionally in one state, on one host, or dispatches only. */
+  async list(options: { state?: ProcessState; host?: string; dispatches?: boolean; limit?: number; cursor?: string } = {}): Promise<Page<ProcessRecord>> {
     const limit = pageLimit(options.limit);
     const after = decodeCursor<number>(options.cursor, 'number') ?? 0;
     const rows = await this.board.db.query<ProcessRow>(
-      `SELECT * FROM processes WHERE seq > ? AND (CAST(? AS TEXT) IS NULL OR state = ?) AND (CAST(? AS TEXT) IS NULL OR host = ?) ORDER BY seq LIMIT ?`,
-      [after, options.state ?? null, options.state ?? null, options.host ?? null, options.host ?? null, limit + 1],
+      `SELECT * FROM processes WHERE seq > ? AND (CAST(? AS TEXT) IS NULL OR state = ?) AND (CAST(? AS TEXT) IS NULL OR host = ?)
+         AND (? = 0 OR spec IS NOT NULL) ORDER BY seq LIMIT ?`,
+      [after, options.state ?? null, options.state ?? null, options.host ?? null, options.host ?? null, options.dispatches ? 1 : 0, limit + 1],
     );
     return toPage(rows, limit, (row) => row.seq, toRecord);
   }
@@ -121,6 +257,9 @@ function toRecord(row: ProcessRow): ProcessRecord {
     ...rest,
     argv: parseJson(row.argv, []) as string[],
     usage: parseJson(row.usage, null),
+    spec: parseJson(row.spec, null) as DispatchSpec | null,
+    awaiting_input: Boolean(row.awaiting_input),
+    stop_requested_at: iso(row.stop_requested_at),
     queued_at: iso(row.queued_at),
     started_at: iso(row.started_at),
     ended_at: iso(row.ended_at),

@@ -5,6 +5,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { OrchestratorError } from '../core/errors.js';
 import type { Board } from '../board/board.js';
+import type { Dispatcher } from '../runner/dispatcher.js';
 import type { Registry } from './registry.js';
 import { createMcpServer } from './server.js';
 
@@ -25,6 +26,8 @@ export interface HttpOptions {
   /** Extra Host names accepted when bound to every interface (0.0.0.0 or ::). */
   allowedHosts: string[];
   defaultAgent: string | null;
+  /** Runs the dispatches that sessions ask for (one runner for all sessions). */
+  dispatcher?: Dispatcher | null;
 }
 
 const MAX_BODY = 4 * 1024 * 1024;
@@ -99,7 +102,7 @@ export async function serveHttp(options: HttpOptions): Promise<{ url: string; cl
           lastUsed.delete(created.sessionId);
         }
       };
-      await createMcpServer(options.board, options.registry, { defaultAgent: options.defaultAgent }).connect(created);
+      await createMcpServer(options.board, options.registry, { defaultAgent: options.defaultAgent, dispatcher: options.dispatcher }).connect(created);
       transport = created;
     }
     await transport.handleRequest(req, res, body);

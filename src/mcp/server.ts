@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { OrchestratorError } from '../core/errors.js';
 import { packageVersion } from '../core/version.js';
 import type { Board } from '../board/board.js';
+import type { Dispatcher } from '../runner/dispatcher.js';
 import type { Registry } from './registry.js';
 import { matchUri } from './resource.js';
 import { invalidArguments, toErrorResult, toResult, type ToolContext } from './tool.js';
@@ -30,7 +31,7 @@ send_message / wait_for_message / request_help to talk. Shared decisions go in s
  * the X-Orchestrator-Agent header of the request (HTTP), else the agent the server was started
  * for (ORCHESTRATOR_AGENT, stdio). Every failure, bad input included, is an isError result.
  */
-export function createMcpServer(board: Board, registry: Registry, options: { defaultAgent: string | null }): Server {
+export function createMcpServer(board: Board, registry: Registry, options: { defaultAgent: string | null; dispatcher?: Dispatcher | null }): Server {
   const server = new Server(
     { name: 'claude-orchestrator', version: packageVersion() },
     { capabilities: { tools: {}, resources: {} }, instructions: INSTRUCTIONS },
@@ -73,6 +74,10 @@ export function createMcpServer(board: Board, registry: Registry, options: { def
       },
       setAgent(agent) {
         sessionAgent = agent;
+      },
+      dispatcher() {
+        if (!options.dispatcher) throw new OrchestratorError('invalid_input', `${tool.name} needs a runner; this server was started without one`);
+        return options.dispatcher;
       },
     };
     try {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { OrchestratorError } from '../core/errors.js';
 import type { Board } from '../board/board.js';
+import type { Dispatcher } from '../runner/dispatcher.js';
 
 /**
  * The contract of an MCP tool: one file in `tools/` default-exports one `defineTool({...})`,
@@ -19,6 +20,8 @@ export interface ToolContext {
   setAgent(agent: string | null): void;
   /** Fires when the client cancels the call. */
   signal: AbortSignal;
+  /** The runner of this server: dispatches run in this process. */
+  dispatcher(): Dispatcher;
 }
 
 export interface ToolDefinition<Shape extends z.ZodRawShape = z.ZodRawShape> {

@@ -14,6 +14,8 @@ export interface CommandLine {
   stdin: string | null;
   /** Files the run needs before it starts (per-run settings); runAgent calls it just before spawning. */
   prepare?: () => void;
+  /** A long-lived session: stdin stays open after the first prompt, for follow-ups (see Adapter.inputLine). */
+  interactive?: boolean;
 }
 
 /** An MCP server an agent should reach (the orchestrator's own, usually): a program or a URL. */
@@ -32,6 +34,8 @@ export interface Adapter<Options> {
   commandLine(options: Options): CommandLine;
   parseLine(line: string): AgentEvent[];
   outcome(events: AgentEvent[], end: ProcessEnd, options?: Options): Outcome;
+  /** A follow-up prompt as the stdin line an interactive session reads. */
+  inputLine?(text: string): string;
 }
 
 /** The last event of a type, with its type narrowed. */

@@ -12,7 +12,16 @@ import type { AgentEvent, Outcome, OutcomeKind } from './events.js';
  * stdin, SIGTERM to the group 0.1 s later (or at `stopGraceMs`, if shorter), SIGKILL to the
  * group at `stopGraceMs`. stderr is kept to its last 64 KiB. Events are appended to `logPath`
  * (JSON lines) as they come.
+ *
+ * An interactive run (a long-lived session) keeps stdin open: after each `result` it waits for
+ * the next prompt, which `AgentControl.send` writes; when it has waited for the idle timeout,
+ * stdin is closed and the session ends by itself, with the outcome of its last answer.
  */
+export interface AgentControl {
+  /** Sends a follow-up prompt; false when the session is not waiting for one (busy or ended). */
+  send(text: string): boolean;
+}
+
 export interface RunOptions {
   cwd: string;
   /** The orchestrator's environment (the interface passes it in). */
@@ -27,6 +36,10 @@ export interface RunOptions {
   onFirstByte?: () => void;
   /** The process exists: its pid, for records and recovery. */
   onSpawn?: (pid: number) => void;
+  /** An interactive session answered and waits for the next prompt. */
+  onAwaitingInput?: () => void;
+  /** How to talk to an interactive session, given once it runs. */
+  onControl?: (control: AgentControl) => void;
   stopGraceMs?: number;
 }
 
@@ -61,10 +74,16 @@ export function runAgent<Options>(adapter: Adapter<Options>, options: Options, r
   const timers: NodeJS.Timeout[] = [];
 
   if (run.logPath) mkdirSync(dirname(run.logPath), { recursive: true });
+  const interactive = command.interactive === true && adapter.inputLine !== undefined;
+  let awaiting = false;
   const record = (event: AgentEvent) => {
     events.push(event);
     if (run.logPath) appendFileSync(run.logPath, `${JSON.stringify({ at: new Date().toISOString(), ...event })}\n`);
     run.onEvent?.(event);
+    if (interactive && event.type === 'result') {
+      awaiting = true;
+      run.onAwaitingInput?.();
+    }
   };
 
   const child = spawn(command.program, command.args, {
@@ -75,7 +94,8 @@ export function runAgent<Options>(adapter: Adapter<Options>, options: Options, r
   });
   child.stdin.on('error', () => undefined); // a process that exits early closes its stdin
   if (child.pid !== undefined) run.onSpawn?.(child.pid);
-  if (command.stdin !== null) child.stdin.end(command.stdin);
+  if (interactive) child.stdin.write(command.stdin ?? '');
+  else if (command.stdin !== null) child.stdin.end(command.stdin);
   else child.stdin.end();
 
   const signalGroup = (signal: NodeJS.Signals) => {
@@ -98,8 +118,23 @@ export function runAgent<Options>(adapter: Adapter<Options>, options: Options, r
   let idle: NodeJS.Timeout | undefined;
   const restartIdle = () => {
     if (idle) clearTimeout(idle);
-    idle = setTimeout(() => stop('idle_timeout'), run.idleTimeoutMs);
+    idle = setTimeout(() => {
+      if (!awaiting) return stop('idle_timeout');
+      awaiting = false; // nobody had more to ask: end the session, it exits by itself
+      child.stdin.end();
+    }, run.idleTimeoutMs);
   };
+  if (interactive) {
+    run.onControl?.({
+      send(text) {
+        if (!awaiting || stoppedFor !== null || !child.stdin.writable) return false;
+        awaiting = false;
+        child.stdin.write(adapter.inputLine!(text));
+        restartIdle();
+        return true;
+      },
+    });
+  }
   restartIdle();
   timers.push(setTimeout(() => stop('total_timeout'), run.totalTimeoutMs));
   const onAbort = () => stop('killed');

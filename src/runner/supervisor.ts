@@ -1,9 +1,10 @@
 import { join } from 'node:path';
 import type { Board } from '../board/board.js';
+import type { DispatchSpec } from '../board/processes.js';
 import type { Adapter } from './adapter.js';
 import type { AgentEvent, Outcome, OutcomeKind } from './events.js';
 import { processStartTime } from './os-process.js';
-import { runAgent, type RunResult } from './run-agent.js';
+import { runAgent, type AgentControl, type RunResult } from './run-agent.js';
 
 /**
  * Runs agent processes under limits: at most `concurrency` at once, and at most
@@ -13,6 +14,10 @@ import { runAgent, type RunResult } from './run-agent.js';
  * may fix (a hung or garbled run, a server error) are retried with growing backoff; a
  * rate limit is not a failure and is handed back at once, with its reset time, so the caller
  * can pause.
+ *
+ * Others reach its processes through the board: while anything runs, the supervisor looks every
+ * `pollMs` for stop requests (stop_process, cancel_dispatch, `orchestrate stop` — from any
+ * process) and for follow-up prompts queued for its sessions that wait for one.
  */
 export interface SupervisorOptions {
   board: Board;
@@ -29,6 +34,8 @@ export interface SupervisorOptions {
   totalTimeoutMs: number;
   stopGraceMs?: number;
   retries?: { max: number; backoffMs: number };
+  /** How often to look for stop requests and queued prompts while processes run (default 250 ms). */
+  pollMs?: number;
 }
 
 export interface Job<Options> {
@@ -39,6 +46,14 @@ export interface Job<Options> {
   taskId?: string | null;
   onEvent?: (event: AgentEvent) => void;
   signal?: AbortSignal;
+  /** The dispatch as asked, recorded with the process so it can be retried whole. */
+  spec?: DispatchSpec;
+  createdBy?: string | null;
+  /** Override the supervisor's timeouts for this job. */
+  totalTimeoutMs?: number;
+  idleTimeoutMs?: number;
+  /** The record exists (queued): its id. */
+  onQueued?: (id: string) => void;
 }
 
 export interface SupervisedResult {
@@ -56,6 +71,14 @@ function retryable(result: RunResult): boolean {
   return result.outcome.kind === 'failed' && last?.type === 'result' && (last.api_error_status ?? 0) >= 500;
 }
 
+/** A process of this supervisor while it runs: how to stop it and talk to it, and when it is recorded as ended. */
+interface Live {
+  stop: AbortController;
+  control: AgentControl | null;
+  awaiting: boolean;
+  done: Promise<void>;
+}
+
 interface Waiting {
   kind: string;
   priority: number;
@@ -68,8 +91,26 @@ export class Supervisor {
   private readonly runningByKind = new Map<string, number>();
   private running = 0;
   private order = 0;
+  /** This supervisor's live processes: how to stop them and talk to them. */
+  private readonly live = new Map<string, Live>();
+  private poller: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: SupervisorOptions) {}
+
+  /** Changes the limits; waiting jobs start at once if the new limits allow. */
+  configure(limits: { concurrency?: number; perKind?: Record<string, number>; idleTimeoutMs?: number; totalTimeoutMs?: number }): void {
+    if (limits.concurrency !== undefined) this.options.concurrency = limits.concurrency;
+    if (limits.perKind !== undefined) this.options.perKind = limits.perKind;
+    if (limits.idleTimeoutMs !== undefined) this.options.idleTimeoutMs = limits.idleTimeoutMs;
+    if (limits.totalTimeoutMs !== undefined) this.options.totalTimeoutMs = limits.totalTimeoutMs;
+    this.startWaiting();
+  }
+
+  /** Stops every process of this supervisor and waits until each is recorded as ended (at shutdown). */
+  async stopAll(): Promise<void> {
+    for (const entry of this.live.values()) entry.stop.abort();
+    await Promise.all([...this.live.values()].map((entry) => entry.done.catch(() => undefined)));
+  }
 
   /** How many processes run now, and how many wait. */
   load(): { running: number; waiting: number } {
@@ -90,8 +131,11 @@ export class Supervisor {
         attempt,
         host: this.options.host,
         supervisor: this.options.supervisor,
+        spec: job.spec ?? null,
+        created_by: job.createdBy ?? null,
       });
       processIds.push(record.id);
+      job.onQueued?.(record.id);
       await this.slot(job.adapter.kind, job.priority ?? 2);
       let result: RunResult;
       try {
@@ -105,20 +149,46 @@ export class Supervisor {
   }
 
   private async attempt<Options>(job: Job<Options>, id: string): Promise<RunResult> {
+    const stop = new AbortController();
+    const onAbort = () => stop.abort();
+    job.signal?.addEventListener('abort', onAbort, { once: true });
+    if (job.signal?.aborted) stop.abort();
+    let ended!: () => void;
+    const entry: Live = { stop, control: null, awaiting: false, done: new Promise<void>((resolve) => (ended = resolve)) };
+    this.live.set(id, entry);
+    this.poll();
+    try {
+      return await this.runAndRecord(job, id, entry);
+    } finally {
+      this.live.delete(id);
+      job.signal?.removeEventListener('abort', onAbort);
+      ended();
+    }
+  }
+
+  /** One process from spawn to its recorded end. */
+  private async runAndRecord<Options>(job: Job<Options>, id: string, entry: Live): Promise<RunResult> {
     const { board } = this.options;
     const logPath = join(this.options.logDir, `${id}.jsonl`);
     let started: Promise<void> = Promise.resolve();
     const result = await runAgent(job.adapter, job.options, {
       cwd: job.cwd,
       env: this.options.env,
-      idleTimeoutMs: this.options.idleTimeoutMs,
-      totalTimeoutMs: this.options.totalTimeoutMs,
+      idleTimeoutMs: job.idleTimeoutMs ?? this.options.idleTimeoutMs,
+      totalTimeoutMs: job.totalTimeoutMs ?? this.options.totalTimeoutMs,
       stopGraceMs: this.options.stopGraceMs,
-      signal: job.signal,
+      signal: entry.stop.signal,
       logPath,
       onEvent: job.onEvent,
       onSpawn: (pid) => {
         started = board.processes.started(id, pid, processStartTime(pid), logPath);
+      },
+      onControl: (control) => {
+        entry.control = control;
+      },
+      onAwaitingInput: () => {
+        entry.awaiting = true;
+        void started.then(() => board.processes.setAwaitingInput(id, true)).catch(() => undefined);
       },
     });
     await started.catch(() => undefined);
@@ -130,8 +200,38 @@ export class Supervisor {
       session_id: outcome.session_id,
       usage: outcome.usage,
       cost_usd: outcome.cost_usd,
+      output: finalText(result),
     });
     return result;
+  }
+
+  /** While processes run: stop what others asked to stop, and hand queued prompts to sessions that wait. */
+  private poll(): void {
+    if (this.poller || this.live.size === 0) return;
+    this.poller = setTimeout(() => {
+      void this.pollOnce().finally(() => {
+        this.poller = null;
+        this.poll();
+      });
+    }, this.options.pollMs ?? 250);
+  }
+
+  private async pollOnce(): Promise<void> {
+    const { board } = this.options;
+    try {
+      for (const id of await board.processes.stopRequests(this.options.supervisor)) this.live.get(id)?.stop.abort();
+      for (const [id, entry] of this.live) {
+        if (!entry.awaiting || !entry.control) continue;
+        const text = await board.processes.takeInput(id);
+        if (text === null) continue;
+        entry.awaiting = false;
+        await board.processes.setAwaitingInput(id, false);
+        // The session may have ended just now: then the prompt goes back (and is refused, if it has exited).
+        if (!entry.control.send(text)) await board.processes.addInput(id, text).catch(() => undefined);
+      }
+    } catch {
+      // the board is briefly unreachable: look again next time
+    }
   }
 
   /** Waits for a free slot, globally and for the kind. */
@@ -161,6 +261,12 @@ export class Supervisor {
   }
 }
 
+/** The agent's final answer: the outcome's message when ok, else the text it wrote. */
+function finalText(result: RunResult): string {
+  if (result.outcome.kind === 'ok') return result.outcome.message;
+  return result.events.filter((e) => e.type === 'text').map((e) => (e as { text: string }).text).join('\n');
+}
+
 /** The command line to record (an adapter that refuses its options is recorded by kind; the run then fails to start). */
 function commandArgv<Options>(job: Job<Options>): string[] {
   try {
@@ -174,6 +280,7 @@ function commandArgv<Options>(job: Job<Options>): string[] {
 /** Values that look like secrets are masked before an argv is stored or logged. */
 export function maskSecrets(argv: string[]): string[] {
   return argv.map((arg, i) => {
+    arg = arg.replace(/(\w+:\/\/[^:/@\s"]+:)[^@\s"]+@/g, '$1***@'); // a password in a URL (postgres://user:pw@host)
     if (/^(sk|pk|ghp|gho|xox[abp])[-_][A-Za-z0-9_-]{10,}/.test(arg)) return '***';
     if (/(token|secret|password|api[-_]?key)=/i.test(arg)) return arg.replace(/=.*/, '=***');
     if (i > 0 && /^--?(token|secret|password|api[-_]?key)$/i.test(argv[i - 1]!)) return '***';

@@ -5,6 +5,7 @@ import { loadRegistry } from '../../mcp/registry.js';
 import { createMcpServer } from '../../mcp/server.js';
 import { serveHttp } from '../../mcp/http.js';
 import { flag, list, type Call, type Handler } from '../call.js';
+import { startDispatcher } from './dispatch.js';
 
 /** The agent a server acts for when a caller names none: only one given on purpose (flag or env). */
 function defaultAgent(call: Call): string | null {
@@ -15,7 +16,8 @@ function defaultAgent(call: Call): string | null {
 /** `orchestrate mcp`: the board over stdio, for one Claude Code session; ends when stdin closes. */
 export const mcp: Handler = async (call) => {
   const board = await call.board();
-  const server = createMcpServer(board, await loadRegistry(), { defaultAgent: defaultAgent(call) });
+  const dispatcher = await startDispatcher(call, board);
+  const server = createMcpServer(board, await loadRegistry(), { defaultAgent: defaultAgent(call), dispatcher });
   const stdin = call.io.stdin as Readable;
   const transport = new StdioServerTransport(stdin, call.io.stdoutStream as Writable);
   const closed = new Promise<void>((resolve) => {
@@ -25,6 +27,7 @@ export const mcp: Handler = async (call) => {
   });
   await server.connect(transport);
   await closed;
+  await dispatcher.close();
   await server.close().catch(() => undefined);
   return { data: null, text: null };
 };
@@ -33,6 +36,9 @@ export const mcp: Handler = async (call) => {
 export const serve: Handler = async (call) => {
   const board = await call.board();
   const port = flag(call, 'port');
+  let url = '';
+  // Agents it dispatches reach this same server, as the worker the runner registers for them.
+  const dispatcher = await startDispatcher(call, board, { server: { get url() { return `${url}`; }, headers: call.settings.token.value ? { Authorization: 'Bearer ${ORCHESTRATOR_TOKEN}' } : {} } });
   const running = await serveHttp({
     board,
     registry: await loadRegistry(),
@@ -41,10 +47,13 @@ export const serve: Handler = async (call) => {
     token: call.settings.token.value,
     allowedHosts: list(flag(call, 'allowed-host')) ?? [],
     defaultAgent: defaultAgent(call),
+    dispatcher,
   });
+  url = running.url;
   call.io.stdout(`listening on ${running.url}${call.settings.token.value ? ' (requests need the bearer token)' : ''}`);
   const stop = call.io.shutdownSignal();
   await new Promise<void>((resolve) => (stop.aborted ? resolve() : stop.addEventListener('abort', () => resolve(), { once: true })));
+  await dispatcher.close();
   await running.close();
   return { data: null, text: 'stopped' };
 };

@@ -17,12 +17,18 @@ export interface ClaudeOptions {
   strictMcpConfig?: boolean;
   allowedTools?: string[];
   permissionMode?: 'default' | 'acceptEdits' | 'plan' | 'bypassPermissions';
+  /** An MCP tool that answers permission requests (`mcp__orchestrator__approve_permission`). */
+  permissionPromptTool?: string;
   appendSystemPrompt?: string;
   /** Continue this session (keeps its id). */
   resume?: string;
   /** Start a new session with this id (a UUID). */
   sessionId?: string;
   maxTurns?: number;
+  /** Keep the session open: prompts go in as stream-json lines on stdin, one after each result. */
+  interactive?: boolean;
+  /** More arguments for the CLI, after ours. */
+  extraArgs?: string[];
 }
 
 const usage = z.looseObject({
@@ -103,23 +109,34 @@ const USAGE_LIMIT = /usage limit reached\|(\d{9,})/i;
 const RATE_LIMIT = /rate_limit_error|rate limit|429/i;
 const AUTH = /authentication_error|invalid api key|invalid x-api-key|unauthorized|401/i;
 
+/** A prompt as the stream-json line Claude Code reads with --input-format stream-json. */
+function userLine(text: string): string {
+  return `${JSON.stringify({ type: 'user', message: { role: 'user', content: text } })}\n`;
+}
+
 export const claude: Adapter<ClaudeOptions> = {
   kind: 'claude',
   testedVersions: ['2.1.330'],
 
   commandLine(options) {
-    const args = ['-p', options.prompt, '--output-format', 'stream-json', '--verbose'];
+    const args = options.interactive ? ['-p', '--input-format', 'stream-json'] : ['-p', options.prompt];
+    args.push('--output-format', 'stream-json', '--verbose');
     if (options.model) args.push('--model', options.model);
     if (options.mcpConfig) args.push('--mcp-config', options.mcpConfig);
     if (options.strictMcpConfig) args.push('--strict-mcp-config');
     if (options.allowedTools?.length) args.push('--allowedTools', options.allowedTools.join(','));
     if (options.permissionMode) args.push('--permission-mode', options.permissionMode);
+    if (options.permissionPromptTool) args.push('--permission-prompt-tool', options.permissionPromptTool);
     if (options.appendSystemPrompt) args.push('--append-system-prompt', options.appendSystemPrompt);
     if (options.resume) args.push('--resume', options.resume);
     if (options.sessionId) args.push('--session-id', options.sessionId);
     if (options.maxTurns !== undefined) args.push('--max-turns', String(options.maxTurns));
+    args.push(...(options.extraArgs ?? []));
+    if (options.interactive) return { program: options.program ?? 'claude', args, env: {}, stdin: userLine(options.prompt), interactive: true };
     return { program: options.program ?? 'claude', args, env: {}, stdin: null };
   },
+
+  inputLine: userLine,
 
   parseLine(text) {
     const json = parseJsonLine(text);

@@ -26,6 +26,8 @@ export interface CodexOptions {
   config?: Record<string, string>;
   /** A CODEX_HOME of its own (config.toml, sessions, login). */
   codexHome?: string;
+  /** More arguments for `codex exec`, before the prompt. */
+  extraArgs?: string[];
 }
 
 const usage = z.looseObject({
@@ -154,6 +156,7 @@ export const codex: Adapter<CodexOptions> = {
     else args.push('--sandbox', sandbox);
     if (options.mcpServers) args.push(...mcpOverrides(options.mcpServers));
     for (const [key, value] of Object.entries(options.config ?? {})) args.push('-c', `${key}=${value}`);
+    args.push(...(options.extraArgs ?? []));
     if (options.resume) args.push('resume', options.resume);
     args.push('--', options.prompt);
     const env: Record<string, string> = options.codexHome ? { CODEX_HOME: options.codexHome } : {};

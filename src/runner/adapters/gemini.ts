@@ -32,6 +32,8 @@ export interface GeminiOptions {
   runDir?: string;
   /** Whose ~/.gemini the run shares (default: this user's home). */
   userHome?: string;
+  /** More arguments for the CLI, after ours. */
+  extraArgs?: string[];
 }
 
 const line = z.discriminatedUnion('type', [
@@ -101,6 +103,7 @@ export const gemini: Adapter<GeminiOptions> = {
     if (options.trust ?? true) args.push('--skip-trust');
     if (options.resume) args.push('--resume', options.resume);
     if (options.sessionId) args.push('--session-id', options.sessionId);
+    args.push(...(options.extraArgs ?? []));
     const env: Record<string, string> = { GEMINI_CLI_NO_RELAUNCH: 'true' };
     const servers = options.mcpServers;
     if (!servers || Object.keys(servers).length === 0) return { program: options.program ?? 'gemini', args, env, stdin: null };

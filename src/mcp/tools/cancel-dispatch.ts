@@ -1,0 +1,12 @@
+import { z } from 'zod';
+import { dispatchView } from '../../runner/process-view.js';
+import { defineTool } from '../tool.js';
+
+export default defineTool({
+  name: 'cancel_dispatch',
+  description: 'Stop a dispatch that is queued or running (its outcome becomes "killed"); one that has ended is returned as it is.',
+  input: { dispatch_id: z.string().min(1) },
+  async run(args, context) {
+    return dispatchView(await context.dispatcher().cancel(args.dispatch_id));
+  },
+});
