@@ -81,7 +81,7 @@ export function createMcpServer(board: Board, registry: Registry, options: { def
       },
     };
     try {
-      return toResult(await tool.run(parsed.data, context));
+      return toResult(await tool.run(parsed.data, context), tool.textOnly);
     } catch (error) {
       return toErrorResult(error);
     }

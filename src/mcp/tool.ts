@@ -30,6 +30,8 @@ export interface ToolDefinition<Shape extends z.ZodRawShape = z.ZodRawShape> {
   input: Shape;
   /** Send the full schema up front instead of behind Claude Code's tool search (workers need these). */
   alwaysLoad?: boolean;
+  /** Answer with the JSON text alone, no structured content (Claude Code's permission prompt tool wants exactly that). */
+  textOnly?: boolean;
   run(args: z.infer<z.ZodObject<Shape>>, context: ToolContext): Promise<unknown>;
 }
 
@@ -52,8 +54,9 @@ export interface ToolResult {
   isError?: boolean;
 }
 
-/** Data as a result: JSON text for every client, and the same as structured content. */
-export function toResult(data: unknown): ToolResult {
+/** Data as a result: JSON text for every client, and the same as structured content (unless textOnly). */
+export function toResult(data: unknown, textOnly = false): ToolResult {
+  if (textOnly) return { content: [{ type: 'text', text: JSON.stringify(data) }] };
   const structured = data !== null && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>) : { result: data };
   return { content: [{ type: 'text', text: JSON.stringify(data) }], structuredContent: structured };
 }

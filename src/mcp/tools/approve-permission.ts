@@ -7,6 +7,7 @@ export default defineTool({
   name: 'approve_permission',
   description:
     'Asked by Claude Code (--permission-prompt-tool mcp__orchestrator__approve_permission) before a tool use that needs permission. The role\'s policy answers at once when it names the tool; otherwise the request waits on the board for a person (orchestrate approvals allow|deny) and is denied when nobody answers in time.',
+  textOnly: true,
   input: {
     tool_name: z.string().min(1),
     input: z.unknown().optional(),
