@@ -85,13 +85,14 @@ describe('supervisor', () => {
     const failing = await supervisor.run({ adapter: commandAdapter(), options: shell('exit 2'), cwd: logDir });
     assert.equal(failing.processIds.length, 1, 'an ordinary failure is not retried');
     assert.deepEqual(maskSecrets(['tool', '--token', 'abc', 'API_KEY=xyz', 'sk-ant-abcdefghijklmnop', 'plain']), ['tool', '--token', '***', 'API_KEY=***', '***', 'plain']);
+    assert.deepEqual(maskSecrets(['{"env":{"ORCHESTRATOR_DB":"postgres://me:s3cret@db:5432/board"}}']), ['{"env":{"ORCHESTRATOR_DB":"postgres://me:***@db:5432/board"}}']);
     await board.close();
   });
 });
 
-test('kill -9 of the supervisor with 3 agents running: recovery settles every process, none left running', async () => {
+test('kill -9 of the supervisor with 3 agents running: recovery settles every process and requeues their tasks', async () => {
   const url = newBoardUrl('sqlite');
-  const logDir = join(tempDir(), 'logs');
+  const logDir = tempDir();
   const worker = spawn(process.execPath, ['--import', 'tsx', new URL('./support/supervisor-worker.ts', import.meta.url).pathname, url, logDir], { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {
     worker.stdout.on('data', (d) => String(d).includes('ready') && resolve());
@@ -122,10 +123,14 @@ test('kill -9 of the supervisor with 3 agents running: recovery settles every pr
   cancel.abort();
   assert.equal((await ours).outcome.kind, 'killed');
   assert.equal((await board.processes.list({ state: 'running' })).items.length, 0, 'nothing stuck in running');
-  const settled = (await allRecords(board)).filter((p) => p.supervisor !== processIdentity(process.pid));
+  const settled = (await allRecords(board)).filter((p) => p.supervisor !== processIdentity(process.pid) && p.outcome !== 'ok');
+  assert.equal(settled.length, 3);
   assert.ok(settled.every((p) => p.state === 'exited' && p.outcome === 'killed' && /orphaned/.test(p.outcome_message ?? '')));
   for (let i = 0; i < 50 && orphans.some((p) => stillAlive(p.pid!)); i++) await new Promise((resolve) => setTimeout(resolve, 20));
   assert.ok(orphans.every((p) => !stillAlive(p.pid!)), 'the orphaned agents were stopped');
+  // Their tasks went back to the queue (a retry counted); the task that finished before the crash stays completed.
+  const tasks = (await board.tasks.list()).items.map((t) => [t.title, t.status, t.retry_count]).sort();
+  assert.deepEqual(tasks, [['long 0', 'pending', 1], ['long 1', 'pending', 1], ['long 2', 'pending', 1], ['quick', 'completed', 0]]);
   await board.close();
 });
 
