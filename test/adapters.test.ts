@@ -4,7 +4,8 @@
 // lines that do not parse. (Claude Code's contract is in runner.test.ts.)
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Adapter, McpServer } from '../src/runner/adapter.js';
@@ -14,6 +15,7 @@ import { renderEvent } from '../src/runner/events.js';
 import { runAgent, type RunOptions } from '../src/runner/run-agent.js';
 import { cleanupBackends, tempDir } from './support/backends.js';
 import { cleanEnv, cli, MAIN, newProject } from './support/cli.js';
+import { CLAUDE, claudeEnv, claudeHome } from './support/claude.js';
 import { CODEX, codexEnv } from './support/codex.js';
 import { startFakeModel, type FakeModel, type Scenario, type ToolCall } from './support/fake-model/server.js';
 import { GEMINI, geminiEnv } from './support/gemini.js';
@@ -192,5 +194,50 @@ describe('codex adapter details', () => {
     assert.equal(resetTime('or try again at 9:05 AM.', now), new Date(2026, 10, 22, 9, 5).toISOString());
     assert.equal(resetTime('try again in 2 hours', now), new Date(now.getTime() + 7_200_000).toISOString());
     assert.equal(resetTime('no time given', now), null);
+  });
+});
+
+describe('orchestrate doctor', () => {
+  let model: FakeModel;
+  before(async () => {
+    model = await startFakeModel();
+  });
+  after(async () => {
+    await model.close();
+  });
+
+  test('each CLI on the PATH: its version, login, permission mode and a real smoke run', async () => {
+    model.setScenarios([{ name: 'smoke', match: { prompt: 'Reply with the single word OK.' }, turns: [{ text: 'OK' }] }]);
+    const home = claudeHome();
+    const env = { ...claudeEnv(home, model.url), ...codexEnv(model.url, home), ...geminiEnv(model.url, home), PATH: `${dirname(CLAUDE)}:${process.env.PATH}` };
+    const run = await cli(newProject(), ['doctor', '--json'], env);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    const checks = Object.fromEntries(run.json.agents.map((check: { agent: string }) => [check.agent, check]));
+    for (const agent of ['claude', 'codex', 'gemini']) {
+      assert.equal(checks[agent].program, join(dirname(CLAUDE), agent));
+      assert.ok(checks[agent].tested_versions.includes(checks[agent].version), `${agent} ${checks[agent].version} is the pinned version`);
+      assert.equal(checks[agent].version_warning, null);
+      assert.equal(checks[agent].smoke.outcome, 'ok', JSON.stringify(checks[agent].smoke));
+      assert.equal(checks[agent].smoke.exit_code, 0);
+    }
+    assert.match(checks.claude.auth, /ANTHROPIC_API_KEY is set/);
+    assert.match(checks.gemini.auth, /GEMINI_API_KEY is set/);
+    assert.deepEqual([...new Set(model.requests.filter((r) => r.scenario === 'smoke').map((r) => r.protocol))].sort(), ['anthropic', 'gemini', 'openai']);
+  });
+
+  test('an untested version is a warning, a missing CLI is reported, a failing smoke run exits 12', async () => {
+    const bin = tempDir('orchestrator-bin-');
+    const fake = join(bin, 'claude-like');
+    writeFileSync(fake, `#!/bin/sh\nif [ "$1" = "--version" ]; then echo "9.9.9 (Claude Code)"; exit 0; fi\necho '{"type":"result","subtype":"error_during_execution","is_error":true,"result":"Invalid API key · Please run /login","api_error_status":401}'\nexit 1\n`);
+    chmodSync(fake, 0o755);
+    const run = await cli(newProject(), ['doctor'], { ...cleanEnv(), PATH: bin, ORCHESTRATOR_CLAUDE: fake });
+    assert.equal(run.code, 12, run.stderr);
+    assert.match(run.stdout, /claude  .*claude-like 9\.9\.9\n  warning: 9\.9\.9 is not a version this adapter was tested with \(2\.1\.330\)/);
+    assert.match(run.stdout, /smoke run: auth_failed in [\d.]+ s \(exit 1\): Invalid API key/);
+    assert.match(run.stdout, /codex   not found on the PATH \(npm install -g @openai\/codex, or set ORCHESTRATOR_CODEX\)/);
+    assert.match(run.stdout, /gemini  not found on the PATH/);
+    const quick = await cli(newProject(), ['doctor', '--skip-smoke'], { ...cleanEnv(), PATH: bin, ORCHESTRATOR_CLAUDE: fake });
+    assert.equal(quick.code, 0);
+    assert.match(quick.stdout, /smoke run: skipped/);
   });
 });

@@ -295,6 +295,11 @@ export const COMMANDS: Command[] = [
     },
     load: async () => (await dispatch()).runnerConfig,
   },
+  {
+    name: 'doctor', summary: "each agent CLI's version, login and permission mode, and a real smoke run (exit 12 when one fails)",
+    options: { 'skip-smoke': { type: 'boolean', description: 'only the facts: no smoke run (a smoke run costs a tiny prompt)' } },
+    load: async () => (await dispatch()).doctor,
+  },
   { name: 'dashboard', summary: 'processes running and queued, recent outcomes, tasks, approvals and limits', load: async () => (await dispatch()).dashboard },
   {
     name: 'ps', summary: 'the agent processes the runner started, with their outcomes',

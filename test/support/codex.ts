@@ -9,10 +9,9 @@ import { cleanEnv } from './cli.js';
 export const CODEX = new URL('../../node_modules/.bin/codex', import.meta.url).pathname;
 
 /** The environment of a Codex run: scratch homes and a provider pointing at the fake model. */
-export function codexEnv(modelUrl: string): Record<string, string> {
-  const home = tempDir('orchestrator-codex-home-');
+export function codexEnv(modelUrl: string, home = tempDir('orchestrator-codex-home-')): Record<string, string> {
   const codexHome = join(home, '.codex');
-  mkdirSync(codexHome);
+  mkdirSync(codexHome, { recursive: true });
   writeFileSync(
     join(codexHome, 'config.toml'),
     [

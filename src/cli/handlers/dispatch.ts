@@ -1,4 +1,6 @@
-import { hostname } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Board } from '../../board/board.js';
 import { integerInRange } from '../../board/input.js';
@@ -9,6 +11,7 @@ import { OrchestratorError } from '../../core/errors.js';
 import type { McpServer } from '../../runner/adapter.js';
 import { dashboard as runnerDashboard } from '../../runner/dashboard.js';
 import { Dispatcher } from '../../runner/dispatcher.js';
+import { checkAgents } from '../../runner/doctor.js';
 import { renderEvent } from '../../runner/events.js';
 import { processIdentity } from '../../runner/os-process.js';
 import { dispatchView } from '../../runner/process-view.js';
@@ -169,4 +172,28 @@ export const runnerConfig: Handler = async (call) => {
 export const dashboard: Handler = async (call) => {
   const text = await runnerDashboard(await call.board());
   return { data: { text }, text };
+};
+
+/** `orchestrate doctor`: each agent CLI's version, login and permission mode, and a real smoke run. */
+export const doctor: Handler = async (call) => {
+  const scratch = mkdtempSync(join(tmpdir(), 'orchestrate-doctor-'));
+  try {
+    const checks = await checkAgents(call.env, { smoke: !call.values['skip-smoke'], cwd: scratch });
+    const install: Record<string, string> = { claude: '@anthropic-ai/claude-code', codex: '@openai/codex', gemini: '@google/gemini-cli' };
+    const lines = checks.flatMap((check) => {
+      if (!check.program) return [`${check.agent.padEnd(7)} not found on the PATH (npm install -g ${install[check.agent]}, or set ORCHESTRATOR_${check.agent.toUpperCase()})`];
+      const smoke = check.smoke;
+      return [
+        `${check.agent.padEnd(7)} ${check.program} ${check.version ?? '(version unknown)'}${check.version_warning ? '' : ' (tested)'}`,
+        ...(check.version_warning ? [`  warning: ${check.version_warning}`] : []),
+        `  auth: ${check.auth}`,
+        `  permissions: ${check.permission_mode}`,
+        smoke ? `  smoke run: ${smoke.outcome} in ${smoke.seconds} s (exit ${smoke.exit_code ?? 'none'})${smoke.message ? `: ${smoke.message.split('\n')[0]}` : ''}` : '  smoke run: skipped',
+      ];
+    });
+    const failed = checks.some((check) => check.smoke && check.smoke.outcome !== 'ok');
+    return { data: { agents: checks }, text: lines.join('\n'), exitCode: failed ? AGENT_NOT_OK : 0 };
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
 };

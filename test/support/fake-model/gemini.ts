@@ -33,6 +33,13 @@ export const gemini: Protocol = {
   },
 
   write(res, turn, conversation, request): void {
+    const config = request.body?.generationConfig;
+    if (config?.responseMimeType === 'application/json') {
+      // A utility call (the model router's classifier, say): a minimal answer of the shape asked for.
+      const chunk = { candidates: [{ content: { role: 'model', parts: [{ text: JSON.stringify(fromSchema(config.responseJsonSchema ?? config.responseSchema)) }] }, finishReason: 'STOP', index: 0 }] };
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(chunk));
+      return;
+    }
     const parts: Record<string, unknown>[] = [];
     if (turn.text) parts.push({ text: turn.text });
     for (const [i, call] of (turn.tools ?? []).entries()) {
@@ -60,6 +67,18 @@ export const gemini: Protocol = {
     res.end(JSON.stringify({ error: { code: error.status, message: error.message, status: error.type } }));
   },
 };
+
+/** The smallest value of a JSON schema: its first enum value, its minimum, a word, each required property. */
+function fromSchema(schema: any): unknown {
+  if (!schema || typeof schema !== 'object') return {};
+  if (Array.isArray(schema.enum)) return schema.enum[0];
+  const type = String(schema.type ?? 'object').toLowerCase();
+  if (type === 'object') return Object.fromEntries(Object.entries(schema.properties ?? {}).map(([key, inner]) => [key, fromSchema(inner)]));
+  if (type === 'array') return [];
+  if (type === 'integer' || type === 'number') return schema.minimum ?? 1;
+  if (type === 'boolean') return false;
+  return 'fake';
+}
 
 /** A user turn's text without Gemini CLI's own <session_context> part. */
 function promptText(content: Content): string {
