@@ -3,6 +3,9 @@
 //   claims/s on PostgreSQL (4 connections) against a bare FOR UPDATE SKIP LOCKED loop
 //   `orchestrate task list --json` start-to-exit against `node -e 0`
 //   cross-process wake-up latency (push in one process → wait returns in another), p50/p99
+//   MCP list_tasks against ping over stdio
+//   the runner (bench/runner.ts): dispatch → first byte against a bare spawn, a supervised Claude
+//   Code run against the bare command line, the supervisor's RSS with 50 agents running
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -106,9 +109,26 @@ try {
     report(`MCP stdio, list_tasks of ${tasks}: p50 ${p(mcp.list, 0.5).toFixed(2)} p99 ${p(mcp.list, 0.99).toFixed(2)} ms vs ping p50 ${p(mcp.ping, 0.5).toFixed(2)} ms`,
       `${(p(mcp.list, 0.5) / p(mcp.ping, 0.5)).toFixed(2)}×`, 'of ping', 'target p50 ≤ 2×');
   }
+
+  // The runner.
+  const spawnRun = await runRunner(['spawn', '40']);
+  report(`dispatch → first byte, /bin/echo: p50 ${median(spawnRun.supervised).toFixed(2)} ms vs bare spawn ${median(spawnRun.bare).toFixed(2)} ms`, `${(median(spawnRun.supervised) / median(spawnRun.bare)).toFixed(2)}×`, 'of bare', 'target ≤ 1.5×');
+  const claudeRun = await runRunner(['claude', '7']);
+  report(`supervised claude -p (2 turns, fake model): ${median(claudeRun.supervised).toFixed(0)} ms vs bare ${median(claudeRun.bare).toFixed(0)} ms`, `${(median(claudeRun.supervised) / median(claudeRun.bare)).toFixed(2)}×`, 'of bare', 'target ≤ 1.10×');
+  const rss = await runRunner(['rss']);
+  report(`supervisor RSS with ${rss.concurrent} command agents running at once`, rss.peakMb.toFixed(0), 'MB', 'target ≤ 150 MB');
 } finally {
   await server?.stop();
   rmSync(dir, { recursive: true, force: true });
+}
+
+function runRunner(args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', new URL('./runner.ts', import.meta.url).pathname, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`bench/runner.ts ${args[0]} exited ${code}`))));
+  });
 }
 
 function runTimed(args, times) {

@@ -54,6 +54,8 @@ export interface Job<Options> {
   idleTimeoutMs?: number;
   /** The record exists (queued): its id. */
   onQueued?: (id: string) => void;
+  /** The process wrote its first byte. */
+  onFirstByte?: () => void;
 }
 
 export interface SupervisedResult {
@@ -180,6 +182,7 @@ export class Supervisor {
       signal: entry.stop.signal,
       logPath,
       onEvent: job.onEvent,
+      onFirstByte: job.onFirstByte,
       onSpawn: (pid) => {
         started = board.processes.started(id, pid, processStartTime(pid), logPath);
       },
