@@ -159,6 +159,18 @@ describe('claude adapter with the real Claude Code', () => {
     assert.equal((await claudeRun(project, { prompt: 'bad key' })).outcome.kind, 'auth_failed');
   });
 
+  test('a subscription usage limit is rate_limited with its reset time; unreadable lines never crash the adapter', async () => {
+    const project = newProject();
+    const reset = Math.floor(Date.now() / 1000) + 7200;
+    model.setScenarios([{ name: 'limit', match: { prompt: 'use it up' }, turns: [{ error: { status: 429, type: 'rate_limit_error', message: `Claude AI usage limit reached|${reset}` } }] }]);
+    const limited = await claudeRun(project, { prompt: 'use it up' });
+    assert.equal(limited.outcome.kind, 'rate_limited', JSON.stringify(limited.outcome));
+    assert.equal(limited.outcome.reset_at, new Date(reset * 1000).toISOString());
+    const events = [...claude.parseLine('{"type": "assistant", broken'), ...claude.parseLine('{"type":"brand_new_event"}')];
+    assert.deepEqual(events.map((e) => e.type), ['parse_error', 'unknown']);
+    assert.equal(claude.outcome(events, { exitCode: 1, signal: null, stderr: '' }).kind, 'stream_parse_error');
+  });
+
   test('a model that hangs is stopped by the idle timeout', async () => {
     const project = newProject();
     model.setScenarios([{ name: 'hang', match: { prompt: 'hang forever' }, turns: [{ delayMs: 60_000, text: 'too late' }] }]);
