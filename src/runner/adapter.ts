@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { AgentEvent, Outcome } from './events.js';
 
 /**
@@ -52,4 +53,19 @@ export function parseJsonLine(line: string): { ok: true; value: unknown } | { ok
   } catch (error) {
     return { ok: false, error: (error as Error).message };
   }
+}
+
+/** One output line through a schema: broken JSON is a parse_error event, an unknown shape an unknown event. */
+export function parseLineWith<T>(schema: z.ZodType<T>, text: string, toEvents: (value: T) => AgentEvent[]): AgentEvent[] {
+  const json = parseJsonLine(text);
+  if (!json.ok) return [{ type: 'parse_error', line: text, error: json.error }];
+  const parsed = schema.safeParse(json.value);
+  return parsed.success ? toEvents(parsed.data) : [{ type: 'unknown', raw: json.value }];
+}
+
+/** The outcome of a run that never produced its result event: unreadable output, or how it ended. */
+export function withoutResult(cli: string, events: AgentEvent[], end: ProcessEnd, base: Omit<Outcome, 'kind' | 'message'>): Outcome {
+  if (events.some((e) => e.type === 'parse_error')) return { ...base, kind: 'stream_parse_error', message: 'the output could not be read and no result came' };
+  const why = end.stderr.trim().split('\n').pop();
+  return { ...base, kind: 'failed', message: `${cli} ended (exit ${end.exitCode ?? end.signal}) without a result${why ? `: ${why}` : ''}` };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { lastOf, parseJsonLine, type Adapter, type ProcessEnd } from '../adapter.js';
+import { lastOf, parseLineWith, withoutResult, type Adapter, type ProcessEnd } from '../adapter.js';
 import type { AgentEvent, Outcome, Usage } from '../events.js';
 
 /**
@@ -139,46 +139,40 @@ export const claude: Adapter<ClaudeOptions> = {
   inputLine: userLine,
 
   parseLine(text) {
-    const json = parseJsonLine(text);
-    if (!json.ok) return [{ type: 'parse_error', line: text, error: json.error }];
-    const parsed = line.safeParse(json.value);
-    if (!parsed.success) return [{ type: 'unknown', raw: json.value }];
-    const event = parsed.data;
-    switch (event.type) {
-      case 'system':
-        if (event.subtype === 'init') {
-          return [{ type: 'session_started', session_id: event.session_id, model: event.model ?? null, tools: event.tools ?? [], mcp_servers: event.mcp_servers ?? [] }];
+    return parseLineWith(line, text, (event): AgentEvent[] => {
+      switch (event.type) {
+        case 'system':
+          if (event.subtype === 'init') {
+            return [{ type: 'session_started', session_id: event.session_id, model: event.model ?? null, tools: event.tools ?? [], mcp_servers: event.mcp_servers ?? [] }];
+          }
+          return [{ type: 'retry', attempt: event.attempt ?? 0, error: typeof event.error === 'string' ? event.error : JSON.stringify(event.error ?? ''), delay_ms: event.retry_delay_ms ?? null }];
+        case 'assistant':
+          return blocks(event.message.content);
+        case 'user':
+          return typeof event.message.content === 'string' ? [] : blocks(event.message.content);
+        case 'result': {
+          const used = toUsage(event.usage);
+          const result: AgentEvent = {
+            type: 'result',
+            is_error: event.is_error,
+            subtype: event.subtype,
+            text: event.result ?? '',
+            num_turns: event.num_turns ?? null,
+            cost_usd: event.total_cost_usd ?? null,
+            usage: used,
+            api_error_status: event.api_error_status ?? null,
+          };
+          return used ? [{ type: 'usage', usage: used, cost_usd: event.total_cost_usd ?? null }, result] : [result];
         }
-        return [{ type: 'retry', attempt: event.attempt ?? 0, error: typeof event.error === 'string' ? event.error : JSON.stringify(event.error ?? ''), delay_ms: event.retry_delay_ms ?? null }];
-      case 'assistant':
-        return blocks(event.message.content);
-      case 'user':
-        return typeof event.message.content === 'string' ? [] : blocks(event.message.content);
-      case 'result': {
-        const used = toUsage(event.usage);
-        const result: AgentEvent = {
-          type: 'result',
-          is_error: event.is_error,
-          subtype: event.subtype,
-          text: event.result ?? '',
-          num_turns: event.num_turns ?? null,
-          cost_usd: event.total_cost_usd ?? null,
-          usage: used,
-          api_error_status: event.api_error_status ?? null,
-        };
-        return used ? [{ type: 'usage', usage: used, cost_usd: event.total_cost_usd ?? null }, result] : [result];
       }
-    }
+    });
   },
 
   outcome(events, end: ProcessEnd): Outcome {
     const result = lastOf(events, 'result');
     const session = lastOf(events, 'session_started');
     const base = { reset_at: null, session_id: session?.session_id ?? null, cost_usd: result?.cost_usd ?? null, usage: result?.usage ?? null };
-    if (!result) {
-      if (events.some((e) => e.type === 'parse_error')) return { ...base, kind: 'stream_parse_error', message: 'the output could not be read and no result came' };
-      return { ...base, kind: 'failed', message: `claude ended (exit ${end.exitCode ?? end.signal}) without a result${end.stderr ? `: ${end.stderr.trim().split('\n').pop()}` : ''}` };
-    }
+    if (!result) return withoutResult('claude', events, end, base);
     if (!result.is_error && end.exitCode === 0) return { ...base, kind: 'ok', message: result.text };
     if (result.subtype === 'error_max_turns') return { ...base, kind: 'max_turns', message: 'stopped at the turn limit' };
     const limit = USAGE_LIMIT.exec(result.text);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { lastOf, parseJsonLine, type Adapter, type McpServer, type ProcessEnd } from '../adapter.js';
+import { lastOf, parseLineWith, withoutResult, type Adapter, type McpServer, type ProcessEnd } from '../adapter.js';
 import type { AgentEvent, Outcome, Usage } from '../events.js';
 
 /**
@@ -164,49 +164,43 @@ export const codex: Adapter<CodexOptions> = {
   },
 
   parseLine(text) {
-    const json = parseJsonLine(text);
-    if (!json.ok) return [{ type: 'parse_error', line: text, error: json.error }];
-    const parsed = line.safeParse(json.value);
-    if (!parsed.success) return [{ type: 'unknown', raw: json.value }];
-    const event = parsed.data;
-    switch (event.type) {
-      case 'thread.started':
-        return [{ type: 'session_started', session_id: event.thread_id, model: null, tools: [], mcp_servers: [] }];
-      case 'turn.started':
-        return [];
-      case 'item.started':
-      case 'item.updated':
-      case 'item.completed':
-        return itemEvents(event.type, event.item);
-      case 'turn.completed': {
-        const used: Usage = {
-          input_tokens: event.usage.input_tokens,
-          output_tokens: event.usage.output_tokens,
-          cache_read_input_tokens: event.usage.cached_input_tokens ?? 0,
-          cache_creation_input_tokens: event.usage.cache_write_input_tokens ?? 0,
-        };
-        return [
-          { type: 'usage', usage: used, cost_usd: null },
-          { type: 'result', is_error: false, subtype: 'success', text: '', num_turns: null, cost_usd: null, usage: used, api_error_status: null },
-        ];
+    return parseLineWith(line, text, (event): AgentEvent[] => {
+      switch (event.type) {
+        case 'thread.started':
+          return [{ type: 'session_started', session_id: event.thread_id, model: null, tools: [], mcp_servers: [] }];
+        case 'turn.started':
+          return [];
+        case 'item.started':
+        case 'item.updated':
+        case 'item.completed':
+          return itemEvents(event.type, event.item);
+        case 'turn.completed': {
+          const used: Usage = {
+            input_tokens: event.usage.input_tokens,
+            output_tokens: event.usage.output_tokens,
+            cache_read_input_tokens: event.usage.cached_input_tokens ?? 0,
+            cache_creation_input_tokens: event.usage.cache_write_input_tokens ?? 0,
+          };
+          return [
+            { type: 'usage', usage: used, cost_usd: null },
+            { type: 'result', is_error: false, subtype: 'success', text: '', num_turns: null, cost_usd: null, usage: used, api_error_status: null },
+          ];
+        }
+        case 'turn.failed': {
+          const status = /\b([45]\d\d)\b/.exec(event.error.message);
+          return [{ type: 'result', is_error: true, subtype: 'error', text: event.error.message, num_turns: null, cost_usd: null, usage: null, api_error_status: status ? Number(status[1]) : null }];
+        }
+        case 'error':
+          return [{ type: 'error', message: event.message }];
       }
-      case 'turn.failed': {
-        const status = /\b([45]\d\d)\b/.exec(event.error.message);
-        return [{ type: 'result', is_error: true, subtype: 'error', text: event.error.message, num_turns: null, cost_usd: null, usage: null, api_error_status: status ? Number(status[1]) : null }];
-      }
-      case 'error':
-        return [{ type: 'error', message: event.message }];
-    }
+    });
   },
 
   outcome(events, end: ProcessEnd, options): Outcome {
     const result = lastOf(events, 'result');
     const session = lastOf(events, 'session_started');
     const base = { reset_at: null, session_id: session?.session_id ?? null, cost_usd: null, usage: minus(result?.usage ?? null, options?.resume ? options.usageBefore : undefined) };
-    if (!result) {
-      if (events.some((e) => e.type === 'parse_error')) return { ...base, kind: 'stream_parse_error', message: 'the output could not be read and no result came' };
-      return { ...base, kind: 'failed', message: `codex ended (exit ${end.exitCode ?? end.signal}) without a result${end.stderr ? `: ${end.stderr.trim().split('\n').pop()}` : ''}` };
-    }
+    if (!result) return withoutResult('codex', events, end, base);
     if (!result.is_error && end.exitCode === 0) return { ...base, kind: 'ok', message: lastOf(events, 'text')?.text ?? '' };
     const text = result.text || `exit ${end.exitCode}`;
     if (USAGE_LIMIT.test(text)) return { ...base, kind: 'rate_limited', message: text, reset_at: resetTime(text, new Date()) };

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFil
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { lastOf, parseJsonLine, type Adapter, type McpServer, type ProcessEnd } from '../adapter.js';
+import { lastOf, parseLineWith, withoutResult, type Adapter, type McpServer, type ProcessEnd } from '../adapter.js';
 import type { AgentEvent, Outcome, Usage } from '../events.js';
 
 /**
@@ -113,41 +113,35 @@ export const gemini: Adapter<GeminiOptions> = {
   },
 
   parseLine(text) {
-    const json = parseJsonLine(text);
-    if (!json.ok) return [{ type: 'parse_error', line: text, error: json.error }];
-    const parsed = line.safeParse(json.value);
-    if (!parsed.success) return [{ type: 'unknown', raw: json.value }];
-    const event = parsed.data;
-    switch (event.type) {
-      case 'init':
-        return [{ type: 'session_started', session_id: event.session_id, model: event.model ?? null, tools: [], mcp_servers: [] }];
-      case 'message':
-        return event.role === 'assistant' ? [{ type: 'text', text: event.content }] : [];
-      case 'tool_use':
-        return [{ type: 'tool_call', id: event.tool_id, name: event.tool_name, input: event.parameters }];
-      case 'tool_result':
-        return [{ type: 'tool_result', id: event.tool_id, is_error: event.status !== 'success', content: event.error?.message ?? event.output ?? '' }];
-      case 'error':
-        return [{ type: 'error', message: event.message }];
-      case 'result': {
-        const stats = event.stats;
-        const used: Usage | null = stats ? { input_tokens: stats.input_tokens ?? 0, output_tokens: stats.output_tokens ?? 0, cache_read_input_tokens: stats.cached ?? 0, cache_creation_input_tokens: 0 } : null;
-        const failed = event.status !== 'success';
-        const text = event.error?.message ?? '';
-        const result: AgentEvent = { type: 'result', is_error: failed, subtype: event.status, text, num_turns: null, cost_usd: null, usage: used, api_error_status: failed ? httpStatus(text, null) : null };
-        return used && !failed ? [{ type: 'usage', usage: used, cost_usd: null }, result] : [result];
+    return parseLineWith(line, text, (event): AgentEvent[] => {
+      switch (event.type) {
+        case 'init':
+          return [{ type: 'session_started', session_id: event.session_id, model: event.model ?? null, tools: [], mcp_servers: [] }];
+        case 'message':
+          return event.role === 'assistant' ? [{ type: 'text', text: event.content }] : [];
+        case 'tool_use':
+          return [{ type: 'tool_call', id: event.tool_id, name: event.tool_name, input: event.parameters }];
+        case 'tool_result':
+          return [{ type: 'tool_result', id: event.tool_id, is_error: event.status !== 'success', content: event.error?.message ?? event.output ?? '' }];
+        case 'error':
+          return [{ type: 'error', message: event.message }];
+        case 'result': {
+          const stats = event.stats;
+          const used: Usage | null = stats ? { input_tokens: stats.input_tokens ?? 0, output_tokens: stats.output_tokens ?? 0, cache_read_input_tokens: stats.cached ?? 0, cache_creation_input_tokens: 0 } : null;
+          const failed = event.status !== 'success';
+          const text = event.error?.message ?? '';
+          const result: AgentEvent = { type: 'result', is_error: failed, subtype: event.status, text, num_turns: null, cost_usd: null, usage: used, api_error_status: failed ? httpStatus(text, null) : null };
+          return used && !failed ? [{ type: 'usage', usage: used, cost_usd: null }, result] : [result];
+        }
       }
-    }
+    });
   },
 
   outcome(events, end: ProcessEnd): Outcome {
     const result = lastOf(events, 'result');
     const session = lastOf(events, 'session_started');
     const base = { reset_at: null, session_id: session?.session_id ?? null, cost_usd: null, usage: result?.usage ?? null };
-    if (!result) {
-      if (events.some((e) => e.type === 'parse_error')) return { ...base, kind: 'stream_parse_error', message: 'the output could not be read and no result came' };
-      return { ...base, kind: 'failed', message: `gemini ended (exit ${end.exitCode ?? end.signal}) without a result${end.stderr ? `: ${end.stderr.trim().split('\n').pop()}` : ''}` };
-    }
+    if (!result) return withoutResult('gemini', events, end, base);
     if (!result.is_error && end.exitCode === 0) {
       const text = events.filter((e) => e.type === 'text').map((e) => (e as { text: string }).text).join('');
       return { ...base, kind: 'ok', message: text };
