@@ -9,9 +9,9 @@ import { after, before, describe, test } from 'node:test';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { cleanupBackends } from './support/backends.js';
 import { CLAUDE, claudeEnv, claudeHome } from './support/claude.js';
-import { cleanEnv, cli, cliInBackground, newProject } from './support/cli.js';
+import { cleanEnv, cli, cliInBackground, newProject, startServe } from './support/cli.js';
 import { startFakeModel, type FakeModel } from './support/fake-model/server.js';
-import { call, callError, stdioClient } from './support/mcp-client.js';
+import { call, callError, httpClient, stdioClient } from './support/mcp-client.js';
 
 after(cleanupBackends);
 
@@ -210,5 +210,28 @@ describe('Claude Code sessions through the runner', () => {
     assert.equal(readFileSync(target('policy.txt'), 'utf8'), 'policy.txt\n');
     const byPolicy = (await call(client, 'list_approvals', { state: 'allowed' })).items.find((a: { decided_by: string }) => a.decided_by === 'policy');
     assert.equal(byPolicy.role, 'tester');
+  });
+
+  test('over HTTP with a token: the worker calls back into the same serve, as itself, and a person allows it', async () => {
+    const project = newProject();
+    const file = join(project, 'over-http.txt');
+    model.setScenarios([{ name: 'http', match: { prompt: 'write over http' }, turns: [{ tools: [{ name: 'Write', input: { file_path: file, content: 'via serve\n' } }] }, { text: 'written' }] }]);
+    const env = claudeEnv(claudeHome(), model.url, { ORCHESTRATOR_CLAUDE: CLAUDE, ORCHESTRATOR_TOKEN: 'a-long-test-secret-1234' });
+    const server = startServe(['--project', project], env);
+    try {
+      const client = await httpClient(await server.url, { authorization: 'Bearer a-long-test-secret-1234' });
+      clients.push(client);
+      const { dispatch_id } = await call(client, 'dispatch', { agent: 'claude', prompt: 'write over http', approvals: true, role: 'implementer', cwd: project });
+      const pending = await until('the request reaches the board', async () => (await call(client, 'list_approvals', { state: 'pending' })).items[0], 60_000);
+      assert.equal(pending.role, 'implementer', 'the worker called as itself (its header)');
+      await call(client, 'answer_approval', { approval_id: pending.id, decision: 'allow' });
+      const done = await call(client, 'get_dispatch_result', { dispatch_id, wait_s: 60 });
+      assert.equal(done.status, 'completed', JSON.stringify(done));
+      assert.equal(readFileSync(file, 'utf8'), 'via serve\n');
+      const details = await call(client, 'process_details', { process_id: dispatch_id });
+      assert.ok(!JSON.stringify(details.argv).includes('a-long-test-secret-1234'), 'the token is not on the command line');
+    } finally {
+      await server.stop();
+    }
   });
 });

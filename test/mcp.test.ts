@@ -5,13 +5,12 @@ import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { after, describe, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import fc from 'fast-check';
 import { z } from 'zod';
 import { loadRegistry } from '../src/mcp/registry.js';
 import { cleanupBackends, newBoardUrl } from './support/backends.js';
 import { cleanEnv, cli, MAIN, newProject, startServe } from './support/cli.js';
-import { call, callError, stdioClient } from './support/mcp-client.js';
+import { call, callError, httpClient, stdioClient } from './support/mcp-client.js';
 
 after(cleanupBackends);
 
@@ -161,12 +160,6 @@ function initialize(url: string, headers: Record<string, string>): Promise<numbe
 
 describe('over Streamable HTTP', () => {
   const serve = (args: string[]) => startServe(['--db', newBoardUrl('sqlite'), ...args]);
-
-  async function httpClient(url: string, headers: Record<string, string>): Promise<Client> {
-    const client = new Client({ name: 'orchestrator-tests', version: '0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
-    return client;
-  }
 
   test('one shared server: each session is the agent its header names', async () => {
     const server = serve([]);

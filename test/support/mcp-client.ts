@@ -1,11 +1,19 @@
 // An MCP client from the official SDK, talking to the built `orchestrate mcp` over stdio.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { MAIN } from './cli.js';
 
 export async function stdioClient(cwd: string, env: Record<string, string>): Promise<Client> {
   const client = new Client({ name: 'orchestrator-tests', version: '0' });
   await client.connect(new StdioClientTransport({ command: process.execPath, args: [MAIN, 'mcp'], cwd, env, stderr: 'pipe' }));
+  return client;
+}
+
+/** An MCP client of `orchestrate serve` at `url`, sending `headers` with every request. */
+export async function httpClient(url: string, headers: Record<string, string>): Promise<Client> {
+  const client = new Client({ name: 'orchestrator-tests', version: '0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
   return client;
 }
 
