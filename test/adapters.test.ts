@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Adapter, McpServer } from '../src/runner/adapter.js';
 import { codex, resetTime, type CodexOptions } from '../src/runner/adapters/codex.js';
-import { gemini, type GeminiOptions } from '../src/runner/adapters/gemini.js';
+import { gemini, withoutComments, type GeminiOptions } from '../src/runner/adapters/gemini.js';
 import { renderEvent } from '../src/runner/events.js';
 import { runAgent, type RunOptions } from '../src/runner/run-agent.js';
 import { cleanupBackends, tempDir } from './support/backends.js';
@@ -168,6 +168,16 @@ for (const agent of [CODEX_CLI, GEMINI_CLI] as Cli<any>[]) {
       assert.equal(second.outcome.usage?.input_tokens, 100);
     });
 
+    test('a prompt too long for the command line goes on stdin', async () => {
+      const project = newProject();
+      const env = agent.env(model.url);
+      const prompt = `LONG PROMPT ${'word '.repeat(30_000)}THE END`;
+      model.setScenarios([{ name: 'long', match: { prompt: 'LONG PROMPT' }, turns: [{ text: 'read it all' }] }]);
+      const result = await run(project, env, agent.options(prompt, env));
+      assert.equal(result.outcome.kind, 'ok', JSON.stringify(result.outcome));
+      assert.ok(model.requests.some((r) => r.scenario === 'long' && r.conversation!.prompt === prompt), 'the model got the whole prompt');
+    });
+
     test('lines that do not parse are events of their own; without a result the outcome says so', () => {
       const events = [...agent.adapter.parseLine('{"type": broken'), ...agent.adapter.parseLine('{"type":"something_new","x":1}'), ...agent.adapter.parseLine('[1,2]')];
       assert.deepEqual(events.map((e) => e.type), ['parse_error', 'unknown', 'unknown']);
@@ -194,6 +204,13 @@ describe('codex adapter details', () => {
     assert.equal(resetTime('or try again at 9:05 AM.', now), new Date(2026, 10, 22, 9, 5).toISOString());
     assert.equal(resetTime('try again in 2 hours', now), new Date(now.getTime() + 7_200_000).toISOString());
     assert.equal(resetTime('no time given', now), null);
+  });
+});
+
+describe('gemini adapter details', () => {
+  test("comments in the user's settings are dropped, strings are kept whole", () => {
+    const text = '{\n  // the model\n  "url": "http://example.test/a//b", /* inline */ "q": "say \\"/*hi*/\\""\n}';
+    assert.deepEqual(JSON.parse(withoutComments(text)), { url: 'http://example.test/a//b', q: 'say "/*hi*/"' });
   });
 });
 

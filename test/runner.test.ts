@@ -171,6 +171,15 @@ describe('claude adapter with the real Claude Code', () => {
     assert.equal(claude.outcome(events, { exitCode: 1, signal: null, stderr: '' }).kind, 'stream_parse_error');
   });
 
+  test('a prompt too long for the command line goes on stdin', async () => {
+    const project = newProject();
+    const prompt = `LONG PROMPT ${'word '.repeat(30_000)}THE END`;
+    model.setScenarios([{ name: 'long', match: { prompt: 'LONG PROMPT' }, turns: [{ text: 'read it all' }] }]);
+    const result = await claudeRun(project, { prompt });
+    assert.equal(result.outcome.kind, 'ok', JSON.stringify(result.outcome));
+    assert.ok(model.requests.some((r) => r.scenario === 'long' && r.conversation!.prompt === prompt), 'the model got the whole prompt');
+  });
+
   test('a model that hangs is stopped by the idle timeout', async () => {
     const project = newProject();
     model.setScenarios([{ name: 'hang', match: { prompt: 'hang forever' }, turns: [{ delayMs: 60_000, text: 'too late' }] }]);

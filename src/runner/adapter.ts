@@ -39,6 +39,14 @@ export interface Adapter<Options> {
   inputLine?(text: string): string;
 }
 
+/**
+ * Linux refuses one argument longer than 128 KiB (MAX_ARG_STRLEN): a longer prompt goes on stdin,
+ * which all three agent CLIs read when the prompt is not on the command line.
+ */
+export function fitsArgv(prompt: string): boolean {
+  return new TextEncoder().encode(prompt).length <= 100_000;
+}
+
 /** The last event of a type, with its type narrowed. */
 export function lastOf<T extends AgentEvent['type']>(events: AgentEvent[], type: T): Extract<AgentEvent, { type: T }> | undefined {
   for (let i = events.length - 1; i >= 0; i--) {

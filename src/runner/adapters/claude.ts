@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { lastOf, parseLineWith, withoutResult, type Adapter, type ProcessEnd } from '../adapter.js';
+import { fitsArgv, lastOf, parseLineWith, withoutResult, type Adapter, type ProcessEnd } from '../adapter.js';
 import type { AgentEvent, Outcome, Usage } from '../events.js';
 
 /**
@@ -119,7 +119,8 @@ export const claude: Adapter<ClaudeOptions> = {
   testedVersions: ['2.1.330'],
 
   commandLine(options) {
-    const args = options.interactive ? ['-p', '--input-format', 'stream-json'] : ['-p', options.prompt];
+    const onArgv = fitsArgv(options.prompt);
+    const args = options.interactive ? ['-p', '--input-format', 'stream-json'] : onArgv ? ['-p', options.prompt] : ['-p'];
     args.push('--output-format', 'stream-json', '--verbose');
     if (options.model) args.push('--model', options.model);
     if (options.mcpConfig) args.push('--mcp-config', options.mcpConfig);
@@ -133,7 +134,7 @@ export const claude: Adapter<ClaudeOptions> = {
     if (options.maxTurns !== undefined) args.push('--max-turns', String(options.maxTurns));
     args.push(...(options.extraArgs ?? []));
     if (options.interactive) return { program: options.program ?? 'claude', args, env: {}, stdin: userLine(options.prompt), interactive: true };
-    return { program: options.program ?? 'claude', args, env: {}, stdin: null };
+    return { program: options.program ?? 'claude', args, env: {}, stdin: onArgv ? null : options.prompt };
   },
 
   inputLine: userLine,

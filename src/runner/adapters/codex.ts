@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { lastOf, parseLineWith, withoutResult, type Adapter, type McpServer, type ProcessEnd } from '../adapter.js';
+import { fitsArgv, lastOf, parseLineWith, withoutResult, type Adapter, type McpServer, type ProcessEnd } from '../adapter.js';
 import type { AgentEvent, Outcome, Usage } from '../events.js';
 
 /**
@@ -158,9 +158,10 @@ export const codex: Adapter<CodexOptions> = {
     for (const [key, value] of Object.entries(options.config ?? {})) args.push('-c', `${key}=${value}`);
     args.push(...(options.extraArgs ?? []));
     if (options.resume) args.push('resume', options.resume);
-    args.push('--', options.prompt);
+    const onArgv = fitsArgv(options.prompt);
+    args.push('--', onArgv ? options.prompt : '-');
     const env: Record<string, string> = options.codexHome ? { CODEX_HOME: options.codexHome } : {};
-    return { program: options.program ?? 'codex', args, env, stdin: null };
+    return { program: options.program ?? 'codex', args, env, stdin: onArgv ? null : options.prompt };
   },
 
   parseLine(text) {

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFil
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { lastOf, parseLineWith, withoutResult, type Adapter, type McpServer, type ProcessEnd } from '../adapter.js';
+import { fitsArgv, lastOf, parseLineWith, withoutResult, type Adapter, type McpServer, type ProcessEnd } from '../adapter.js';
 import type { AgentEvent, Outcome, Usage } from '../events.js';
 
 /**
@@ -69,6 +69,35 @@ function settingsFor(servers: Record<string, McpServer>): Record<string, unknown
   );
 }
 
+/** Gemini CLI settings may hold line and block comments (outside strings): they are dropped before JSON.parse. */
+export function withoutComments(text: string): string {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '"') {
+      const end = stringEnd(text, i);
+      out += text.slice(i, end);
+      i = end - 1;
+    } else if (c === '/' && text[i + 1] === '/') {
+      while (i < text.length && text[i] !== '\n') i++;
+      out += '\n';
+    } else if (c === '/' && text[i + 1] === '*') {
+      const close = text.indexOf('*/', i + 2);
+      i = close < 0 ? text.length : close + 1;
+    } else out += c;
+  }
+  return out;
+}
+
+/** Where the JSON string starting at `start` ends (after its closing quote). */
+function stringEnd(text: string, start: number): number {
+  for (let i = start + 1; i < text.length; i++) {
+    if (text[i] === '\\') i++;
+    else if (text[i] === '"') return i + 1;
+  }
+  return text.length;
+}
+
 /** This run's Gemini home: the user's ~/.gemini linked entry by entry, with settings.json merged. */
 function prepareHome(options: GeminiOptions & { runDir: string; mcpServers: Record<string, McpServer> }): void {
   const mine = join(options.userHome ?? homedir(), '.gemini');
@@ -82,7 +111,7 @@ function prepareHome(options: GeminiOptions & { runDir: string; mcpServers: Reco
   let settings: Record<string, unknown> = {};
   if (existsSync(file)) {
     try {
-      settings = JSON.parse(readFileSync(file, 'utf8'));
+      settings = JSON.parse(withoutComments(readFileSync(file, 'utf8')));
     } catch (error) {
       throw new Error(`${file} is not valid JSON (${(error as Error).message}); fix it, or run without MCP servers`);
     }
@@ -96,8 +125,9 @@ export const gemini: Adapter<GeminiOptions> = {
   testedVersions: ['0.61.0'],
 
   commandLine(options) {
-    // --prompt=… keeps a prompt that starts with '-' from reading as a flag.
-    const args = [`--prompt=${options.prompt}`, '--output-format', 'stream-json'];
+    // --prompt=… keeps a prompt that starts with '-' from reading as a flag; a long one goes on stdin.
+    const onArgv = fitsArgv(options.prompt);
+    const args = [...(onArgv ? [`--prompt=${options.prompt}`] : []), '--output-format', 'stream-json'];
     if (options.model) args.push('--model', options.model);
     if (options.approvalMode) args.push('--approval-mode', options.approvalMode);
     if (options.trust ?? true) args.push('--skip-trust');
@@ -106,10 +136,11 @@ export const gemini: Adapter<GeminiOptions> = {
     args.push(...(options.extraArgs ?? []));
     const env: Record<string, string> = { GEMINI_CLI_NO_RELAUNCH: 'true' };
     const servers = options.mcpServers;
-    if (!servers || Object.keys(servers).length === 0) return { program: options.program ?? 'gemini', args, env, stdin: null };
+    const stdin = onArgv ? null : options.prompt;
+    if (!servers || Object.keys(servers).length === 0) return { program: options.program ?? 'gemini', args, env, stdin };
     const runDir = options.runDir;
     if (!runDir) throw new Error('a Gemini run with MCP servers needs a runDir for its settings');
-    return { program: options.program ?? 'gemini', args, env: { ...env, GEMINI_CLI_HOME: runDir }, stdin: null, prepare: () => prepareHome({ ...options, runDir, mcpServers: servers }) };
+    return { program: options.program ?? 'gemini', args, env: { ...env, GEMINI_CLI_HOME: runDir }, stdin, prepare: () => prepareHome({ ...options, runDir, mcpServers: servers }) };
   },
 
   parseLine(text) {
