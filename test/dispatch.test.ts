@@ -216,8 +216,9 @@ describe('Claude Code sessions through the runner', () => {
     const project = newProject();
     const file = join(project, 'over-http.txt');
     model.setScenarios([{ name: 'http', match: { prompt: 'write over http' }, turns: [{ tools: [{ name: 'Write', input: { file_path: file, content: 'via serve\n' } }] }, { text: 'written' }] }]);
-    const env = claudeEnv(claudeHome(), model.url, { ORCHESTRATOR_CLAUDE: CLAUDE, ORCHESTRATOR_TOKEN: 'a-long-test-secret-1234' });
-    const server = startServe(['--project', project], env);
+    // The token given as a flag: the agents get it in their environment, never on a command line.
+    const env = claudeEnv(claudeHome(), model.url, { ORCHESTRATOR_CLAUDE: CLAUDE });
+    const server = startServe(['--project', project, '--token', 'a-long-test-secret-1234'], env);
     try {
       const client = await httpClient(await server.url, { authorization: 'Bearer a-long-test-secret-1234' });
       clients.push(client);

@@ -33,8 +33,8 @@ export interface DispatcherOptions {
   stateDir: string;
   /** What a relative cwd in a spec is relative to. */
   baseDir: string;
-  /** How agents reach this board's MCP server (approvals need it). */
-  mcpServer?: McpServer | null;
+  /** How agents reach this board's MCP server (approvals need it); asked when a job needs it. */
+  mcpServer?: () => McpServer | null;
   /** Programs per agent kind (default: the name on the PATH). */
   programs?: Partial<Record<DispatchSpec['agent'], string>>;
 }
@@ -184,7 +184,7 @@ export class Dispatcher {
     const job = <Options>(adapter: Adapter<Options>, options: Options) => ({ adapter, options }) as Pick<Job<unknown>, 'adapter' | 'options'>;
     switch (spec.agent) {
       case 'claude': {
-        const server = this.options.mcpServer;
+        const server = this.options.mcpServer?.() ?? null;
         if (spec.approvals && !server) throw new OrchestratorError('invalid_input', 'central approvals need the orchestrator MCP server; this process has none configured');
         const approvals = spec.approvals && server
           ? {

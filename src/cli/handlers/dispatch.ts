@@ -29,19 +29,19 @@ const MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
  * Its agents reach the board's MCP server as `server` (stdio by default: this program's `mcp`
  * on the same board).
  */
-export async function startDispatcher(call: Call, board: Board, extra: { server?: McpServer; programs?: Record<string, string | undefined> } = {}): Promise<Dispatcher> {
+export async function startDispatcher(call: Call, board: Board, extra: { server?: () => McpServer; programs?: Record<string, string | undefined>; env?: Record<string, string> } = {}): Promise<Dispatcher> {
   const host = hostname();
   await recoverProcesses(board, host);
   const root = call.settings.projectRoot.value;
   const programs = { claude: call.env.ORCHESTRATOR_CLAUDE, codex: call.env.ORCHESTRATOR_CODEX, gemini: call.env.ORCHESTRATOR_GEMINI, ...extra.programs };
   return new Dispatcher({
     board,
-    env: call.env,
+    env: { ...call.env, ...extra.env },
     host,
     supervisor: processIdentity(process.pid),
     stateDir: ensureStateDir(root),
     baseDir: call.cwd,
-    mcpServer: extra.server ?? { command: process.execPath, args: [MAIN, 'mcp'], env: { ORCHESTRATOR_DB: call.settings.db.value } },
+    mcpServer: extra.server ?? (() => ({ command: process.execPath, args: [MAIN, 'mcp'], env: { ORCHESTRATOR_DB: call.settings.db.value } })),
     programs: Object.fromEntries(Object.entries(programs).filter((entry): entry is [string, string] => entry[1] !== undefined)),
   });
 }

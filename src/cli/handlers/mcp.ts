@@ -37,8 +37,11 @@ export const serve: Handler = async (call) => {
   const board = await call.board();
   const port = flag(call, 'port');
   let url = '';
-  // Agents it dispatches reach this same server, as the worker the runner registers for them.
-  const dispatcher = await startDispatcher(call, board, { server: { get url() { return `${url}`; }, headers: call.settings.token.value ? { Authorization: 'Bearer ${ORCHESTRATOR_TOKEN}' } : {} } });
+  // Agents it dispatches reach this same server (its URL is known once it listens), as the worker
+  // the runner registers for them; Claude Code fills in the token from the agent's environment.
+  const token = call.settings.token.value;
+  const headers: Record<string, string> = token ? { Authorization: 'Bearer ${ORCHESTRATOR_TOKEN}' } : {};
+  const dispatcher = await startDispatcher(call, board, { server: () => ({ url, headers }), env: token ? { ORCHESTRATOR_TOKEN: token } : {} });
   const running = await serveHttp({
     board,
     registry: await loadRegistry(),
