@@ -4,6 +4,7 @@
 //   `orchestrate task list --json` start-to-exit against `node -e 0`
 //   cross-process wake-up latency (push in one process → wait returns in another), p50/p99
 //   MCP list_tasks against ping over stdio
+//   the scheduler (bench/scheduler.mjs): makespan of random DAGs against the lower bound
 //   the runner (bench/runner.ts): dispatch → first byte against a bare spawn, a supervised Claude
 //   Code run against the bare command line, the supervisor's RSS with 50 agents running
 import { spawn } from 'node:child_process';
@@ -110,6 +111,15 @@ try {
       `${(p(mcp.list, 0.5) / p(mcp.ping, 0.5)).toFixed(2)}×`, 'of ping', 'target p50 ≤ 2×');
   }
 
+  // The scheduler, in virtual time.
+  for (const concurrency of [4, 8]) {
+    const s = await runScript([new URL('./scheduler.mjs', import.meta.url).pathname, String(concurrency)]);
+    const f = (x) => `${x.mean.toFixed(3)}× (max ${x.max.toFixed(3)})`;
+    report(`scheduler, ${s.dags} random DAGs of 50–500 tasks, concurrency ${concurrency}, estimates known`, f(s.known), 'of bound', 'target ≤ 1.05×');
+    report(`  same, every estimate 1 (durations unknown to the scheduler)`, f(s.unit), 'of bound', '');
+    report(`  same DAGs in cycle-synchronous waves · strictly one after another`, `${s.waves.mean.toFixed(2)}× · ${s.serial.mean.toFixed(2)}×`, 'of bound', '');
+  }
+
   // The runner.
   const spawnRun = await runRunner(['spawn', '40']);
   report(`dispatch → first byte, /bin/echo: p50 ${median(spawnRun.supervised).toFixed(2)} ms vs bare spawn ${median(spawnRun.bare).toFixed(2)} ms`, `${(median(spawnRun.supervised) / median(spawnRun.bare)).toFixed(2)}×`, 'of bare', 'target ≤ 1.5×');
@@ -122,14 +132,17 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-function runRunner(args) {
+/** A bench script in its own process; it prints one JSON line. */
+function runScript(args) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', new URL('./runner.ts', import.meta.url).pathname, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`bench/runner.ts ${args[0]} exited ${code}`))));
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`${args.join(' ')} exited ${code}`))));
   });
 }
+
+const runRunner = (args) => runScript(['--import', 'tsx', new URL('./runner.ts', import.meta.url).pathname, ...args]);
 
 function runTimed(args, times) {
   return new Promise((resolve, reject) => {
