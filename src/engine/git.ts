@@ -1,0 +1,134 @@
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { OrchestratorError } from '../core/errors.js';
+import { runCommand, type CommandResult } from '../runner/exec.js';
+
+/**
+ * The worktree manager and the merge primitives of the engine, on the user's repository without
+ * ever touching their checkout: the run lives on its own branch, checked out in an integration
+ * worktree; each task gets a worktree and a branch from the run branch; merges happen in the
+ * integration worktree, one at a time, and a conflict is aborted and reported, never left half
+ * done. `.orchestrator/` is kept out of git through `.git/info/exclude`, not the user's .gitignore.
+ */
+export interface MergeResult {
+  merged: boolean;
+  /** The files both sides changed, when the merge conflicted (it was aborted). */
+  conflicts: string[];
+  sha: string | null;
+}
+
+/** Commits made by the engine carry this identity when git has none configured. */
+const ENGINE_IDENTITY = { GIT_AUTHOR_NAME: 'claude-orchestrator', GIT_AUTHOR_EMAIL: 'orchestrator@localhost', GIT_COMMITTER_NAME: 'claude-orchestrator', GIT_COMMITTER_EMAIL: 'orchestrator@localhost' };
+
+export class Repo {
+  private constructor(readonly root: string, private readonly env: Record<string, string | undefined>) {}
+
+  /** The repository holding `dir`; one clear error when it is not in one. */
+  static async open(dir: string, env: Record<string, string | undefined>): Promise<Repo> {
+    const found = await runCommand('git', ['rev-parse', '--show-toplevel'], { cwd: dir, env: gitEnv(env), timeoutMs: 30_000 });
+    if (found.code !== 0) throw new OrchestratorError('invalid_input', `${dir} is not in a git repository: run 'git init' and commit once, or pass --project <a repository>`);
+    const root = found.stdout.trim();
+    const email = await runCommand('git', ['config', 'user.email'], { cwd: root, env: gitEnv(env), timeoutMs: 30_000 });
+    const identity = email.code === 0 && email.stdout.trim() !== '' ? {} : ENGINE_IDENTITY;
+    return new Repo(root, { ...identity, ...env });
+  }
+
+  async git(args: string[], cwd = this.root, options: { allowFailure?: boolean } = {}): Promise<CommandResult> {
+    const result = await runCommand('git', args, { cwd, env: gitEnv(this.env), timeoutMs: 120_000 });
+    if (result.code !== 0 && !options.allowFailure) {
+      throw new OrchestratorError('internal', `git ${args.join(' ')} failed in ${cwd}: ${(result.stderr || result.stdout).trim().split('\n').slice(-3).join(' / ')}`);
+    }
+    return result;
+  }
+
+  async head(cwd = this.root): Promise<string> {
+    return (await this.git(['rev-parse', 'HEAD'], cwd)).stdout.trim();
+  }
+
+  async currentBranch(cwd = this.root): Promise<string | null> {
+    const result = await this.git(['symbolic-ref', '--quiet', '--short', 'HEAD'], cwd, { allowFailure: true });
+    return result.code === 0 ? result.stdout.trim() : null;
+  }
+
+  /** Changed or untracked files in a working tree (ignored ones and .orchestrator/ aside). */
+  async changes(cwd = this.root): Promise<string[]> {
+    const status = await this.git(['status', '--porcelain', '--untracked-files=all'], cwd);
+    return status.stdout.split('\n').filter(Boolean).map((line) => line.slice(3)).filter((path) => !path.startsWith('.orchestrator/'));
+  }
+
+  /** Keeps `.orchestrator/` out of git for this clone only. */
+  excludeStateDir(): void {
+    const exclude = join(this.root, '.git', 'info', 'exclude');
+    if (!existsSync(join(this.root, '.git'))) return; // a worktree or submodule: its main repository decides
+    const text = existsSync(exclude) ? readFileSync(exclude, 'utf8') : '';
+    if (text.split('\n').some((line) => line.trim() === '.orchestrator/' || line.trim() === '/.orchestrator/')) return;
+    mkdirSync(dirname(exclude), { recursive: true });
+    appendFileSync(exclude, `${text === '' || text.endsWith('\n') ? '' : '\n'}# claude-orchestrator state\n/.orchestrator/\n`);
+  }
+
+  async branchExists(name: string): Promise<boolean> {
+    return (await this.git(['rev-parse', '--verify', '--quiet', `refs/heads/${name}`], this.root, { allowFailure: true })).code === 0;
+  }
+
+  /** A worktree at `path` on `branch`, created from `from` when the branch is new; an existing worktree there is reused. */
+  async addWorktree(path: string, branch: string, from: string): Promise<void> {
+    const target = resolve(path);
+    if ((await this.worktrees()).some((tree) => tree.path === target)) return;
+    mkdirSync(dirname(target), { recursive: true });
+    if (await this.branchExists(branch)) await this.git(['worktree', 'add', target, branch]);
+    else await this.git(['worktree', 'add', '-b', branch, target, from]);
+  }
+
+  async removeWorktree(path: string, options: { deleteBranch?: string } = {}): Promise<void> {
+    await this.git(['worktree', 'remove', '--force', resolve(path)], this.root, { allowFailure: true });
+    await this.git(['worktree', 'prune'], this.root, { allowFailure: true });
+    if (options.deleteBranch) await this.git(['branch', '-D', options.deleteBranch], this.root, { allowFailure: true });
+  }
+
+  async worktrees(): Promise<{ path: string; branch: string | null; head: string | null }[]> {
+    const list = await this.git(['worktree', 'list', '--porcelain']);
+    return list.stdout.split('\n\n').filter(Boolean).map((block) => ({
+      path: /^worktree (.+)$/m.exec(block)?.[1] ?? '',
+      branch: /^branch refs\/heads\/(.+)$/m.exec(block)?.[1] ?? null,
+      head: /^HEAD (\w+)$/m.exec(block)?.[1] ?? null,
+    }));
+  }
+
+  /** Commits whatever is left uncommitted in a worktree; the new commit, or null when nothing was left. */
+  async commitAll(cwd: string, message: string): Promise<string | null> {
+    if ((await this.changes(cwd)).length === 0) return null;
+    await this.git(['add', '-A', '--', '.', ':!.orchestrator'], cwd);
+    await this.git(['commit', '--no-verify', '-m', message], cwd);
+    return this.head(cwd);
+  }
+
+  /** How many commits `head` has that `base` has not. */
+  async commitsAhead(base: string, head: string): Promise<number> {
+    return Number((await this.git(['rev-list', '--count', `${base}..${head}`])).stdout.trim());
+  }
+
+  async diffStat(base: string, head: string): Promise<string> {
+    return (await this.git(['diff', '--stat', `${base}...${head}`])).stdout.trim();
+  }
+
+  /** Merges `branch` into what `cwd` has checked out (--no-ff); a conflict is aborted and its files reported. */
+  async merge(cwd: string, branch: string, message: string): Promise<MergeResult> {
+    const result = await this.git(['merge', '--no-ff', '--no-edit', '-m', message, branch], cwd, { allowFailure: true });
+    if (result.code === 0) return { merged: true, conflicts: [], sha: await this.head(cwd) };
+    const unmerged = await this.git(['diff', '--name-only', '--diff-filter=U'], cwd, { allowFailure: true });
+    await this.git(['merge', '--abort'], cwd, { allowFailure: true });
+    const conflicts = unmerged.stdout.split('\n').filter(Boolean);
+    if (conflicts.length === 0) throw new OrchestratorError('internal', `git merge ${branch} failed without a conflict: ${(result.stderr || result.stdout).trim()}`);
+    return { merged: false, conflicts, sha: null };
+  }
+
+  /** True when `commit` is already part of `branch` (merged before a crash, say). */
+  async contains(branch: string, commit: string): Promise<boolean> {
+    return (await this.git(['merge-base', '--is-ancestor', commit, branch], this.root, { allowFailure: true })).code === 0;
+  }
+}
+
+/** git with the caller's environment, no pager, no prompt, messages in English (they are parsed). */
+function gitEnv(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  return { ...env, GIT_TERMINAL_PROMPT: '0', GIT_PAGER: 'cat', LC_ALL: 'C' };
+}

@@ -1,0 +1,99 @@
+// The engine's worktree manager and merge primitives on real git repositories: the user's
+// checkout untouched, worktrees per task from the run branch, leftover changes committed by
+// the engine, merges one at a time with conflicts aborted and reported, gates believed only
+// by their exit codes, and .orchestrator/ kept out of git through .git/info/exclude.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { runGates } from '../src/engine/gates.js';
+import { Repo } from '../src/engine/git.js';
+import { tempDir } from './support/backends.js';
+import { cleanEnv } from './support/cli.js';
+
+function project(): string {
+  const dir = tempDir('orchestrator-git-');
+  const git = (...args: string[]) => spawnSync('git', args, { cwd: dir, encoding: 'utf8' });
+  git('init', '-q', '-b', 'main');
+  writeFileSync(join(dir, 'app.txt'), 'line 1\nline 2\nline 3\n');
+  writeFileSync(join(dir, '.gitignore'), 'node_modules/\n');
+  git('add', '-A');
+  spawnSync('git', ['-c', 'user.name=Me', '-c', 'user.email=me@example.test', 'commit', '-q', '-m', 'start'], { cwd: dir });
+  return dir;
+}
+
+test('worktrees from the run branch, commits, merges in the integration worktree; the user checkout is untouched', async () => {
+  const dir = project();
+  const env = cleanEnv();
+  const repo = await Repo.open(join(dir), env);
+  assert.equal(repo.root, dir);
+  assert.deepEqual(await repo.changes(), []);
+  repo.excludeStateDir();
+  repo.excludeStateDir();
+  assert.equal(readFileSync(join(dir, '.git', 'info', 'exclude'), 'utf8').match(/\/\.orchestrator\//g)?.length, 1, 'written once');
+  assert.equal(readFileSync(join(dir, '.gitignore'), 'utf8'), 'node_modules/\n', "the user's .gitignore is not edited");
+  writeFileSync(join(dir, 'notes.txt'), 'the user is working here\n'); // an untracked file of the user's
+  const base = await repo.head();
+
+  const runTree = join(dir, '.orchestrator', 'worktrees', '_run');
+  await repo.addWorktree(runTree, 'orchestrate/feature', base);
+  const trees = { a: join(dir, '.orchestrator', 'worktrees', 'a'), b: join(dir, '.orchestrator', 'worktrees', 'b') };
+  await repo.addWorktree(trees.a, 'orchestrate/feature--a', 'orchestrate/feature');
+  await repo.addWorktree(trees.b, 'orchestrate/feature--b', 'orchestrate/feature');
+  await repo.addWorktree(trees.a, 'orchestrate/feature--a', 'orchestrate/feature'); // again: reused
+  assert.equal((await repo.worktrees()).length, 4);
+
+  writeFileSync(join(trees.a, 'a.txt'), 'from task a\n');
+  const leftover = await repo.commitAll(trees.a, 'task a: leftover changes');
+  assert.match(leftover ?? '', /^[0-9a-f]{40}$/);
+  assert.equal(await repo.commitAll(trees.a, 'nothing'), null, 'nothing left: no commit');
+  writeFileSync(join(trees.b, 'b.txt'), 'from task b\n');
+  await repo.commitAll(trees.b, 'task b');
+  assert.equal(await repo.commitsAhead('orchestrate/feature', 'orchestrate/feature--a'), 1);
+  assert.match(await repo.diffStat('orchestrate/feature', 'orchestrate/feature--a'), /a\.txt \| 1 \+/);
+
+  const first = await repo.merge(runTree, 'orchestrate/feature--a', 'merge task a');
+  const second = await repo.merge(runTree, 'orchestrate/feature--b', 'merge task b');
+  assert.ok(first.merged && second.merged);
+  assert.ok(await repo.contains('orchestrate/feature', leftover!), 'task a is on the run branch');
+  assert.equal(readFileSync(join(runTree, 'b.txt'), 'utf8'), 'from task b\n');
+
+  await repo.removeWorktree(trees.a, { deleteBranch: 'orchestrate/feature--a' });
+  assert.equal(existsSync(trees.a), false);
+  assert.equal(await repo.branchExists('orchestrate/feature--a'), false);
+
+  // The user's checkout: same branch, same commit, their untracked file, none of the run's files.
+  assert.equal(await repo.currentBranch(), 'main');
+  assert.equal(await repo.head(), base);
+  assert.equal(existsSync(join(dir, 'a.txt')), false);
+  assert.deepEqual(await repo.changes(), ['notes.txt']);
+});
+
+test('a conflict is aborted and reported with its files; the run branch stays as it was', async () => {
+  const dir = project();
+  const repo = await Repo.open(dir, cleanEnv());
+  const runTree = join(dir, '.orchestrator', 'worktrees', '_run');
+  await repo.addWorktree(runTree, 'run', 'HEAD');
+  for (const [name, text] of [['x', 'line 2 by x'], ['y', 'line 2 by y']] as const) {
+    const tree = join(dir, '.orchestrator', 'worktrees', name);
+    await repo.addWorktree(tree, `run--${name}`, 'run');
+    writeFileSync(join(tree, 'app.txt'), `line 1\n${text}\nline 3\n`);
+    await repo.commitAll(tree, `task ${name}`);
+  }
+  assert.equal((await repo.merge(runTree, 'run--x', 'merge x')).merged, true);
+  const before = await repo.head(runTree);
+  const conflict = await repo.merge(runTree, 'run--y', 'merge y');
+  assert.deepEqual(conflict, { merged: false, conflicts: ['app.txt'], sha: null });
+  assert.equal(await repo.head(runTree), before);
+  assert.deepEqual(await repo.changes(runTree), [], 'the merge was aborted cleanly');
+  await assert.rejects(Repo.open(tempDir(), cleanEnv()), /is not in a git repository: run 'git init'/);
+});
+
+test('gates: exit codes decide, output is kept, a hung gate is stopped', async () => {
+  const dir = tempDir();
+  const results = await runGates(dir, ['echo fine', 'echo "2 failing" >&2; exit 3', 'sleep 30'], cleanEnv(), 500);
+  assert.deepEqual(results.map((r) => [r.passed, r.exit_code, r.timed_out]), [[true, 0, false], [false, 3, false], [false, null, true]]);
+  assert.equal(results[0]!.output, 'fine');
+  assert.equal(results[1]!.output, '2 failing');
+});
