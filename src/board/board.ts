@@ -8,6 +8,7 @@ import { Messages } from './messages.js';
 import { Processes } from './processes.js';
 import { Approvals } from './approvals.js';
 import { RunnerSettings } from './runner-config.js';
+import { Runs } from './runs.js';
 import { SharedContext } from './shared-context.js';
 import { Tasks } from './tasks.js';
 
@@ -61,6 +62,7 @@ export class Board implements BoardContext {
   readonly processes: Processes;
   readonly approvals: Approvals;
   readonly runnerSettings: RunnerSettings;
+  readonly runs: Runs;
   private readonly clock: () => number;
   private nextSweepAt = Number.NEGATIVE_INFINITY;
 
@@ -77,6 +79,7 @@ export class Board implements BoardContext {
     this.processes = new Processes(this);
     this.approvals = new Approvals(this);
     this.runnerSettings = new RunnerSettings(this);
+    this.runs = new Runs(this);
   }
 
   now(): number {

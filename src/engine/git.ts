@@ -122,7 +122,14 @@ export class Repo {
     return { merged: false, conflicts, sha: null };
   }
 
-  /** True when `commit` is already part of `branch` (merged before a crash, say). */
+  /** True when the run branch `target` has a merge of `branch`'s head (a merge done before a crash, say). */
+  async mergedInto(target: string, branch: string): Promise<boolean> {
+    const head = (await this.git(['rev-parse', branch])).stdout.trim();
+    const merges = await this.git(['log', '--merges', '--format=%P', target]);
+    return merges.stdout.split('\n').some((parents) => parents.split(' ').slice(1).includes(head));
+  }
+
+  /** True when `commit` is already part of `branch`. */
   async contains(branch: string, commit: string): Promise<boolean> {
     return (await this.git(['merge-base', '--is-ancestor', commit, branch], this.root, { allowFailure: true })).code === 0;
   }

@@ -1,0 +1,281 @@
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Board } from '../board/board.js';
+import type { Run } from '../board/runs.js';
+import type { Task } from '../board/tasks.js';
+import { OrchestratorError } from '../core/errors.js';
+import type { OutcomeKind, Usage } from '../runner/events.js';
+import { runGates, type GateResult } from './gates.js';
+import type { Repo } from './git.js';
+import type { Plan, PlanTask } from './plan.js';
+import { Schedule } from './scheduler.js';
+
+/**
+ * Runs one cycle of a plan on a run branch, deterministically: the scheduler picks tasks; each
+ * gets a worktree and a branch from the run branch and an agent (`work`); it counts as done only
+ * when the agent's outcome is ok, its branch has a commit (the engine commits what the agent
+ * left), and its gates pass when the engine runs them; then the merge queue merges it into the
+ * run branch, one task at a time, and runs the integration gates, undoing a merge they reject.
+ * A failing step is retried with a remediation prompt that says what failed (bounded). A rate
+ * limit pauses: nothing new starts, what runs finishes, and the cycle returns `paused`.
+ *
+ * Plan tasks are board tasks (`<run>.c<cycle>.<id>`, run_id set), held by the engine's agent, so
+ * the board shows the run; a task is completed only once merged. After a crash the cycle runs
+ * again: merged tasks are done, a task whose commit the run branch already holds is completed
+ * without a second merge, and the others start over.
+ */
+export interface WorkResult {
+  outcome: { kind: OutcomeKind; message: string; reset_at: string | null; session_id: string | null; cost_usd: number | null; usage: Usage | null };
+  process_id: string | null;
+  log_path: string | null;
+}
+
+export interface WorkRequest {
+  task: PlanTask;
+  boardId: string;
+  worktree: string;
+  prompt: string;
+  attempt: number;
+  signal: AbortSignal;
+}
+
+export interface CycleOptions {
+  board: Board;
+  repo: Repo;
+  run: Run;
+  plan: Plan;
+  cycle: number;
+  /** The agent (id) that holds the run's tasks on the board. */
+  engineAgent: string;
+  /** The run branch's worktree, where merges happen. */
+  integrationTree: string;
+  worktreeRoot: string;
+  /** `.orchestrator/runs/<id>`: evidence goes in evidence/. */
+  runDir: string;
+  concurrency: number;
+  /** Agent runs per task, the first included (default 3). */
+  maxAttempts?: number;
+  env: Record<string, string | undefined>;
+  gateTimeoutMs?: number;
+  work(request: WorkRequest): Promise<WorkResult>;
+  /** Extra words for every worker prompt (a person's guidance, say). */
+  guidance?: string | null;
+  onProgress?(line: string): void;
+  signal?: AbortSignal;
+}
+
+export type CycleEnd =
+  | { status: 'done' }
+  | { status: 'failed'; failed: { id: string; reason: string }[] }
+  | { status: 'paused'; reset_at: string | null; reason: string }
+  | { status: 'stopped' };
+
+interface Evidence {
+  task: string;
+  board_task: string;
+  attempts: { attempt: number; outcome: string; message: string; session_id: string | null; process_id: string | null; log_path: string | null; cost_usd: number | null; usage: Usage | null; gates: GateResult[]; problem: string | null }[];
+  diff_stat: string | null;
+  merged: string | null;
+  integration_gates: GateResult[];
+}
+
+export const boardTaskId = (run: Run, cycle: number, id: string) => `${run.id}.c${cycle}.${id}`;
+
+export async function runCycle(options: CycleOptions): Promise<CycleEnd> {
+  const { board, repo, run, plan, cycle } = options;
+  const progress = options.onProgress ?? (() => undefined);
+  const byPlanId = new Map(plan.tasks.map((task) => [task.id, task]));
+  const idOf = (planId: string) => boardTaskId(run, cycle, planId);
+  await ensureTasks(options);
+  const schedule = new Schedule(plan.tasks.map((task) => ({ id: task.id, depends_on: task.depends_on ?? [], files: task.files ?? [] })), options.concurrency);
+
+  // Settle what a crash left: held tasks either made it onto the run branch, or start over.
+  for (const task of plan.tasks) {
+    const held = await board.tasks.get(idOf(task.id));
+    if (held.status !== 'claimed' && held.status !== 'in_progress') continue;
+    const branch = taskBranch(run, cycle, task.id);
+    if ((await repo.branchExists(branch)) && (await repo.mergedInto(run.branch, branch))) {
+      await board.tasks.complete(held.id, options.engineAgent, 'merged before a restart');
+      progress(`[${task.id}] was merged before the restart`);
+    } else {
+      await board.tasks.fail(held.id, options.engineAgent, 'the orchestrator stopped while it ran');
+      await board.tasks.retry(held.id, options.engineAgent);
+    }
+  }
+
+  const done = new Set<string>();
+  const failed = new Map<string, string>();
+  for (const task of plan.tasks) {
+    const status = (await board.tasks.get(idOf(task.id))).status;
+    if (status === 'completed') done.add(task.id);
+    if (status === 'failed' || status === 'cancelled') failed.set(task.id, `${status} earlier`);
+  }
+  const running = new Map<string, Promise<void>>();
+  let pause: { reset_at: string | null; reason: string } | null = null;
+  let mergeQueue: Promise<unknown> = Promise.resolve();
+  const stop = new AbortController();
+  const onStop = () => stop.abort();
+  options.signal?.addEventListener('abort', onStop, { once: true });
+  if (options.signal?.aborted) stop.abort();
+
+  const merge = <T>(step: () => Promise<T>): Promise<T> => {
+    const next = mergeQueue.then(step, step);
+    mergeQueue = next.catch(() => undefined);
+    return next;
+  };
+
+  const runTask = async (task: PlanTask): Promise<void> => {
+    const id = idOf(task.id);
+    const claimed = await board.tasks.claim(options.engineAgent, { task_id: id });
+    if (!claimed) throw new OrchestratorError('conflict', `task ${id} could not be claimed by the engine`);
+    await board.tasks.start(id, options.engineAgent);
+    const branch = taskBranch(run, cycle, task.id);
+    const tree = join(options.worktreeRoot, `${run.id}-c${cycle}-${task.id}`);
+    await repo.addWorktree(tree, branch, run.branch);
+    const evidence: Evidence = { task: task.id, board_task: id, attempts: [], diff_stat: null, merged: null, integration_gates: [] };
+    let problem: string | null = null;
+    const attempts = options.maxAttempts ?? 3;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      if (stop.signal.aborted || pause) break;
+      progress(`[${task.id}] attempt ${attempt}: ${task.title}`);
+      const result = await options.work({ task, boardId: id, worktree: tree, prompt: workerPrompt(task, options.guidance ?? null, problem), attempt, signal: stop.signal });
+      if (result.outcome.cost_usd) await board.runs.addCost(run.id, result.outcome.cost_usd);
+      const record = { attempt, outcome: result.outcome.kind, message: result.outcome.message.slice(0, 2000), session_id: result.outcome.session_id, process_id: result.process_id, log_path: result.log_path, cost_usd: result.outcome.cost_usd, usage: result.outcome.usage, gates: [] as GateResult[], problem: null as string | null };
+      evidence.attempts.push(record);
+      if (result.outcome.kind === 'rate_limited') {
+        pause = { reset_at: result.outcome.reset_at, reason: `task ${task.id}: ${result.outcome.message}` };
+        break;
+      }
+      if (result.outcome.kind === 'killed' && stop.signal.aborted) break;
+      problem = await verify(task, tree, branch, result, record);
+      record.problem = problem;
+      if (problem === null) {
+        const merged = await merge(() => mergeTask(task, branch, evidence));
+        if (merged === null) break;
+        problem = merged;
+        record.problem = merged;
+      }
+      progress(`[${task.id}] attempt ${attempt} not accepted: ${problem.split('\n')[0]}`);
+    }
+    writeEvidence(options.runDir, cycle, evidence);
+    if (evidence.merged) {
+      await board.tasks.complete(id, options.engineAgent, evidence.merged);
+      await repo.removeWorktree(tree, { deleteBranch: branch });
+      done.add(task.id);
+      progress(`[${task.id}] merged ${evidence.merged.slice(0, 10)}`);
+    } else if (pause || stop.signal.aborted) {
+      await board.tasks.fail(id, options.engineAgent, pause ? 'paused: usage limit' : 'stopped');
+      await board.tasks.retry(id, options.engineAgent);
+    } else {
+      const reason = problem ?? 'no attempt was accepted';
+      await board.tasks.fail(id, options.engineAgent, reason.slice(0, 2000));
+      failed.set(task.id, reason);
+      progress(`[${task.id}] failed: ${reason.split('\n')[0]}`);
+    }
+  };
+
+  /** Why the attempt is not done yet, or null when it is (outcome ok, a commit, gates green). */
+  const verify = async (task: PlanTask, tree: string, branch: string, result: WorkResult, record: Evidence['attempts'][0]): Promise<string | null> => {
+    if (result.outcome.kind !== 'ok') return `the agent's run ended ${result.outcome.kind}: ${result.outcome.message}`;
+    await repo.commitAll(tree, `${task.id}: ${task.title}\n\nCommitted by claude-orchestrator: the agent left these changes uncommitted.`);
+    if ((await repo.commitsAhead(run.branch, branch)) === 0) return 'the task branch has no commit: nothing was changed';
+    record.gates = await runGates(tree, task.gates ?? [], options.env, options.gateTimeoutMs);
+    const red = record.gates.filter((gate) => !gate.passed);
+    if (red.length > 0) return `gates failed:\n${red.map(gateReport).join('\n')}`;
+    return null;
+  };
+
+  /** Merges a verified task into the run branch and runs the integration gates; null when merged, else why not. */
+  const mergeTask = async (task: PlanTask, branch: string, evidence: Evidence): Promise<string | null> => {
+    const before = await repo.head(options.integrationTree);
+    evidence.diff_stat = await repo.diffStat(run.branch, branch);
+    const merged = await repo.merge(options.integrationTree, branch, `Merge ${task.id}: ${task.title}`);
+    if (!merged.merged) {
+      // Bring the run branch into the task branch, so the next attempt resolves the conflict there.
+      return `merging into the run branch conflicts in: ${merged.conflicts.join(', ')}. Merge the branch ${run.branch} into your branch, resolve the conflicts keeping both changes' intent, and commit.`;
+    }
+    evidence.integration_gates = await runGates(options.integrationTree, plan.gates ?? [], options.env, options.gateTimeoutMs);
+    const red = evidence.integration_gates.filter((gate) => !gate.passed);
+    if (red.length > 0) {
+      await repo.git(['reset', '--hard', before], options.integrationTree);
+      return `after merging into the run branch, integration gates failed (the merge was undone):\n${red.map(gateReport).join('\n')}`;
+    }
+    evidence.merged = merged.sha;
+    return null;
+  };
+
+  try {
+    for (;;) {
+      const state = { done, failed: new Set(failed.keys()), running: new Set(running.keys()) };
+      if (!pause && !stop.signal.aborted) {
+        for (const planId of schedule.next(state)) {
+          const job = runTask(byPlanId.get(planId)!).catch((error: unknown) => {
+            failed.set(planId, (error as Error).message);
+          }).finally(() => running.delete(planId));
+          running.set(planId, job);
+        }
+      }
+      if (running.size === 0) break;
+      await Promise.race(running.values());
+    }
+  } finally {
+    options.signal?.removeEventListener('abort', onStop);
+  }
+  if (stop.signal.aborted) return { status: 'stopped' };
+  const paused = pause as { reset_at: string | null; reason: string } | null;
+  if (paused) return { status: 'paused', ...paused };
+  if (failed.size > 0) return { status: 'failed', failed: [...failed].map(([id, reason]) => ({ id, reason })) };
+  if (done.size < plan.tasks.length) return { status: 'failed', failed: plan.tasks.filter((t) => !done.has(t.id)).map((t) => ({ id: t.id, reason: 'blocked by a failed task' })) };
+  return { status: 'done' };
+}
+
+export const taskBranch = (run: Run, cycle: number, id: string) => `${run.branch}--c${cycle}-${id}`;
+
+/** Board tasks for the cycle's plan tasks, once (a restarted cycle finds them). */
+async function ensureTasks(options: CycleOptions): Promise<void> {
+  const { board, run, plan, cycle } = options;
+  const id = (planId: string) => boardTaskId(run, cycle, planId);
+  const existing = new Set((await board.tasks.list({ run_id: run.id, limit: 1000 })).items.map((task: Task) => task.id));
+  const missing = plan.tasks.filter((task) => !existing.has(id(task.id)));
+  if (missing.length === 0) return;
+  await board.tasks.pushMany(
+    missing.map((task) => ({
+      id: id(task.id),
+      title: task.title,
+      description: task.description,
+      role: task.role,
+      depends_on: (task.depends_on ?? []).map(id),
+      run_id: run.id,
+      assignee: options.engineAgent,
+      max_retries: 100,
+      metadata: { plan_id: task.id, cycle, files: task.files ?? [], gates: task.gates ?? [] },
+    })),
+    options.engineAgent,
+  );
+}
+
+function gateReport(gate: GateResult): string {
+  return `$ ${gate.command}\n(exit ${gate.exit_code ?? 'none'}${gate.timed_out ? ', timed out' : ''})\n${gate.output}`;
+}
+
+/** What a worker is told: the task, the files and gates, how to finish, and why a retry happens. */
+export function workerPrompt(task: PlanTask, guidance: string | null, problem: string | null): string {
+  return [
+    `You are working on one task of a larger plan, in a git worktree of your own (the current folder). Make the change, then commit it with git.`,
+    '',
+    `Task ${task.id}: ${task.title}`,
+    task.description,
+    task.files?.length ? `Files you are expected to touch: ${task.files.join(', ')}` : '',
+    task.gates?.length ? `The orchestrator will check your work by running: ${task.gates.join(' ; ')} — run them yourself before you finish.` : '',
+    guidance ? `Guidance from the person running this: ${guidance}` : '',
+    problem ? `\nYour previous attempt was not accepted:\n${problem}\nFix this, then commit.` : '',
+  ].filter(Boolean).join('\n');
+}
+
+function writeEvidence(runDir: string, cycle: number, evidence: Evidence): void {
+  const dir = join(runDir, 'evidence');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `c${cycle}-${evidence.task}.json`);
+  writeFileSync(`${file}.tmp`, `${JSON.stringify(evidence, null, 2)}\n`);
+  renameSync(`${file}.tmp`, file);
+}
