@@ -46,15 +46,16 @@ interface EventRow {
 export class Events {
   constructor(private readonly db: Db) {}
 
-  /** Events oldest first, after the cursor; `subject` and `type` narrow them. */
-  async list(options: { subject?: string; type?: string; limit?: number; cursor?: string } = {}): Promise<Page<BoardEvent>> {
+  /** Events oldest first, after the cursor; `subject` (or its start, `subject_prefix`) and `type` narrow them. */
+  async list(options: { subject?: string; subject_prefix?: string; type?: string; limit?: number; cursor?: string } = {}): Promise<Page<BoardEvent>> {
     const limit = pageLimit(options.limit);
     const after = decodeCursor<number>(options.cursor, 'number') ?? 0;
     const rows = await this.db.query<EventRow>(
       `SELECT * FROM events
        WHERE id > ? AND (CAST(? AS TEXT) IS NULL OR subject = ?) AND (CAST(? AS TEXT) IS NULL OR type = ?)
+         AND (CAST(? AS TEXT) IS NULL OR substr(subject, 1, length(CAST(? AS TEXT))) = CAST(? AS TEXT))
        ORDER BY id LIMIT ?`,
-      [after, options.subject ?? null, options.subject ?? null, options.type ?? null, options.type ?? null, limit + 1],
+      [after, options.subject ?? null, options.subject ?? null, options.type ?? null, options.type ?? null, options.subject_prefix ?? null, options.subject_prefix ?? null, options.subject_prefix ?? null, limit + 1],
     );
     return toPage(rows, limit, (row) => row.id, toEvent);
   }

@@ -60,6 +60,10 @@ export interface DispatchSpec {
   interactive?: boolean;
   /** Ask the board before each tool use that needs permission (Claude Code only). */
   approvals?: boolean;
+  /** Give the agent the orchestrator's MCP tools (the board, submit_plan, submit_review). */
+  board?: boolean;
+  /** Tools Claude Code may use without asking (Claude Code only). */
+  allowed_tools?: string[];
 }
 
 interface ProcessRow extends Omit<ProcessRecord, 'argv' | 'usage' | 'spec' | 'awaiting_input' | 'stop_requested_at' | 'queued_at' | 'started_at' | 'ended_at'> {

@@ -44,7 +44,9 @@ interface RunRow extends Omit<Run, 'options' | 'escalation' | 'paused_until' | '
   ended_at: number | null;
 }
 
-export type RunChanges = Partial<Pick<Run, 'status' | 'phase' | 'cycle' | 'plan_version' | 'supervisor' | 'escalation' | 'guidance' | 'cost_usd'>> & { paused_until?: number | null };
+export type RunChanges = Partial<Pick<Run, 'status' | 'phase' | 'cycle' | 'plan_version' | 'supervisor' | 'escalation' | 'guidance' | 'cost_usd' | 'options'>> & { paused_until?: number | null };
+
+const JSON_COLUMNS = new Set(['escalation', 'options']);
 
 const ENDED: RunStatus[] = ['completed', 'failed', 'stopped'];
 
@@ -67,7 +69,7 @@ export class Runs {
   async update(id: string, changes: RunChanges, note?: string): Promise<Run> {
     const now = this.board.now();
     const fields = Object.entries(changes).filter(([, value]) => value !== undefined);
-    const values = fields.map(([key, value]) => (key === 'escalation' ? (value === null ? null : JSON.stringify(value)) : value));
+    const values = fields.map(([key, value]) => (JSON_COLUMNS.has(key) ? (value === null ? null : JSON.stringify(value)) : value));
     const ended = changes.status && ENDED.includes(changes.status) ? ', ended_at = ?' : '';
     await this.board.db.transaction(async (tx) => {
       const changed = await tx.exec(
@@ -75,7 +77,7 @@ export class Runs {
         [...(values as (string | number | null)[]), now, ...(ended ? [now] : []), id],
       );
       if (!changed) throw new OrchestratorError('not_found', `no run '${id}'; 'orchestrate runs' lists them`);
-      await appendEvent(tx, { type: 'run.updated', subject: id, data: { ...Object.fromEntries(fields.filter(([key]) => key !== 'escalation')), ...(note ? { note } : {}) } }, now);
+      await appendEvent(tx, { type: 'run.updated', subject: id, data: { ...Object.fromEntries(fields.filter(([key]) => !JSON_COLUMNS.has(key))), ...(note ? { note } : {}) } }, now);
     });
     return this.get(id);
   }

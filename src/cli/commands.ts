@@ -32,6 +32,7 @@ const mcp = () => import('./handlers/mcp.js');
 const setup = () => import('./handlers/setup.js');
 const processes = () => import('./handlers/ps.js');
 const dispatch = () => import('./handlers/dispatch.js');
+const runs = () => import('./handlers/run.js');
 
 const page = {
   limit: { type: 'string', description: 'at most this many rows (default 50, at most 1000)' },
@@ -258,9 +259,42 @@ export const COMMANDS: Command[] = [
     load: async () => (await dispatch()).dispatch,
   },
   {
-    name: 'stop', args: '<process-id>', summary: 'stop an agent process, whichever orchestrator process supervises it',
-    options: { id: { type: 'string', description: 'the process (or give it as the argument)' } },
-    load: async () => (await dispatch()).stop,
+    name: 'stop', args: '[<process-id>]', summary: 'stop a run (--run, default the newest), or one agent process by its id, whichever orchestrator process drives it',
+    options: { id: { type: 'string', description: 'the process (or give it as the argument)' }, run: { type: 'string', description: 'the run to stop (default: the newest)' } },
+    load: async () => (await runs()).stop,
+  },
+  {
+    name: 'start', args: '"<feature>"', summary: 'plan a feature, build it with parallel agents in worktrees, merge what the gates verify, review in cycles (exit 13: it needs a person, 14: paused or stopped)',
+    options: {
+      feature: { type: 'string', description: 'what to build (or give it as the argument)' },
+      concurrency: { type: 'string', description: 'agents at once (default 2)' },
+      'max-cycles': { type: 'string', description: 'review cycles before it escalates (default 5)' },
+      planner: { type: 'string', description: 'claude, codex or gemini (default claude)' },
+      worker: { type: 'string', description: 'claude, codex or gemini (default claude)' },
+      reviewer: { type: 'string', description: 'claude, codex, gemini or none (default claude)' },
+      'usage-threshold': { type: 'string', description: 'pause above this share of the usage window, 0..1 (default 0.8; read from the usage endpoint when one is configured)' },
+      'budget-usd': { type: 'string', description: 'pause and escalate once the run has spent this much' },
+      'context-file': { type: 'string', description: 'a file with the requirements (default: the feature text is the context)' },
+      'no-auto-resume': { type: 'boolean', description: 'after a usage limit, stay paused instead of resuming at the reset time' },
+      'dry-run': { type: 'boolean', description: 'plan only: write and print the plan, start no work' },
+      verbose: { type: 'boolean', description: "print the agents' readable lines as they work" },
+    },
+    load: async () => (await runs()).start,
+  },
+  {
+    name: 'resume', summary: 'go on with a paused, escalated, stopped or crashed run (default: the newest)',
+    options: { run: { type: 'string', description: 'the run' }, guidance: { type: 'string', description: 'your answer to the escalation, passed to the agents' }, verbose: { type: 'boolean', description: "print the agents' readable lines" } },
+    load: async () => (await runs()).resume,
+  },
+  {
+    name: 'runs', summary: 'every run with its status, cycle and cost',
+    options: { ...page },
+    load: async () => (await runs()).runs,
+  },
+  {
+    name: 'log', summary: "what a run did (default: the newest), from the board's event log",
+    options: { run: { type: 'string', description: 'the run' }, lines: { type: 'string', short: 'n', description: 'the last N events (default 100)' }, follow: { type: 'boolean', description: 'keep printing until the run ends' } },
+    load: async () => (await runs()).log,
   },
   {
     name: 'respond', args: '<process-id> <text>', summary: 'send a follow-up prompt to a waiting Claude Code session (dispatched interactive)',
@@ -311,7 +345,11 @@ export const COMMANDS: Command[] = [
     options: { 'process-id': { type: 'string', description: 'the process (or give it as the argument)' }, lines: { type: 'string', description: 'only the last N lines' } },
     load: async () => (await processes()).logs,
   },
-  { name: 'status', summary: 'health: store reachable, schema version, counts', load: async () => (await board()).status },
+  {
+    name: 'status', summary: 'health: store reachable, schema version, counts, the newest run; --run: one run in full',
+    options: { run: { type: 'string', description: 'show this run: phase, cycle, tasks, cost' } },
+    load: async () => (await runs()).status,
+  },
   { name: 'config', summary: 'the resolved settings and where each came from', load: async () => (await board()).config },
 ];
 

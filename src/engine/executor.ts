@@ -224,9 +224,9 @@ export async function runCycle(options: CycleOptions): Promise<CycleEnd> {
   if (stop.signal.aborted) return { status: 'stopped' };
   const paused = pause as { reset_at: string | null; reason: string } | null;
   if (paused) return { status: 'paused', ...paused };
-  if (failed.size > 0) return { status: 'failed', failed: [...failed].map(([id, reason]) => ({ id, reason })) };
-  if (done.size < plan.tasks.length) return { status: 'failed', failed: plan.tasks.filter((t) => !done.has(t.id)).map((t) => ({ id: t.id, reason: 'blocked by a failed task' })) };
-  return { status: 'done' };
+  if (done.size === plan.tasks.length) return { status: 'done' };
+  const blocked = plan.tasks.filter((t) => !done.has(t.id) && !failed.has(t.id)).map((t) => ({ id: t.id, reason: 'blocked by a failed task' }));
+  return { status: 'failed', failed: [...[...failed].map(([id, reason]) => ({ id, reason })), ...blocked] };
 }
 
 export const taskBranch = (run: Run, cycle: number, id: string) => `${run.branch}--c${cycle}-${id}`;

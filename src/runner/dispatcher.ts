@@ -60,6 +60,7 @@ export function checkSpec(spec: DispatchSpec, baseDir: string): DispatchSpec {
   if (!existsSync(cwd) || !statSync(cwd).isDirectory()) throw new OrchestratorError('invalid_input', `cwd '${cwd}' is not a folder; pass an existing folder`);
   if (spec.agent === 'command' && (!spec.argv || spec.argv.length === 0)) throw new OrchestratorError('invalid_input', "agent 'command' needs argv: the program and its arguments ('{prompt}' marks where the prompt goes)");
   if (spec.interactive && spec.agent !== 'claude') throw new OrchestratorError('invalid_input', 'interactive sessions are Claude Code only (it reads follow-up prompts as stream-json)');
+  if (spec.allowed_tools && spec.agent !== 'claude') throw new OrchestratorError('invalid_input', 'allowed_tools is a Claude Code setting; pass the CLI\'s own flags in argv for the others');
   if (spec.approvals && spec.agent !== 'claude') throw new OrchestratorError('invalid_input', 'central approvals are Claude Code only (--permission-prompt-tool)');
   return { ...spec, cwd };
 }
@@ -182,31 +183,34 @@ export class Dispatcher {
     const model = spec.model ?? config.models[spec.agent];
     const extraArgs = spec.argv;
     const job = <Options>(adapter: Adapter<Options>, options: Options) => ({ adapter, options }) as Pick<Job<unknown>, 'adapter' | 'options'>;
+    const server = spec.approvals || spec.board ? this.options.mcpServer?.() ?? null : null;
+    if ((spec.approvals || spec.board) && !server) throw new OrchestratorError('invalid_input', "the orchestrator's MCP tools need its MCP server; this process has none configured");
+    const orchestrator = server ? { orchestrator: asAgent(server, worker) } : undefined;
     switch (spec.agent) {
       case 'claude': {
-        const server = this.options.mcpServer?.() ?? null;
-        if (spec.approvals && !server) throw new OrchestratorError('invalid_input', 'central approvals need the orchestrator MCP server; this process has none configured');
-        const approvals = spec.approvals && server
-          ? {
-              mcpConfig: JSON.stringify({ mcpServers: { orchestrator: claudeMcp(server, worker) } }),
-              permissionPromptTool: 'mcp__orchestrator__approve_permission',
-              allowedTools: ['mcp__orchestrator'],
-            }
-          : {};
-        return job(claude, { prompt: spec.prompt, program, model, extraArgs, interactive: spec.interactive, ...approvals });
+        const tools = server ? { mcpConfig: JSON.stringify({ mcpServers: { orchestrator: claudeMcp(orchestrator!.orchestrator) } }), allowedTools: ['mcp__orchestrator', ...(spec.allowed_tools ?? [])] } : { allowedTools: spec.allowed_tools };
+        const approvals = spec.approvals ? { permissionPromptTool: 'mcp__orchestrator__approve_permission' } : {};
+        return job(claude, { prompt: spec.prompt, program, model, extraArgs, interactive: spec.interactive, ...tools, ...approvals });
       }
       case 'codex':
-        return job(codex, { prompt: spec.prompt, program, model, extraArgs });
+        return job(codex, { prompt: spec.prompt, program, model, extraArgs, mcpServers: orchestrator });
       case 'gemini':
-        return job(gemini, { prompt: spec.prompt, program, model, extraArgs, runDir: join(this.options.stateDir, 'runs', 'gemini') });
+        return job(gemini, { prompt: spec.prompt, program, model, extraArgs, mcpServers: orchestrator, runDir: join(this.options.stateDir, 'runs', 'gemini', `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`) });
       case 'command':
         return job(commandAdapter(), { program: spec.argv![0]!, args: spec.argv!.slice(1), prompt: spec.prompt });
     }
   }
 }
 
-/** The orchestrator's MCP server as Claude Code's --mcp-config names it, acting for `agent`. */
-function claudeMcp(server: McpServer, agent: string | null): Record<string, unknown> {
-  if ('url' in server) return { type: 'http', url: server.url, headers: { ...server.headers, ...(agent ? { 'X-Orchestrator-Agent': agent } : {}) } };
-  return { type: 'stdio', command: server.command, args: server.args ?? [], env: { ...server.env, ...(agent ? { ORCHESTRATOR_AGENT: agent } : {}) } };
+/** The orchestrator's MCP server acting for `agent` (its header over HTTP, its environment over stdio). */
+function asAgent(server: McpServer, agent: string | null): McpServer {
+  if (!agent) return server;
+  if ('url' in server) return { ...server, headers: { ...server.headers, 'X-Orchestrator-Agent': agent } };
+  return { ...server, env: { ...server.env, ORCHESTRATOR_AGENT: agent } };
+}
+
+/** An MCP server as Claude Code's --mcp-config names it. */
+function claudeMcp(server: McpServer): Record<string, unknown> {
+  if ('url' in server) return { type: 'http', url: server.url, headers: server.headers ?? {} };
+  return { type: 'stdio', command: server.command, args: server.args ?? [], env: server.env ?? {} };
 }

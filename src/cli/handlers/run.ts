@@ -1,0 +1,186 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Board } from '../../board/board.js';
+import { integerInRange } from '../../board/input.js';
+import { encodeCursor } from '../../board/pagination.js';
+import { waitFor } from '../../board/waiting.js';
+import type { Run } from '../../board/runs.js';
+import { ensureStateDir } from '../../config/settings.js';
+import { OrchestratorError } from '../../core/errors.js';
+import { Repo } from '../../engine/git.js';
+import { resumeFeature, startFeature, type AgentKind, type FeatureDeps, type FeatureSettings, type RunEnd } from '../../flows/feature.js';
+import { renderEvent } from '../../runner/events.js';
+import { processIdentity } from '../../runner/os-process.js';
+import { flag, flagOrArg, required, type Call, type Handler } from '../call.js';
+import { moreHint, table } from '../format.js';
+import { status as boardStatus } from './board.js';
+import { startDispatcher, stop as stopProcess } from './dispatch.js';
+
+/** A run that needs a person (escalation.json says what), and one that paused or stopped before its end. */
+export const RUN_ESCALATED = 13;
+export const RUN_NOT_FINISHED = 14;
+
+const AGENTS: AgentKind[] = ['claude', 'codex', 'gemini', 'command'];
+
+function agentFlag(call: Call, name: string, fallback: AgentKind | 'none', allowNone = false): AgentKind | 'none' {
+  const value = flag(call, name) ?? fallback;
+  if (value === 'none' && allowNone) return 'none';
+  if (!AGENTS.includes(value as AgentKind) || value === 'command') throw new OrchestratorError('invalid_input', `--${name} '${value}' is not one of claude, codex, gemini${allowNone ? ', none' : ''}`);
+  return value as AgentKind;
+}
+
+async function deps(call: Call, board: Board): Promise<FeatureDeps> {
+  const root = resolve(call.cwd, flag(call, 'project') ?? call.settings.projectRoot.value);
+  const repo = await Repo.open(root, call.env);
+  const verbose = Boolean(call.values.verbose);
+  return {
+    board,
+    repo,
+    dispatcher: await startDispatcher(call, board),
+    env: call.env,
+    supervisor: processIdentity(process.pid),
+    stateDir: ensureStateDir(repo.root),
+    onProgress: (line) => call.progress(line),
+    onAgentEvent: verbose
+      ? (source, event) => {
+          const line = renderEvent(event);
+          if (line) call.progress(`  ${source}: ${line}`);
+        }
+      : undefined,
+    signal: call.io.shutdownSignal(),
+  };
+}
+
+function reply(end: RunEnd) {
+  const { run } = end;
+  const exitCode = end.end === 'completed' || end.end === 'planned' ? 0 : end.end === 'escalated' ? RUN_ESCALATED : RUN_NOT_FINISHED;
+  const lines = [`${run.id}: ${run.status} — ${run.phase}`, `branch ${run.branch} · cycle ${run.cycle} · $${run.cost_usd.toFixed(4)}`];
+  if (end.end === 'escalated') lines.push(`needs a person: see .orchestrator/runs/${run.id}/escalation.json, then 'orchestrate resume --run ${run.id} --guidance "…"'`);
+  if (end.end === 'planned') lines.push(`the plan: .orchestrator/runs/${run.id}/plan-v${run.plan_version}.md`);
+  return { data: { run, end: end.end }, text: lines.join('\n'), exitCode };
+}
+
+/** `orchestrate start "<feature>"`: plan, work, merge and review a feature on a run branch. */
+export const start: Handler = async (call) => {
+  const board = await call.board();
+  const feature = required(flagOrArg(call, 'feature'), 'the feature', 'what to build, as the argument: orchestrate start "Add a health endpoint"');
+  const contextFile = flag(call, 'context-file');
+  let context = feature;
+  if (contextFile) {
+    try {
+      context = `${feature}\n\n${readFileSync(resolve(call.cwd, contextFile), 'utf8')}`;
+    } catch (error) {
+      throw new OrchestratorError('invalid_input', `--context-file ${contextFile} cannot be read (${(error as NodeJS.ErrnoException).code}); pass a readable file`);
+    }
+  }
+  const budget = flag(call, 'budget-usd');
+  if (budget !== undefined && !(Number(budget) > 0)) throw new OrchestratorError('invalid_input', `--budget-usd must be a positive number of dollars, not '${budget}'`);
+  const threshold = flag(call, 'usage-threshold');
+  if (threshold !== undefined && !(Number(threshold) >= 0 && Number(threshold) <= 1)) throw new OrchestratorError('invalid_input', `--usage-threshold must be a number from 0 to 1, not '${threshold}'`);
+  const settings: FeatureSettings = {
+    concurrency: integerInRange('--concurrency', flag(call, 'concurrency') ?? 2, 1, 64),
+    max_cycles: integerInRange('--max-cycles', flag(call, 'max-cycles') ?? 5, 1, 50),
+    planner: agentFlag(call, 'planner', 'claude') as AgentKind,
+    worker: agentFlag(call, 'worker', 'claude') as AgentKind,
+    reviewer: agentFlag(call, 'reviewer', 'claude', true),
+    budget_usd: budget === undefined ? null : Number(budget),
+    auto_resume: !call.values['no-auto-resume'],
+    dry_run: Boolean(call.values['dry-run']),
+  };
+  return reply(await startFeature(await deps(call, board), feature, context, settings));
+};
+
+async function chosenRun(call: Call, board: Board): Promise<Run> {
+  const id = flag(call, 'run');
+  if (id) return board.runs.get(id);
+  const latest = await board.runs.latest();
+  if (!latest) throw new OrchestratorError('not_found', "no runs on this board yet; 'orchestrate start \"<feature>\"' starts one");
+  return latest;
+}
+
+/** `orchestrate resume [--run ID] [--guidance "…"]`. */
+export const resume: Handler = async (call) => {
+  const board = await call.board();
+  const run = await chosenRun(call, board);
+  return reply(await resumeFeature(await deps(call, board), run.id, flag(call, 'guidance') ?? null));
+};
+
+/** `orchestrate status`: the board's health and the newest run in a line; with --run, that run in full. */
+export const status: Handler = async (call) => {
+  if (!flag(call, 'run')) {
+    const health = await boardStatus(call);
+    const latest = await (await call.board()).runs.latest();
+    if (!latest) return health;
+    const line = `latest run      ${latest.id} ${latest.status} — ${latest.phase} ('orchestrate status --run ${latest.id}' for more)`;
+    return { ...health, data: { ...(health.data as Record<string, unknown>), latest_run: latest }, text: `${health.text}\n${line}` };
+  }
+  const board = await call.board();
+  const run = await chosenRun(call, board);
+  const tasks = (await board.tasks.list({ run_id: run.id, limit: 1000 })).items;
+  const count = (status: string) => tasks.filter((task) => task.status === status).length;
+  const counts = { completed: count('completed'), running: count('in_progress') + count('claimed'), pending: count('pending'), failed: count('failed') };
+  const text = [
+    `${run.id}  ${run.status}  ${run.title}`,
+    `phase: ${run.phase}`,
+    `cycle ${run.cycle} of ${String(run.options.max_cycles ?? '?')} · plan v${run.plan_version} · branch ${run.branch} · $${run.cost_usd.toFixed(4)}`,
+    `tasks: ${counts.completed} done, ${counts.running} running, ${counts.pending} pending, ${counts.failed} failed`,
+    ...(run.paused_until ? [`paused until ${run.paused_until}`] : []),
+    ...(run.escalation ? [`escalated: ${(run.escalation as { reason: string; needs: string }).reason} — ${(run.escalation as { needs: string }).needs}`] : []),
+  ].join('\n');
+  return { data: { run, tasks: counts }, text };
+};
+
+/** `orchestrate runs`: every run, oldest first. */
+export const runs: Handler = async (call) => {
+  const page = await (await call.board()).runs.list({ limit: flag(call, 'limit') as never, cursor: flag(call, 'cursor') });
+  const rows = page.items.map((run) => [run.id, run.status, run.cycle, `$${run.cost_usd.toFixed(4)}`, run.created_at, run.title.slice(0, 50)]);
+  return { data: page, text: table(['ID', 'STATUS', 'CYCLE', 'COST', 'STARTED', 'FEATURE'], rows, 'no runs') + moreHint(page.next_cursor) };
+};
+
+/** `orchestrate log [--run ID] [-n 100] [--follow]`: what the run did, from the board's event log. */
+export const log: Handler = async (call) => {
+  const board = await call.board();
+  const run = await chosenRun(call, board);
+  const count = integerInRange('-n', flag(call, 'lines') ?? 100, 1, 100_000);
+  const line = (e: { at: string | null; type: string; subject: string | null; data: Record<string, unknown> }) =>
+    `${(e.at ?? '').slice(11, 19)} ${e.type.padEnd(16)} ${e.subject === run.id ? '' : `${e.subject} `}${Object.entries(e.data).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ')}`;
+  type Entry = Parameters<typeof line>[0] & { id: number };
+  /** Every event of the run after `after` (an event id), oldest first. */
+  const since = async (after: number): Promise<Entry[]> => {
+    const found: Entry[] = [];
+    let cursor: string | undefined = after > 0 ? encodeCursor(after) : undefined;
+    do {
+      const page = await board.events.list({ subject_prefix: run.id, limit: 1000, cursor });
+      found.push(...(page.items as Entry[]));
+      cursor = page.next_cursor ?? undefined;
+    } while (cursor);
+    return found;
+  };
+  const all = await since(0);
+  if (!call.values.follow) return { data: { events: all.slice(-count) }, text: all.slice(-count).map(line).join('\n') || 'no events yet' };
+  for (const event of all.slice(-count)) call.io.stdout(line(event));
+  let last = all[all.length - 1]?.id ?? 0;
+  const stop = call.io.shutdownSignal();
+  // Follow until the run ends (or Ctrl-C), waking on the board's change signal.
+  while (!stop.aborted) {
+    const fresh = await waitFor(board.db, async () => {
+      const events = await since(last);
+      return events.length ? events : null;
+    }, { timeout_ms: 2000 }, stop);
+    for (const event of fresh ?? []) call.io.stdout(line(event));
+    last = fresh?.[fresh.length - 1]?.id ?? last;
+    if (!fresh && ['completed', 'stopped', 'escalated', 'failed'].includes((await board.runs.get(run.id)).status)) break;
+  }
+  return { data: null, text: null };
+};
+
+/** `orchestrate stop [--run ID]` stops a run; `orchestrate stop <process-id>` stops one agent process. */
+export const stop: Handler = async (call) => {
+  const target = flag(call, 'id') ?? call.positionals[0];
+  if (target?.startsWith('proc-')) return stopProcess(call);
+  const board = await call.board();
+  const run = await chosenRun(call, board);
+  if (['completed', 'stopped'].includes(run.status)) return { data: run, text: `${run.id} is already ${run.status}` };
+  const stopped = await board.runs.update(run.id, { status: 'stopped', phase: `stopped by request in ${run.phase}` });
+  return { data: stopped, text: `asked ${run.id} to stop; its orchestrator stops starting work and ends within a second (running agents are stopped)` };
+};

@@ -1,0 +1,132 @@
+// Feature runs end to end with the real Claude Code CLI and the fake model server, in a temp git
+// repository: a planner submits a plan, a reviewer approves it, workers write files in their own
+// worktrees, the engine runs the gates and merges, the code review approves or asks for fixes;
+// a gate that keeps failing escalates and `resume --guidance` finishes; a usage limit pauses the
+// run until its reset; kill -9 of the orchestrator then `resume` merges every task exactly once.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { cleanupBackends, tempDir } from './support/backends.js';
+import { CLAUDE, claudeEnv, claudeHome } from './support/claude.js';
+import { cli, cliInBackground } from './support/cli.js';
+import { startFakeModel, type Conversation, type FakeModel, type Scenario } from './support/fake-model/server.js';
+
+after(cleanupBackends);
+
+let model: FakeModel;
+before(async () => {
+  model = await startFakeModel();
+});
+after(async () => {
+  await model.close();
+});
+
+function project(): string {
+  const dir = tempDir('orchestrator-feature-');
+  const sh = (cmd: string) => spawnSync('sh', ['-c', cmd], { cwd: dir, encoding: 'utf8' });
+  sh('git init -q -b main && echo "# demo" > README.md && git add -A && git -c user.name=Me -c user.email=me@x.test commit -q -m start');
+  return dir;
+}
+
+const git = (dir: string, ...args: string[]) => spawnSync('git', args, { cwd: dir, encoding: 'utf8' }).stdout.trim();
+const runId = (c: Conversation) => /feature run (run-[\w-]+)/.exec(c.prompt)![1]!;
+const write = (file: string, content: string) => ({ name: 'Write', input: (c: Conversation) => ({ file_path: join(c.cwd!, file), content }) });
+
+const PLAN = {
+  tasks: [
+    { id: 'a', title: 'Write hello', description: 'Create hello.txt with the word hello.', files: ['hello.txt'], gates: ['grep -q hello hello.txt'] },
+    { id: 'b', title: 'Write world', description: 'Create world.txt with the word world.', files: ['world.txt'], gates: ['grep -q world world.txt'] },
+    { id: 'c', title: 'Combine them', description: 'Create both.txt from hello.txt and world.txt.', depends_on: ['a', 'b'], files: ['both.txt'], gates: ['test -f both.txt'] },
+  ],
+  gates: ['test -f README.md'],
+};
+
+/** The planner, the plan reviewer, the workers and the code reviewer, as the fake model plays them. */
+function scenarios(extra: Scenario[] = [], codeReview: Scenario['turns'] = [{ tools: [{ name: 'mcp__orchestrator__submit_review', input: (c) => ({ run_id: runId(c), subject: 'code', verdict: 'approve' }) }] }, { text: 'Approved.' }]): Scenario[] {
+  return [
+    ...extra,
+    { name: 'planner', match: { prompt: 'You are the planner of feature run' }, turns: [{ tools: [{ name: 'mcp__orchestrator__submit_plan', input: (c) => ({ run_id: runId(c), ...PLAN }) }] }, { text: 'Planned.' }] },
+    { name: 'plan review', match: { prompt: 'You review the plan of feature run' }, turns: [{ tools: [{ name: 'mcp__orchestrator__submit_review', input: (c) => ({ run_id: runId(c), subject: 'plan', verdict: 'approve' }) }] }, { text: 'Good plan.' }] },
+    { name: 'worker a', match: { prompt: 'Task a:' }, turns: [{ tools: [write('hello.txt', 'hello\n')] }, { text: 'Wrote hello.txt.' }] },
+    { name: 'worker b', match: { prompt: 'Task b:' }, turns: [{ tools: [write('world.txt', 'world\n')] }, { text: 'Wrote world.txt.' }] },
+    { name: 'worker c', match: { prompt: 'Task c:' }, turns: [{ tools: [write('both.txt', 'hello world\n')] }, { text: 'Wrote both.txt.' }] },
+    { name: 'code review', match: { prompt: 'You review the work of feature run' }, turns: codeReview },
+  ];
+}
+
+const env = () => claudeEnv(claudeHome(), model.url, { ORCHESTRATOR_CLAUDE: CLAUDE });
+
+describe('feature runs with the real Claude Code', () => {
+  test('plan, plan review, parallel workers in worktrees, gates, merges, approval in cycle 1; the checkout untouched', async () => {
+    const dir = project();
+    model.setScenarios(scenarios());
+    const run = await cli(dir, ['start', 'Add greetings', '--concurrency', '2', '--json'], env());
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.json.end, 'completed');
+    const { id, branch } = run.json.run;
+    assert.equal(branch, 'orchestrate/add-greetings');
+    assert.equal(git(dir, 'show', `${branch}:hello.txt`), 'hello');
+    assert.equal(git(dir, 'show', `${branch}:world.txt`), 'world');
+    assert.equal(git(dir, 'show', `${branch}:both.txt`), 'hello world');
+    assert.deepEqual(git(dir, 'log', '--merges', '--format=%s', branch).split('\n').sort(), ['Merge a: Write hello', 'Merge b: Write world', 'Merge c: Combine them']);
+    // The user's checkout: still main at the first commit, no new files, nothing to commit.
+    assert.equal(git(dir, 'rev-parse', '--abbrev-ref', 'HEAD'), 'main');
+    assert.equal(git(dir, 'rev-list', '--count', 'HEAD'), '1');
+    assert.equal(git(dir, 'status', '--porcelain'), '');
+    assert.equal(git(dir, 'worktree', 'list').split('\n').length, 1, 'every worktree was removed');
+    assert.match(readFileSync(join(dir, '.git', 'info', 'exclude'), 'utf8'), /\/\.orchestrator\//);
+    const runDir = join(dir, '.orchestrator', 'runs', id);
+    assert.match(readFileSync(join(runDir, 'plan-v1.md'), 'utf8'), /\| c \| Combine them \|  \| a, b \|/);
+    assert.equal(readFileSync(join(runDir, 'context.md'), 'utf8'), 'Add greetings\n');
+    assert.deepEqual(readdirSync(join(runDir, 'evidence')).sort(), ['c1-a.json', 'c1-b.json', 'c1-c.json']);
+    const evidence = JSON.parse(readFileSync(join(runDir, 'evidence', 'c1-c.json'), 'utf8'));
+    assert.equal(evidence.attempts[0].outcome, 'ok');
+    assert.equal(evidence.attempts[0].gates[0].passed, true);
+    assert.ok(existsSync(evidence.attempts[0].log_path));
+    // Both independent tasks ran before c; c's worker started from a run branch holding a and b.
+    const workers = model.requests.filter((r) => r.scenario?.startsWith('worker') && r.conversation?.turn === 0);
+    assert.equal(workers[workers.length - 1]!.scenario, 'worker c');
+    const status = await cli(dir, ['status', '--run', id], env());
+    assert.match(status.stdout, /completed/);
+    assert.match(status.stdout, /tasks: 3 done, 0 running, 0 pending, 0 failed/);
+    assert.match((await cli(dir, ['runs'], env())).stdout, new RegExp(`${id}\\s+completed`));
+    assert.match((await cli(dir, ['log', '--run', id], env())).stdout, /run\.review/);
+  });
+
+  test('the reviewer asks for a fix in cycle 1; the fix task runs in cycle 2 and is approved', async () => {
+    const dir = project();
+    model.setScenarios(scenarios(
+      [{ name: 'fixer', match: { prompt: 'Task fix-1:' }, turns: [{ tools: [write('hello.txt', 'hello\nbye\n')] }, { text: 'Fixed.' }] }],
+      [{ tools: [{ name: 'mcp__orchestrator__submit_review', input: (c) => (/\(cycle 1\)/.test(c.prompt)
+        ? { run_id: runId(c), subject: 'code', verdict: 'changes', findings: [{ title: 'Say bye too', description: 'Append a line "bye" to hello.txt.', files: ['hello.txt'] }] }
+        : { run_id: runId(c), subject: 'code', verdict: 'approve' }) }] }, { text: 'Reviewed.' }],
+    ));
+    const run = await cli(dir, ['start', 'Add greetings', '--json'], env());
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.json.run.cycle, 2);
+    assert.equal(git(dir, 'show', `${run.json.run.branch}:hello.txt`), 'hello\nbye');
+    assert.ok(existsSync(join(dir, '.orchestrator', 'runs', run.json.run.id, 'plan-v2.md')), 'the fixes are plan v2');
+  });
+
+  test('a gate that keeps failing escalates; resume --guidance finishes the run', async () => {
+    const dir = project();
+    model.setScenarios(scenarios([
+      { name: 'guided a', match: { prompt: /Task a:[\s\S]*Guidance from the person running this: spell it hello/ }, turns: [{ tools: [write('hello.txt', 'hello\n')] }, { text: 'Fixed the spelling.' }] },
+      { name: 'typo a', match: { prompt: 'Task a:' }, turns: [{ tools: [write('hello.txt', 'helo\n')] }, { text: 'Wrote helo.' }] },
+    ]));
+    const first = await cli(dir, ['start', 'Add greetings', '--reviewer', 'none', '--json'], env());
+    assert.equal(first.code, 13, first.stderr);
+    assert.equal(first.json.end, 'escalated');
+    const escalation = JSON.parse(readFileSync(join(dir, '.orchestrator', 'runs', first.json.run.id, 'escalation.json'), 'utf8'));
+    assert.equal(escalation.reason, 'tasks failed');
+    assert.match(escalation.details, /a: gates failed:\n\$ grep -q hello hello\.txt/);
+    assert.match(escalation.details, /c: blocked by a failed task/);
+    assert.equal(model.requests.filter((r) => r.scenario === 'typo a' && r.conversation?.turn === 0).length, 3, 'three attempts, each told why the last failed');
+    const resumed = await cli(dir, ['resume', '--guidance', 'spell it hello', '--json'], env());
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.equal(resumed.json.end, 'completed');
+    assert.equal(git(dir, 'show', `${first.json.run.branch}:hello.txt`), 'hello');
+  });
+});
