@@ -129,4 +129,62 @@ describe('feature runs with the real Claude Code', () => {
     assert.equal(resumed.json.end, 'completed');
     assert.equal(git(dir, 'show', `${first.json.run.branch}:hello.txt`), 'hello');
   });
+
+  test('a usage limit pauses the run until its reset time; it resumes by itself and completes', async () => {
+    const dir = project();
+    const reset = Math.floor(Date.now() / 1000) + 5;
+    const limited = { name: 'limit b', match: { prompt: 'Task b:' }, turns: [{ error: { status: 429, type: 'rate_limit_error', message: `Claude AI usage limit reached|${reset}` } }] };
+    model.setScenarios(scenarios([limited]));
+    const running = cliInBackground(dir, ['start', 'Add greetings', '--reviewer', 'none', '--json'], env());
+    const paused = await until('the run pauses', async () => {
+      const list = (await cli(dir, ['runs', '--json'], env())).json?.items ?? [];
+      return list.find((r: { status: string }) => r.status === 'paused');
+    });
+    assert.equal(paused.paused_until, new Date(reset * 1000).toISOString());
+    model.setScenarios(scenarios()); // the limit is over
+    const done = await running.done;
+    assert.equal(done.code, 0, done.stderr);
+    assert.equal(done.json.end, 'completed');
+    assert.ok(done.at >= reset * 1000 - performance.timeOrigin - 50, 'it waited for the reset');
+    assert.match(done.stderr, /paused: task b: usage limit reached; resuming at/);
+    assert.equal(git(dir, 'show', `${done.json.run.branch}:world.txt`), 'world');
+  });
+
+  // Two trials in the default suite; ORCHESTRATOR_SLOW_TESTS=1 runs ten, at random points.
+  const trials = process.env.ORCHESTRATOR_SLOW_TESTS ? 10 : 2;
+  for (let trial = 1; trial <= trials; trial++) {
+    test(`kill -9 of the orchestrator mid-run (trial ${trial} of ${trials}), then resume: completed, every task merged exactly once`, async () => {
+      const dir = project();
+      model.setScenarios(scenarios());
+      const running = cliInBackground(dir, ['start', 'Add greetings', '--reviewer', 'none', '--json'], env());
+      // The kill point: while the first workers run (odd trials) or once a task is merged (even), plus a random delay.
+      const merged = trial % 2 === 1 ? 0 : 1;
+      await until('the kill point', async () => {
+        const events: { type: string }[] = (await cli(dir, ['log', '--json'], env())).json?.events ?? [];
+        return events.some((e) => e.type === 'task.started') && events.filter((e) => e.type === 'task.completed').length >= merged;
+      });
+      await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 400)));
+      running.child.kill('SIGKILL');
+      const killed = await running.done;
+      assert.equal(killed.code, null, 'it was killed before it ended');
+      const resumed = await cli(dir, ['resume', '--json'], env());
+      assert.equal(resumed.code, 0, resumed.stderr);
+      assert.equal(resumed.json.end, 'completed');
+      const merges = git(dir, 'log', '--merges', '--format=%s', resumed.json.run.branch).split('\n').sort();
+      assert.deepEqual(merges, ['Merge a: Write hello', 'Merge b: Write world', 'Merge c: Combine them']);
+      assert.equal(git(dir, 'status', '--porcelain'), '');
+      assert.deepEqual((await cli(dir, ['ps', '--state', 'running', '--json'], env())).json.items, [], 'no agent process left running');
+    });
+  }
 });
+
+/** Polls until `check` holds. */
+async function until<T>(what: string, check: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -131,6 +131,7 @@ export async function runCycle(options: CycleOptions): Promise<CycleEnd> {
     await board.tasks.start(id, options.engineAgent);
     const branch = taskBranch(run, cycle, task.id);
     const tree = join(options.worktreeRoot, `${run.id}-c${cycle}-${task.id}`);
+    await repo.recover(tree); // a worktree a crash left behind is reused
     await repo.addWorktree(tree, branch, run.branch);
     const evidence: Evidence = { task: task.id, board_task: id, attempts: [], diff_stat: null, merged: null, integration_gates: [] };
     let problem: string | null = null;

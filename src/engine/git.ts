@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { OrchestratorError } from '../core/errors.js';
 import { runCommand, type CommandResult } from '../runner/exec.js';
@@ -77,6 +77,17 @@ export class Repo {
     mkdirSync(dirname(target), { recursive: true });
     if (await this.branchExists(branch)) await this.git(['worktree', 'add', target, branch]);
     else await this.git(['worktree', 'add', '-b', branch, target, from]);
+  }
+
+  /**
+   * Makes a worktree usable after a crash (kill -9 mid-merge or mid-commit): a stale index lock
+   * removed, a half-done merge aborted. Only for worktrees of a run whose orchestrator is gone.
+   */
+  async recover(path: string): Promise<void> {
+    if (!existsSync(path)) return;
+    const gitDir = resolve(path, (await this.git(['rev-parse', '--git-dir'], path)).stdout.trim());
+    rmSync(join(gitDir, 'index.lock'), { force: true });
+    if (existsSync(join(gitDir, 'MERGE_HEAD'))) await this.git(['merge', '--abort'], path, { allowFailure: true });
   }
 
   async removeWorktree(path: string, options: { deleteBranch?: string } = {}): Promise<void> {

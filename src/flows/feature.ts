@@ -136,6 +136,7 @@ async function drive(deps: FeatureDeps, start: Run): Promise<RunEnd> {
     void board.runs.get(run.id).then((current) => current.status === 'stopped' && stop.abort(), () => undefined);
   }, 1000);
   try {
+    await deps.repo.recover(integrationTree(deps, run));
     await deps.repo.addWorktree(integrationTree(deps, run), run.branch, run.base);
     if (run.plan_version === 0) {
       const planned = await planPhase(deps, run, settings, stop.signal);
