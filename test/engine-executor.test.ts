@@ -129,3 +129,18 @@ test('a rate limit pauses the cycle; running again later finishes it without mer
   assert.deepEqual(merges(), ['Merge a: write a', 'Merge b: write b', 'Merge c: write c']);
   await t.board.close();
 });
+
+test('a hold (a spent budget) starts nothing more: what runs finishes, the rest waits', async () => {
+  const t = await setup(threeTasks);
+  let started = 0;
+  const end = await t.cycle(async (request) => {
+    started++;
+    writeFileSync(join(request.worktree, `${request.task.id}.txt`), 'good\n');
+    return ok();
+  }, { hold: async () => (started >= 1 ? 'the run has spent $1.00 of its $1 budget' : null) });
+  assert.deepEqual(end, { status: 'held', reason: 'the run has spent $1.00 of its $1 budget' });
+  const statuses = Object.fromEntries((await t.board.tasks.list({ run_id: t.run.id })).items.map((task) => [task.metadata.plan_id, task.status]));
+  assert.equal(Object.values(statuses).filter((s) => s === 'completed').length, started, 'what started was finished and merged');
+  assert.equal(statuses.c, 'pending');
+  await t.board.close();
+});

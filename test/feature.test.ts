@@ -150,6 +150,21 @@ describe('feature runs with the real Claude Code', () => {
     assert.equal(git(dir, 'show', `${done.json.run.branch}:world.txt`), 'world');
   });
 
+  test('once the budget is spent no new work starts and the run escalates; resume with a larger budget completes', async () => {
+    const dir = project();
+    model.setScenarios(scenarios());
+    const first = await cli(dir, ['start', 'Add greetings', '--reviewer', 'none', '--budget-usd', '0.001', '--json'], env());
+    assert.equal(first.code, 13, first.stderr);
+    assert.equal(first.json.run.escalation.reason, 'budget reached');
+    assert.match(first.json.run.escalation.details, /the run has spent \$0\.\d+ of its \$0\.001 budget/);
+    const tasks = (await cli(dir, ['task', 'list', '--json'], env())).json.items;
+    assert.ok(tasks.every((t: { status: string }) => t.status === 'pending'), 'the planner spent the budget: no task started');
+    const resumed = await cli(dir, ['resume', '--budget-usd', '5', '--json'], env());
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.equal(resumed.json.end, 'completed');
+    assert.equal(resumed.json.run.options.budget_usd, 5);
+  });
+
   // Two trials in the default suite; ORCHESTRATOR_SLOW_TESTS=1 runs ten, at random points.
   const trials = process.env.ORCHESTRATOR_SLOW_TESTS ? 10 : 2;
   for (let trial = 1; trial <= trials; trial++) {

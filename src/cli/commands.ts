@@ -283,7 +283,12 @@ export const COMMANDS: Command[] = [
   },
   {
     name: 'resume', summary: 'go on with a paused, escalated, stopped or crashed run (default: the newest)',
-    options: { run: { type: 'string', description: 'the run' }, guidance: { type: 'string', description: 'your answer to the escalation, passed to the agents' }, verbose: { type: 'boolean', description: "print the agents' readable lines" } },
+    options: {
+      run: { type: 'string', description: 'the run' },
+      guidance: { type: 'string', description: 'your answer to the escalation, passed to the agents' },
+      'budget-usd': { type: 'string', description: 'a new budget for the run (after it reached the old one)' },
+      verbose: { type: 'boolean', description: "print the agents' readable lines" },
+    },
     load: async () => (await runs()).resume,
   },
   {

@@ -61,6 +61,8 @@ export interface CycleOptions {
   /** Extra words for every worker prompt (a person's guidance, say). */
   guidance?: string | null;
   onProgress?(line: string): void;
+  /** Asked before each start: a reason to start nothing more (a budget reached), or null. */
+  hold?(): Promise<string | null>;
   signal?: AbortSignal;
 }
 
@@ -68,6 +70,7 @@ export type CycleEnd =
   | { status: 'done' }
   | { status: 'failed'; failed: { id: string; reason: string }[] }
   | { status: 'paused'; reset_at: string | null; reason: string }
+  | { status: 'held'; reason: string }
   | { status: 'stopped' };
 
 interface Evidence {
@@ -112,6 +115,7 @@ export async function runCycle(options: CycleOptions): Promise<CycleEnd> {
   }
   const running = new Map<string, Promise<void>>();
   let pause: { reset_at: string | null; reason: string } | null = null;
+  let held: string | null = null;
   let mergeQueue: Promise<unknown> = Promise.resolve();
   const stop = new AbortController();
   const onStop = () => stop.abort();
@@ -208,8 +212,10 @@ export async function runCycle(options: CycleOptions): Promise<CycleEnd> {
   try {
     for (;;) {
       const state = { done, failed: new Set(failed.keys()), running: new Set(running.keys()) };
-      if (!pause && !stop.signal.aborted) {
-        for (const planId of schedule.next(state)) {
+      const startable = !pause && !held && !stop.signal.aborted ? schedule.next(state) : [];
+      if (startable.length > 0 && options.hold) held = await options.hold();
+      if (!held) {
+        for (const planId of startable) {
           const job = runTask(byPlanId.get(planId)!).catch((error: unknown) => {
             failed.set(planId, (error as Error).message);
           }).finally(() => running.delete(planId));
@@ -223,6 +229,7 @@ export async function runCycle(options: CycleOptions): Promise<CycleEnd> {
     options.signal?.removeEventListener('abort', onStop);
   }
   if (stop.signal.aborted) return { status: 'stopped' };
+  if (held && done.size < plan.tasks.length) return { status: 'held', reason: held };
   const paused = pause as { reset_at: string | null; reason: string } | null;
   if (paused) return { status: 'paused', ...paused };
   if (done.size === plan.tasks.length) return { status: 'done' };

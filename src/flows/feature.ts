@@ -86,7 +86,7 @@ export async function startFeature(deps: FeatureDeps, feature: string, context: 
 }
 
 /** Goes on with a run: after a pause, an escalation (with a person's guidance) or a crash. */
-export async function resumeFeature(deps: FeatureDeps, runId: string, guidance: string | null): Promise<RunEnd> {
+export async function resumeFeature(deps: FeatureDeps, runId: string, guidance: string | null, changes: Partial<Pick<FeatureSettings, 'budget_usd'>> = {}): Promise<RunEnd> {
   const { board } = deps;
   let run = await board.runs.get(runId);
   if (run.status === 'completed') throw new OrchestratorError('conflict', `run ${run.id} is completed; nothing to resume`);
@@ -103,7 +103,7 @@ export async function resumeFeature(deps: FeatureDeps, runId: string, guidance: 
     escalation: null,
     paused_until: null,
     // Out of cycles with findings open: one more cycle, with the person's guidance.
-    ...(reopened ? { options: { ...run.options, max_cycles: options.max_cycles + 1 } } : {}),
+    options: { ...run.options, ...changes, ...(reopened ? { max_cycles: options.max_cycles + 1 } : {}) },
   }, guidance ? 'resumed with guidance' : 'resumed');
   if (reopened) run = await nextCycle(deps, run, lastReview.findings as Finding[]);
   // Tasks that failed get another try (the guidance goes into their prompts).
@@ -149,9 +149,8 @@ async function drive(deps: FeatureDeps, start: Run): Promise<RunEnd> {
     }
     for (;;) {
       if (stop.signal.aborted) return stopped(deps, run);
-      if (settings.budget_usd !== null && (await board.runs.get(run.id)).cost_usd >= settings.budget_usd) {
-        return escalate(deps, run, 'budget reached', `the run has spent $${(await board.runs.get(run.id)).cost_usd.toFixed(4)} of its $${settings.budget_usd} budget`, 'raise --budget-usd, or resume to go on anyway');
-      }
+      const spent = await overBudget(deps, run, settings);
+      if (spent) return escalate(deps, run, 'budget reached', spent, 'raise --budget-usd and resume, or finish by hand');
       const plan = (await board.runs.plan(run.id, run.plan_version))!.plan as Plan;
       run = await board.runs.update(run.id, { status: 'running', phase: `cycle ${run.cycle}: ${plan.tasks.length} tasks` });
       deps.onProgress?.(`[cycle ${run.cycle}] ${plan.tasks.length} tasks, concurrency ${settings.concurrency}`);
@@ -170,9 +169,11 @@ async function drive(deps: FeatureDeps, start: Run): Promise<RunEnd> {
         guidance: run.guidance,
         work: (request) => work(deps, run, settings, engine.id, request),
         onProgress: (line) => deps.onProgress?.(`[cycle ${run.cycle}] ${line}`),
+        hold: async () => overBudget(deps, run, settings),
         signal: stop.signal,
       });
       if (end.status === 'stopped') return stopped(deps, run);
+      if (end.status === 'held') return escalate(deps, run, 'budget reached', `${end.reason}; no new task was started, the running ones finished`, 'raise --budget-usd and resume, or finish by hand');
       if (end.status === 'paused') {
         const until = end.reset_at ? Date.parse(end.reset_at) : null;
         run = await board.runs.update(run.id, { status: 'paused', phase: `paused: ${end.reason}`, paused_until: until });
@@ -200,6 +201,13 @@ async function drive(deps: FeatureDeps, start: Run): Promise<RunEnd> {
     clearInterval(watcher);
     await board.agents.unregister(engine.id).catch(() => undefined);
   }
+}
+
+/** Why the run may start no more work (its budget is spent), or null. */
+async function overBudget(deps: FeatureDeps, run: Run, settings: FeatureSettings): Promise<string | null> {
+  const budget = (settingsOf(await deps.board.runs.get(run.id)) ?? settings).budget_usd;
+  const spent = (await deps.board.runs.get(run.id)).cost_usd;
+  return budget !== null && spent >= budget ? `the run has spent $${spent.toFixed(4)} of its $${budget} budget` : null;
 }
 
 /** The review's findings become the fix tasks of the next cycle (with the plan's integration gates). */

@@ -102,7 +102,9 @@ async function chosenRun(call: Call, board: Board): Promise<Run> {
 export const resume: Handler = async (call) => {
   const board = await call.board();
   const run = await chosenRun(call, board);
-  return reply(await resumeFeature(await deps(call, board), run.id, flag(call, 'guidance') ?? null));
+  const budget = flag(call, 'budget-usd');
+  if (budget !== undefined && !(Number(budget) > 0)) throw new OrchestratorError('invalid_input', `--budget-usd must be a positive number of dollars, not '${budget}'`);
+  return reply(await resumeFeature(await deps(call, board), run.id, flag(call, 'guidance') ?? null, budget === undefined ? {} : { budget_usd: Number(budget) }));
 };
 
 /** `orchestrate status`: the board's health and the newest run in a line; with --run, that run in full. */
