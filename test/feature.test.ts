@@ -165,6 +165,22 @@ describe('feature runs with the real Claude Code', () => {
     assert.equal(resumed.json.run.options.budget_usd, 5);
   });
 
+  test('orchestrate stop from another terminal stops a run; doctor lists the worktrees it left', async () => {
+    const dir = project();
+    model.setScenarios(scenarios([{ name: 'slow a', match: { prompt: 'Task a:' }, turns: [{ delayMs: 20_000, text: 'too slow' }] }]));
+    const running = cliInBackground(dir, ['start', 'Add greetings', '--reviewer', 'none', '--json'], env());
+    await until('a worker runs', async () => ((await cli(dir, ['log', '--json'], env())).json?.events ?? []).some((e: { type: string }) => e.type === 'task.started'));
+    const asked = performance.now();
+    const stopped = await cli(dir, ['stop'], env());
+    assert.equal(stopped.code, 0, stopped.stderr);
+    const done = await running.done;
+    assert.equal(done.code, 14, done.stderr);
+    assert.equal(done.json.end, 'stopped');
+    assert.ok(done.at - asked < 10_000, 'it did not wait for the slow worker (20 s)');
+    const doctor = await cli(dir, ['doctor', '--skip-smoke'], env());
+    assert.match(doctor.stdout, new RegExp(`worktrees of runs that ended[\\s\\S]*${done.json.run.id}-run \\(run ${done.json.run.id} is stopped\\)`));
+  });
+
   // Two trials in the default suite; ORCHESTRATOR_SLOW_TESTS=1 runs ten, at random points.
   const trials = process.env.ORCHESTRATOR_SLOW_TESTS ? 10 : 2;
   for (let trial = 1; trial <= trials; trial++) {

@@ -15,6 +15,7 @@ import { checkAgents } from '../../runner/doctor.js';
 import { renderEvent } from '../../runner/events.js';
 import { processIdentity } from '../../runner/os-process.js';
 import { dispatchView } from '../../runner/process-view.js';
+import { Repo } from '../../engine/git.js';
 import { recoverProcesses } from '../../runner/recovery.js';
 import { flag, flagOrArg, json, list, required, seconds, type Call, type Handler } from '../call.js';
 import { moreHint, table } from '../format.js';
@@ -174,6 +175,26 @@ export const dashboard: Handler = async (call) => {
   return { data: { text }, text };
 };
 
+/** Worktrees under .orchestrator/worktrees/ whose run has ended or is gone (an escalated or paused run keeps its own). */
+async function leftoverWorktrees(call: Call): Promise<{ path: string; why: string }[]> {
+  let repo: Repo;
+  try {
+    repo = await Repo.open(call.settings.projectRoot.value, call.env);
+  } catch {
+    return []; // not a repository: no worktrees of ours
+  }
+  const board = await call.board();
+  const found: { path: string; why: string }[] = [];
+  for (const tree of await repo.worktrees()) {
+    const run = /\/\.orchestrator\/worktrees\/(run-[a-z0-9]+-[a-z0-9]+)/.exec(tree.path)?.[1];
+    if (!run) continue;
+    const record = await board.runs.get(run).catch(() => null);
+    if (!record) found.push({ path: tree.path, why: `run ${run} is not on this board` });
+    else if (['completed', 'stopped', 'failed'].includes(record.status)) found.push({ path: tree.path, why: `run ${run} is ${record.status}` });
+  }
+  return found;
+}
+
 /** `orchestrate doctor`: each agent CLI's version, login and permission mode, and a real smoke run. */
 export const doctor: Handler = async (call) => {
   const scratch = mkdtempSync(join(tmpdir(), 'orchestrate-doctor-'));
@@ -191,8 +212,12 @@ export const doctor: Handler = async (call) => {
         smoke ? `  smoke run: ${smoke.outcome} in ${smoke.seconds} s (exit ${smoke.exit_code ?? 'none'})${smoke.message ? `: ${smoke.message.split('\n')[0]}` : ''}` : '  smoke run: skipped',
       ];
     });
+    const leftovers = await leftoverWorktrees(call);
+    if (leftovers.length > 0) {
+      lines.push(`worktrees of runs that ended (remove with 'git worktree remove --force <path>'):`, ...leftovers.map((tree) => `  ${tree.path} (${tree.why})`));
+    }
     const failed = checks.some((check) => check.smoke && check.smoke.outcome !== 'ok');
-    return { data: { agents: checks }, text: lines.join('\n'), exitCode: failed ? AGENT_NOT_OK : 0 };
+    return { data: { agents: checks, leftover_worktrees: leftovers }, text: lines.join('\n'), exitCode: failed ? AGENT_NOT_OK : 0 };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
