@@ -137,7 +137,7 @@ test('a hold (a spent budget) starts nothing more: what runs finishes, the rest 
     started++;
     writeFileSync(join(request.worktree, `${request.task.id}.txt`), 'good\n');
     return ok();
-  }, { hold: async () => (started >= 1 ? 'the run has spent $1.00 of its $1 budget' : null) });
+  }, { hold: async () => (started >= 1 ? { reason: 'the run has spent $1.00 of its $1 budget' } : null) });
   assert.deepEqual(end, { status: 'held', reason: 'the run has spent $1.00 of its $1 budget' });
   const statuses = Object.fromEntries((await t.board.tasks.list({ run_id: t.run.id })).items.map((task) => [task.metadata.plan_id, task.status]));
   assert.equal(Object.values(statuses).filter((s) => s === 'completed').length, started, 'what started was finished and merged');

@@ -5,7 +5,9 @@
 // run until its reset; kill -9 of the orchestrator then `resume` merges every task exactly once.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { cleanupBackends, tempDir } from './support/backends.js';
@@ -148,6 +150,33 @@ describe('feature runs with the real Claude Code', () => {
     assert.ok(done.at >= reset * 1000 - performance.timeOrigin - 50, 'it waited for the reset');
     assert.match(done.stderr, /paused: task b: usage limit reached; resuming at/);
     assert.equal(git(dir, 'show', `${done.json.run.branch}:world.txt`), 'world');
+  });
+
+  test('a usage window fuller than the threshold pauses the run before new work; it resumes at the reset', async () => {
+    const dir = project();
+    model.setScenarios(scenarios());
+    let utilization = 95;
+    const resetsAt = new Date(Date.now() + 6_000).toISOString();
+    const seen: string[] = [];
+    const usage = createServer((req, res) => {
+      seen.push(String(req.headers.authorization));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ five_hour: { utilization, resets_at: resetsAt }, seven_day: { utilization: 20, resets_at: null } }));
+    });
+    await new Promise<void>((resolve) => usage.listen(0, '127.0.0.1', resolve));
+    try {
+      const usageEnv = { ...env(), ORCHESTRATOR_USAGE_TOKEN: 'usage-token', ORCHESTRATOR_USAGE_URL: `http://127.0.0.1:${(usage.address() as AddressInfo).port}/usage`, ORCHESTRATOR_USAGE_MAX_AGE_MS: '0' };
+      const running = cliInBackground(dir, ['start', 'Add greetings', '--reviewer', 'none', '--usage-threshold', '0.9', '--json'], usageEnv);
+      const paused = await until('the run pauses', async () => ((await cli(dir, ['runs', '--json'], usageEnv)).json?.items ?? []).find((r: { status: string }) => r.status === 'paused'));
+      assert.equal(paused.paused_until, resetsAt);
+      assert.deepEqual((await cli(dir, ['task', 'list', '--json'], usageEnv)).json.items.map((t: { status: string }) => t.status), ['pending', 'pending', 'pending'], 'no task started');
+      utilization = 10;
+      const done = await running.done;
+      assert.equal(done.code, 0, done.stderr);
+      assert.match(done.stderr, /paused: the five_hour usage window is 95% used \(threshold 90%\)/);
+      assert.ok(seen.every((header) => header === 'Bearer usage-token'));
+    } finally {
+      usage.close();
+    }
   });
 
   test('once the budget is spent no new work starts and the run escalates; resume with a larger budget completes', async () => {

@@ -61,16 +61,22 @@ export interface CycleOptions {
   /** Extra words for every worker prompt (a person's guidance, say). */
   guidance?: string | null;
   onProgress?(line: string): void;
-  /** Asked before each start: a reason to start nothing more (a budget reached), or null. */
-  hold?(): Promise<string | null>;
+  /** Asked before tasks start: a reason to start nothing more (a spent budget, a usage window nearly full), or null. */
+  hold?(): Promise<Hold | null>;
   signal?: AbortSignal;
+}
+
+/** Why no new task may start; `until` when the hold ends by itself (a usage window's reset). */
+export interface Hold {
+  reason: string;
+  until?: string | null;
 }
 
 export type CycleEnd =
   | { status: 'done' }
   | { status: 'failed'; failed: { id: string; reason: string }[] }
   | { status: 'paused'; reset_at: string | null; reason: string }
-  | { status: 'held'; reason: string }
+  | ({ status: 'held' } & Hold)
   | { status: 'stopped' };
 
 interface Evidence {
@@ -115,7 +121,7 @@ export async function runCycle(options: CycleOptions): Promise<CycleEnd> {
   }
   const running = new Map<string, Promise<void>>();
   let pause: { reset_at: string | null; reason: string } | null = null;
-  let held: string | null = null;
+  let held: Hold | null = null;
   let mergeQueue: Promise<unknown> = Promise.resolve();
   const stop = new AbortController();
   const onStop = () => stop.abort();
@@ -229,7 +235,8 @@ export async function runCycle(options: CycleOptions): Promise<CycleEnd> {
     options.signal?.removeEventListener('abort', onStop);
   }
   if (stop.signal.aborted) return { status: 'stopped' };
-  if (held && done.size < plan.tasks.length) return { status: 'held', reason: held };
+  const hold = held as Hold | null;
+  if (hold && done.size < plan.tasks.length) return { status: 'held', ...hold };
   const paused = pause as { reset_at: string | null; reason: string } | null;
   if (paused) return { status: 'paused', ...paused };
   if (done.size === plan.tasks.length) return { status: 'done' };

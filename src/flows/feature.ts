@@ -4,12 +4,13 @@ import type { Board } from '../board/board.js';
 import type { DispatchSpec } from '../board/processes.js';
 import type { Run } from '../board/runs.js';
 import { OrchestratorError } from '../core/errors.js';
-import { runCycle, type WorkRequest, type WorkResult } from '../engine/executor.js';
+import { runCycle, type Hold, type WorkRequest, type WorkResult } from '../engine/executor.js';
 import type { Repo } from '../engine/git.js';
 import { planMarkdown, type Plan } from '../engine/plan.js';
 import type { Dispatcher } from '../runner/dispatcher.js';
 import type { AgentEvent } from '../runner/events.js';
 import { identityAlive } from '../runner/os-process.js';
+import type { UsageReading } from '../runner/usage.js';
 
 /**
  * A feature run (design C): a planner agent submits a plan (submit_plan), a second model may
@@ -17,7 +18,8 @@ import { identityAlive } from '../runner/os-process.js';
  * (runCycle: worktrees, verified work, merge queue), a reviewer reviews the run branch's diff
  * (submit_review) — approval completes the run, findings become the next cycle's fix tasks — and
  * whatever the engine cannot settle becomes an escalation a person answers with `resume
- * --guidance`. A rate limit pauses the run until its reset; the budget pauses and escalates.
+ * --guidance`. A rate limit, or a usage window fuller than the threshold, pauses the run until
+ * its reset (no new agent starts, running ones finish); a spent budget holds and escalates.
  * All state is on the board and in `.orchestrator/runs/<id>/`, so `resume` after a crash goes on
  * from where the run was.
  */
@@ -30,6 +32,8 @@ export interface FeatureSettings {
   worker: AgentKind;
   reviewer: AgentKind | 'none';
   budget_usd: number | null;
+  /** Pause when a usage window is fuller than this (0..1), if `FeatureDeps.usage` can read it. */
+  usage_threshold: number;
   auto_resume: boolean;
   dry_run: boolean;
   /** Extra CLI arguments per agent kind (tests point the agents at their fake model this way). */
@@ -50,6 +54,8 @@ export interface FeatureDeps {
   signal?: AbortSignal;
   /** Waits (for a usage reset); tests shorten it. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Reads how full the usage window is (absent: no reading, only rate limits pause). */
+  usage?: () => Promise<UsageReading | null>;
 }
 
 export type RunEnd = { run: Run; end: 'completed' | 'escalated' | 'paused' | 'stopped' | 'planned' };
@@ -149,7 +155,7 @@ async function drive(deps: FeatureDeps, start: Run): Promise<RunEnd> {
     }
     for (;;) {
       if (stop.signal.aborted) return stopped(deps, run);
-      const spent = await overBudget(deps, run, settings);
+      const spent = await overBudget(deps, run);
       if (spent) return escalate(deps, run, 'budget reached', spent, 'raise --budget-usd and resume, or finish by hand');
       const plan = (await board.runs.plan(run.id, run.plan_version))!.plan as Plan;
       run = await board.runs.update(run.id, { status: 'running', phase: `cycle ${run.cycle}: ${plan.tasks.length} tasks` });
@@ -169,13 +175,14 @@ async function drive(deps: FeatureDeps, start: Run): Promise<RunEnd> {
         guidance: run.guidance,
         work: (request) => work(deps, run, settings, engine.id, request),
         onProgress: (line) => deps.onProgress?.(`[cycle ${run.cycle}] ${line}`),
-        hold: async () => overBudget(deps, run, settings),
+        hold: async () => hold(deps, run, settings),
         signal: stop.signal,
       });
       if (end.status === 'stopped') return stopped(deps, run);
-      if (end.status === 'held') return escalate(deps, run, 'budget reached', `${end.reason}; no new task was started, the running ones finished`, 'raise --budget-usd and resume, or finish by hand');
-      if (end.status === 'paused') {
-        const until = end.reset_at ? Date.parse(end.reset_at) : null;
+      if (end.status === 'held' && end.until === undefined) return escalate(deps, run, 'budget reached', `${end.reason}; no new task was started, the running ones finished`, 'raise --budget-usd and resume, or finish by hand');
+      if (end.status === 'paused' || end.status === 'held') {
+        const resetAt = end.status === 'paused' ? end.reset_at : (end.until ?? null);
+        const until = resetAt ? Date.parse(resetAt) : null;
         run = await board.runs.update(run.id, { status: 'paused', phase: `paused: ${end.reason}`, paused_until: until });
         if (!settings.auto_resume) return { run, end: 'paused' };
         const wait = Math.max(0, (until ?? Date.now() + 300_000) - Date.now());
@@ -204,10 +211,20 @@ async function drive(deps: FeatureDeps, start: Run): Promise<RunEnd> {
 }
 
 /** Why the run may start no more work (its budget is spent), or null. */
-async function overBudget(deps: FeatureDeps, run: Run, settings: FeatureSettings): Promise<string | null> {
-  const budget = (settingsOf(await deps.board.runs.get(run.id)) ?? settings).budget_usd;
-  const spent = (await deps.board.runs.get(run.id)).cost_usd;
-  return budget !== null && spent >= budget ? `the run has spent $${spent.toFixed(4)} of its $${budget} budget` : null;
+async function overBudget(deps: FeatureDeps, run: Run): Promise<string | null> {
+  const current = await deps.board.runs.get(run.id);
+  const budget = settingsOf(current).budget_usd;
+  return budget !== null && current.cost_usd >= budget ? `the run has spent $${current.cost_usd.toFixed(4)} of its $${budget} budget` : null;
+}
+
+/** A hold before new work: the budget (escalates), or a usage window fuller than the threshold (pauses until its reset). */
+async function hold(deps: FeatureDeps, run: Run, settings: FeatureSettings): Promise<Hold | null> {
+  const spent = await overBudget(deps, run);
+  if (spent) return { reason: spent };
+  if (!deps.usage) return null;
+  const reading = await deps.usage();
+  if (!reading || reading.utilization < settings.usage_threshold) return null;
+  return { reason: `the ${reading.window} usage window is ${Math.round(reading.utilization * 100)}% used (threshold ${Math.round(settings.usage_threshold * 100)}%)`, until: reading.resets_at };
 }
 
 /** The review's findings become the fix tasks of the next cycle (with the plan's integration gates). */

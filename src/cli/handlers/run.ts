@@ -11,6 +11,7 @@ import { Repo } from '../../engine/git.js';
 import { resumeFeature, startFeature, type AgentKind, type FeatureDeps, type FeatureSettings, type RunEnd } from '../../flows/feature.js';
 import { renderEvent } from '../../runner/events.js';
 import { processIdentity } from '../../runner/os-process.js';
+import { CLAUDE_USAGE_URL, cachedUsage, usageToken } from '../../runner/usage.js';
 import { flag, flagOrArg, required, type Call, type Handler } from '../call.js';
 import { moreHint, table } from '../format.js';
 import { status as boardStatus } from './board.js';
@@ -48,7 +49,15 @@ async function deps(call: Call, board: Board): Promise<FeatureDeps> {
         }
       : undefined,
     signal: call.io.shutdownSignal(),
+    usage: usageReader(call),
   };
+}
+
+/** The usage endpoint, when there is a token to read it with ($ORCHESTRATOR_USAGE_URL, default Claude's). */
+function usageReader(call: Call): FeatureDeps['usage'] {
+  const token = usageToken(call.env, call.settings.home.value);
+  if (!token) return undefined;
+  return cachedUsage(call.env.ORCHESTRATOR_USAGE_URL ?? CLAUDE_USAGE_URL, token, Number(call.env.ORCHESTRATOR_USAGE_MAX_AGE_MS ?? 30_000));
 }
 
 function reply(end: RunEnd) {
@@ -84,6 +93,7 @@ export const start: Handler = async (call) => {
     worker: agentFlag(call, 'worker', 'claude') as AgentKind,
     reviewer: agentFlag(call, 'reviewer', 'claude', true),
     budget_usd: budget === undefined ? null : Number(budget),
+    usage_threshold: threshold === undefined ? 0.8 : Number(threshold),
     auto_resume: !call.values['no-auto-resume'],
     dry_run: Boolean(call.values['dry-run']),
   };
