@@ -9,6 +9,8 @@ export interface Call {
   /** The environment the program was started with (agents inherit it). */
   env: Record<string, string | undefined>;
   positionals: string[];
+  /** The command line as given, from the command's name on (to run the same command again elsewhere). */
+  argv: string[];
   settings: Settings;
   cwd: string;
   /** The board, opened on first use. */

@@ -277,6 +277,7 @@ export const COMMANDS: Command[] = [
       'context-file': { type: 'string', description: 'a file with the requirements (default: the feature text is the context)' },
       'no-auto-resume': { type: 'boolean', description: 'after a usage limit, stay paused instead of resuming at the reset time' },
       'dry-run': { type: 'boolean', description: 'plan only: write and print the plan, start no work' },
+      detach: { type: 'boolean', description: 'run in the background; returns once the run exists (follow it with orchestrate log --follow)' },
       verbose: { type: 'boolean', description: "print the agents' readable lines as they work" },
     },
     load: async () => (await runs()).start,

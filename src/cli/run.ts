@@ -82,6 +82,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
       values,
       env,
       positionals: parsed.positionals,
+      argv: [...command.name.split(' '), ...rest],
       settings,
       cwd,
       async board() {

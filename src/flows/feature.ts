@@ -65,6 +65,7 @@ const READER_TOOLS = ['Read', 'Glob', 'Grep', 'LS', 'Bash(git diff:*)', 'Bash(gi
 const PLAN_ATTEMPTS = 3;
 const PLAN_REVIEW_ROUNDS = 2;
 const DIFF_LIMIT = 100_000;
+const MIN_PAUSE_MS = 5_000;
 
 export function slugify(text: string): string {
   return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40).replace(/-+$/, '') || 'feature';
@@ -185,7 +186,8 @@ async function drive(deps: FeatureDeps, start: Run): Promise<RunEnd> {
         const until = resetAt ? Date.parse(resetAt) : null;
         run = await board.runs.update(run.id, { status: 'paused', phase: `paused: ${end.reason}`, paused_until: until });
         if (!settings.auto_resume) return { run, end: 'paused' };
-        const wait = Math.max(0, (until ?? Date.now() + 300_000) - Date.now());
+        // At least a few seconds even when the reset has passed: a limit is never retried in a tight loop.
+        const wait = Math.max(MIN_PAUSE_MS, (until ?? Date.now() + 300_000) - Date.now());
         deps.onProgress?.(`paused: ${end.reason}; resuming ${until ? `at ${new Date(until).toISOString()}` : 'in 5 minutes'}`);
         await (deps.sleep ?? sleep)(wait, stop.signal);
         continue;

@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 /**
  * One short command to its end — git for the engine, a gate in a worktree — with an argument
@@ -49,4 +51,21 @@ export function runCommand(program: string, args: string[], options: { cwd: stri
       resolve({ code: spawnError ? null : code, signal, stdout, stderr, timedOut, durationMs: performance.now() - started });
     });
   });
+}
+
+/**
+ * A program that outlives this one (`orchestrate start --detach`): its own session, stdin closed,
+ * stdout and stderr appended to `logFile`. Returns its pid.
+ */
+export function spawnDetached(program: string, args: string[], options: { cwd: string; env: Record<string, string | undefined>; logFile: string }): number {
+  mkdirSync(dirname(options.logFile), { recursive: true });
+  const out = openSync(options.logFile, 'a');
+  try {
+    const child = spawn(program, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', out, out], detached: true });
+    child.unref();
+    if (child.pid === undefined) throw new Error(`cannot start ${program}`);
+    return child.pid;
+  } finally {
+    closeSync(out);
+  }
 }

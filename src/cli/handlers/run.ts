@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Board } from '../../board/board.js';
 import { integerInRange } from '../../board/input.js';
 import { encodeCursor } from '../../board/pagination.js';
@@ -10,9 +11,10 @@ import { OrchestratorError } from '../../core/errors.js';
 import { Repo } from '../../engine/git.js';
 import { resumeFeature, startFeature, type AgentKind, type FeatureDeps, type FeatureSettings, type RunEnd } from '../../flows/feature.js';
 import { renderEvent } from '../../runner/events.js';
+import { spawnDetached } from '../../runner/exec.js';
 import { processIdentity } from '../../runner/os-process.js';
 import { CLAUDE_USAGE_URL, cachedUsage, usageToken } from '../../runner/usage.js';
-import { flag, flagOrArg, required, type Call, type Handler } from '../call.js';
+import { flag, flagOrArg, required, type Call, type Handler, type Reply } from '../call.js';
 import { moreHint, table } from '../format.js';
 import { status as boardStatus } from './board.js';
 import { startDispatcher, stop as stopProcess } from './dispatch.js';
@@ -71,6 +73,7 @@ function reply(end: RunEnd) {
 
 /** `orchestrate start "<feature>"`: plan, work, merge and review a feature on a run branch. */
 export const start: Handler = async (call) => {
+  if (call.values.detach) return detach(call);
   const board = await call.board();
   const feature = required(flagOrArg(call, 'feature'), 'the feature', 'what to build, as the argument: orchestrate start "Add a health endpoint"');
   const contextFile = flag(call, 'context-file');
@@ -99,6 +102,30 @@ export const start: Handler = async (call) => {
   };
   return reply(await startFeature(await deps(call, board), feature, context, settings));
 };
+
+const MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
+
+/**
+ * `start --detach`: the same command without --detach, in a process of its own that outlives
+ * this one (output in .orchestrator/runs/detached-<pid>.log); returns once its run exists.
+ */
+async function detach(call: Call): Promise<Reply> {
+  const board = await call.board();
+  const root = resolve(call.cwd, flag(call, 'project') ?? call.settings.projectRoot.value);
+  const args = call.argv.filter((arg) => arg !== '--detach');
+  const logFile = join(ensureStateDir(root), 'runs', `detached-${Date.now().toString(36)}.log`);
+  const pid = spawnDetached(process.execPath, [MAIN, ...args], { cwd: call.cwd, env: call.env, logFile });
+  const identity = processIdentity(pid);
+  const run = await waitFor(board.db, async () => {
+    const latest = await board.runs.latest();
+    return latest && latest.supervisor === identity ? latest : null;
+  }, { timeout_ms: 60_000 }, call.io.shutdownSignal());
+  if (!run) {
+    const tail = readFileSync(logFile, 'utf8').trim().split('\n').slice(-3).join('\n');
+    throw new OrchestratorError('internal', `the detached run did not start within 60 s; its output (${logFile}):\n${tail}`);
+  }
+  return { data: { run, pid, log: logFile }, text: `${run.id} runs in the background (pid ${pid}); follow it with 'orchestrate log --follow', output in ${logFile}` };
+}
 
 async function chosenRun(call: Call, board: Board): Promise<Run> {
   const id = flag(call, 'run');
