@@ -12,6 +12,7 @@ import { CLAUDE, claudeEnv, claudeHome } from './support/claude.js';
 import { cleanEnv, cli, cliInBackground, newProject, startServe } from './support/cli.js';
 import { startFakeModel, type FakeModel } from './support/fake-model/server.js';
 import { call, callError, httpClient, stdioClient } from './support/mcp-client.js';
+import { until } from './support/until.js';
 
 after(cleanupBackends);
 
@@ -27,16 +28,6 @@ async function session(project: string, env: Record<string, string> = cleanEnv()
   return client;
 }
 
-/** Polls until `check` holds (the runner works in the server process, in the background). */
-async function until<T>(what: string, check: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe('dispatch tools with the command agent', () => {
   test('dispatch → result with the output; list; retry re-runs the full prompt; bad specs are refused', async () => {

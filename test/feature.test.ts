@@ -14,6 +14,7 @@ import { cleanupBackends, tempDir } from './support/backends.js';
 import { CLAUDE, claudeEnv, claudeHome } from './support/claude.js';
 import { cli, cliInBackground } from './support/cli.js';
 import { startFakeModel, type Conversation, type FakeModel, type Scenario } from './support/fake-model/server.js';
+import { until } from './support/until.js';
 
 after(cleanupBackends);
 
@@ -258,13 +259,3 @@ describe('feature runs with the real Claude Code', () => {
   }
 });
 
-/** Polls until `check` holds. */
-async function until<T>(what: string, check: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
