@@ -2,18 +2,18 @@
 // repository: a planner submits a plan, a reviewer approves it, workers write files in their own
 // worktrees, the engine runs the gates and merges, the code review approves or asks for fixes;
 // a gate that keeps failing escalates and `resume --guidance` finishes; a usage limit pauses the
-// run until its reset; kill -9 of the orchestrator then `resume` merges every task exactly once.
+// run until its reset, so do a usage window above the threshold and a spent budget; stop, dry
+// run, detach. (Crashes: feature-crash.test.ts.)
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { cleanupBackends, tempDir } from './support/backends.js';
-import { CLAUDE, claudeEnv, claudeHome } from './support/claude.js';
+import { cleanupBackends } from './support/backends.js';
 import { cli, cliInBackground } from './support/cli.js';
-import { startFakeModel, type Conversation, type FakeModel, type Scenario } from './support/fake-model/server.js';
+import { startFakeModel, type FakeModel, type Scenario } from './support/fake-model/server.js';
+import { featureEnv, git, project, runId, scenarios, write } from './support/feature.js';
 import { until } from './support/until.js';
 
 after(cleanupBackends);
@@ -25,41 +25,7 @@ before(async () => {
 after(async () => {
   await model.close();
 });
-
-function project(): string {
-  const dir = tempDir('orchestrator-feature-');
-  const sh = (cmd: string) => spawnSync('sh', ['-c', cmd], { cwd: dir, encoding: 'utf8' });
-  sh('git init -q -b main && echo "# demo" > README.md && git add -A && git -c user.name=Me -c user.email=me@x.test commit -q -m start');
-  return dir;
-}
-
-const git = (dir: string, ...args: string[]) => spawnSync('git', args, { cwd: dir, encoding: 'utf8' }).stdout.trim();
-const runId = (c: Conversation) => /feature run (run-[\w-]+)/.exec(c.prompt)![1]!;
-const write = (file: string, content: string) => ({ name: 'Write', input: (c: Conversation) => ({ file_path: join(c.cwd!, file), content }) });
-
-const PLAN = {
-  tasks: [
-    { id: 'a', title: 'Write hello', description: 'Create hello.txt with the word hello.', files: ['hello.txt'], gates: ['grep -q hello hello.txt'] },
-    { id: 'b', title: 'Write world', description: 'Create world.txt with the word world.', files: ['world.txt'], gates: ['grep -q world world.txt'] },
-    { id: 'c', title: 'Combine them', description: 'Create both.txt from hello.txt and world.txt.', depends_on: ['a', 'b'], files: ['both.txt'], gates: ['test -f both.txt'] },
-  ],
-  gates: ['test -f README.md'],
-};
-
-/** The planner, the plan reviewer, the workers and the code reviewer, as the fake model plays them. */
-function scenarios(extra: Scenario[] = [], codeReview: Scenario['turns'] = [{ tools: [{ name: 'mcp__orchestrator__submit_review', input: (c) => ({ run_id: runId(c), subject: 'code', verdict: 'approve' }) }] }, { text: 'Approved.' }]): Scenario[] {
-  return [
-    ...extra,
-    { name: 'planner', match: { prompt: 'You are the planner of feature run' }, turns: [{ tools: [{ name: 'mcp__orchestrator__submit_plan', input: (c) => ({ run_id: runId(c), ...PLAN }) }] }, { text: 'Planned.' }] },
-    { name: 'plan review', match: { prompt: 'You review the plan of feature run' }, turns: [{ tools: [{ name: 'mcp__orchestrator__submit_review', input: (c) => ({ run_id: runId(c), subject: 'plan', verdict: 'approve' }) }] }, { text: 'Good plan.' }] },
-    { name: 'worker a', match: { prompt: 'Task a:' }, turns: [{ tools: [write('hello.txt', 'hello\n')] }, { text: 'Wrote hello.txt.' }] },
-    { name: 'worker b', match: { prompt: 'Task b:' }, turns: [{ tools: [write('world.txt', 'world\n')] }, { text: 'Wrote world.txt.' }] },
-    { name: 'worker c', match: { prompt: 'Task c:' }, turns: [{ tools: [write('both.txt', 'hello world\n')] }, { text: 'Wrote both.txt.' }] },
-    { name: 'code review', match: { prompt: 'You review the work of feature run' }, turns: codeReview },
-  ];
-}
-
-const env = () => claudeEnv(claudeHome(), model.url, { ORCHESTRATOR_CLAUDE: CLAUDE });
+const env = () => featureEnv(model.url);
 
 describe('feature runs with the real Claude Code', () => {
   test('plan, plan review, parallel workers in worktrees, gates, merges, approval in cycle 1; the checkout untouched', async () => {
@@ -229,33 +195,4 @@ describe('feature runs with the real Claude Code', () => {
     const doctor = await cli(dir, ['doctor', '--skip-smoke'], env());
     assert.match(doctor.stdout, new RegExp(`worktrees of runs that ended[\\s\\S]*${done.json.run.id}-run \\(run ${done.json.run.id} is stopped\\)`));
   });
-
-  // Two trials in the default suite; ORCHESTRATOR_SLOW_TESTS=1 runs ten, at random points.
-  const trials = process.env.ORCHESTRATOR_SLOW_TESTS ? 10 : 2;
-  for (let trial = 1; trial <= trials; trial++) {
-    test(`kill -9 of the orchestrator mid-run (trial ${trial} of ${trials}), then resume: completed, every task merged exactly once`, async () => {
-      const dir = project();
-      // c thinks a little, so the run is still going when the kill comes after a merge.
-      model.setScenarios(scenarios([{ name: 'slow c', match: { prompt: 'Task c:' }, turns: [{ delayMs: 1500, tools: [write('both.txt', 'hello world\n')] }, { text: 'Wrote both.txt.' }] }]));
-      const running = cliInBackground(dir, ['start', 'Add greetings', '--reviewer', 'none', '--json'], env());
-      // The kill point: while the first workers run (odd trials) or once a task is merged (even), plus a random delay.
-      const merged = trial % 2 === 1 ? 0 : 1;
-      await until('the kill point', async () => {
-        const events: { type: string }[] = (await cli(dir, ['log', '--json'], env())).json?.events ?? [];
-        return events.some((e) => e.type === 'task.started') && events.filter((e) => e.type === 'task.completed').length >= merged;
-      });
-      await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 400)));
-      running.child.kill('SIGKILL');
-      const killed = await running.done;
-      assert.equal(killed.code, null, 'it was killed before it ended');
-      const resumed = await cli(dir, ['resume', '--json'], env());
-      assert.equal(resumed.code, 0, resumed.stderr);
-      assert.equal(resumed.json.end, 'completed');
-      const merges = git(dir, 'log', '--merges', '--format=%s', resumed.json.run.branch).split('\n').sort();
-      assert.deepEqual(merges, ['Merge a: Write hello', 'Merge b: Write world', 'Merge c: Combine them']);
-      assert.equal(git(dir, 'status', '--porcelain'), '');
-      assert.deepEqual((await cli(dir, ['ps', '--state', 'running', '--json'], env())).json.items, [], 'no agent process left running');
-    });
-  }
 });
-

@@ -23,7 +23,7 @@ const args = [
   '--import', 'tsx',
   '--test',
   '--test-concurrency=2',
-  '--test-timeout=180000',
+  `--test-timeout=${process.env.ORCHESTRATOR_SLOW_TESTS ? 1_200_000 : 180_000}`,
   '--test-reporter=spec', '--test-reporter-destination=stdout',
   '--test-reporter=./test/support/summary-reporter.mjs', '--test-reporter-destination=stdout',
   ...files,

@@ -105,6 +105,7 @@ export async function runCycle(options: CycleOptions): Promise<CycleEnd> {
     const branch = taskBranch(run, cycle, task.id);
     if ((await repo.branchExists(branch)) && (await repo.mergedInto(run.branch, branch))) {
       await board.tasks.complete(held.id, options.engineAgent, 'merged before a restart');
+      await repo.removeWorktree(join(options.worktreeRoot, `${run.id}-c${cycle}-${task.id}`), { deleteBranch: branch });
       progress(`[${task.id}] was merged before the restart`);
     } else {
       await board.tasks.fail(held.id, options.engineAgent, 'the orchestrator stopped while it ran');

@@ -97,7 +97,8 @@ export async function resumeFeature(deps: FeatureDeps, runId: string, guidance: 
   const { board } = deps;
   let run = await board.runs.get(runId);
   if (run.status === 'completed') throw new OrchestratorError('conflict', `run ${run.id} is completed; nothing to resume`);
-  if (run.supervisor && run.supervisor !== deps.supervisor && identityAlive(run.supervisor) && !['escalated', 'paused', 'stopped', 'failed'].includes(run.status)) {
+  // A live driver (running, or paused and waiting for its reset) keeps the run: two would do the work twice.
+  if (run.supervisor && run.supervisor !== deps.supervisor && identityAlive(run.supervisor) && !['escalated', 'stopped', 'failed'].includes(run.status)) {
     throw new OrchestratorError('conflict', `run ${run.id} is being driven by another orchestrator process (${run.supervisor.split(':')[0]}); 'orchestrate stop --run ${run.id}' stops it`);
   }
   const options = settingsOf(run);
@@ -322,7 +323,10 @@ async function reviewCode(deps: FeatureDeps, run: Run, settings: FeatureSettings
 async function complete(deps: FeatureDeps, run: Run, why: string): Promise<RunEnd> {
   deps.onProgress?.(`completed: ${why}; the work is on branch ${run.branch}`);
   const done = await deps.board.runs.update(run.id, { status: 'completed', phase: why });
-  await deps.repo.removeWorktree(integrationTree(deps, run));
+  // The run branch stays; its worktree and every task worktree and branch a crash may have left go.
+  for (const tree of await deps.repo.worktrees()) {
+    if (tree.path.startsWith(join(deps.stateDir, 'worktrees', `${run.id}-`))) await deps.repo.removeWorktree(tree.path, { deleteBranch: tree.branch?.startsWith(`${run.branch}--`) ? tree.branch : undefined });
+  }
   return { run: done, end: 'completed' };
 }
 
