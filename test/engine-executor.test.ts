@@ -145,3 +145,30 @@ test('a hold (a spent budget) starts nothing more: what runs finishes, the rest 
   assert.equal(statuses.c, 'pending');
   await t.board.close();
 });
+
+test('a merge conflict goes back to the task: its agent merges the run branch, resolves, and the merge goes through', async () => {
+  // x and y both edit app.txt but do not say so, so they run at once and the second merge conflicts.
+  const t = await setup({ tasks: [
+    { id: 'x', title: 'x edits', description: 'change line 1', files: ['x-notes.txt'] },
+    { id: 'y', title: 'y edits', description: 'change line 1 too', files: ['y-notes.txt'] },
+  ] });
+  const commit = (cwd: string, message: string) => t.sh(`git add -A && git -c user.name=W -c user.email=w@x.test commit -q -m "${message}"`, cwd);
+  const end = await t.cycle(async (request) => {
+    const file = join(request.worktree, 'app.txt');
+    if (request.attempt === 1) {
+      writeFileSync(file, `line 1 by ${request.task.id}\n`);
+      commit(request.worktree, request.task.id);
+    } else {
+      assert.match(request.prompt, /merging into the run branch conflicts in: app\.txt\. Merge the branch orchestrate\/t into your branch/);
+      t.sh('git merge orchestrate/t', request.worktree); // stops at the conflict: both sides in the file
+      assert.match(readFileSync(file, 'utf8'), /<<<<<<<[\s\S]*=======[\s\S]*>>>>>>>/);
+      writeFileSync(file, 'line 1 by x\nline 1 by y\n');
+      commit(request.worktree, 'resolve');
+    }
+    return ok();
+  });
+  assert.deepEqual(end, { status: 'done' });
+  assert.equal(readFileSync(join(t.integrationTree, 'app.txt'), 'utf8'), 'line 1 by x\nline 1 by y\n');
+  assert.equal(t.prompts.filter((p) => p.attempt === 2).length, 1, 'only the task that lost the race went again');
+  await t.board.close();
+});

@@ -64,10 +64,14 @@ describe('feature runs with the real Claude Code', () => {
     assert.match((await cli(dir, ['log', '--run', id], env())).stdout, /run\.review/);
   });
 
-  test('the reviewer asks for a fix in cycle 1; the fix task runs in cycle 2 and is approved', async () => {
+  test('the plan reviewer asks for a revision; the code reviewer asks for a fix in cycle 1; the fix runs in cycle 2 and is approved', async () => {
     const dir = project();
+    const concern = { title: 'Gate the combination', description: 'c must check both.txt mentions world.', files: ['both.txt'] };
     model.setScenarios(scenarios(
-      [{ name: 'fixer', match: { prompt: 'Task fix-1:' }, turns: [{ tools: [write('hello.txt', 'hello\nbye\n')] }, { text: 'Fixed.' }] }],
+      [
+        { name: 'fixer', match: { prompt: 'Task fix-1:' }, turns: [{ tools: [write('hello.txt', 'hello\nbye\n')] }, { text: 'Fixed.' }] },
+        { name: 'plan review v1', match: { prompt: /You review the plan of feature run[\s\S]*# Plan v1:/ }, turns: [{ tools: [{ name: 'mcp__orchestrator__submit_review', input: (c) => ({ run_id: runId(c), subject: 'plan', verdict: 'changes', findings: [concern] }) }] }, { text: 'One concern.' }] },
+      ],
       [{ tools: [{ name: 'mcp__orchestrator__submit_review', input: (c) => (/\(cycle 1\)/.test(c.prompt)
         ? { run_id: runId(c), subject: 'code', verdict: 'changes', findings: [{ title: 'Say bye too', description: 'Append a line "bye" to hello.txt.', files: ['hello.txt'] }] }
         : { run_id: runId(c), subject: 'code', verdict: 'approve' }) }] }, { text: 'Reviewed.' }],
@@ -76,7 +80,13 @@ describe('feature runs with the real Claude Code', () => {
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.json.run.cycle, 2);
     assert.equal(git(dir, 'show', `${run.json.run.branch}:hello.txt`), 'hello\nbye');
-    assert.ok(existsSync(join(dir, '.orchestrator', 'runs', run.json.run.id, 'plan-v2.md')), 'the fixes are plan v2');
+    const plans = readdirSync(join(dir, '.orchestrator', 'runs', run.json.run.id)).filter((f) => f.startsWith('plan-')).sort();
+    assert.deepEqual(plans, ['plan-v1.md', 'plan-v2.md', 'plan-v3.md'], 'the plan, its revision after the plan review, and the fixes of cycle 2');
+    const revising = model.requests.filter((r) => r.scenario === 'planner' && r.conversation!.prompt.includes(run.json.run.id) && /A reviewer raised these concerns/.test(r.conversation!.prompt));
+    assert.ok(revising.length > 0, 'the planner was asked again, with the concerns');
+    assert.match(revising[0]!.conversation!.prompt, /Gate the combination \(both\.txt\)\nc must check both\.txt mentions world\./);
+    const ours = model.requests.filter((r) => r.conversation?.prompt.includes(run.json.run.id) && r.conversation.turn === 0);
+    assert.deepEqual(ours.filter((r) => r.scenario?.startsWith('plan review')).map((r) => r.scenario), ['plan review v1', 'plan review'], 'v1 got a concern, v2 was approved');
   });
 
   test('a gate that keeps failing escalates; resume --guidance finishes the run', async () => {

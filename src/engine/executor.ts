@@ -225,7 +225,11 @@ export async function runCycle(options: CycleOptions): Promise<CycleEnd> {
         for (const planId of startable) {
           const job = runTask(byPlanId.get(planId)!).catch((error: unknown) => {
             failed.set(planId, (error as Error).message);
-          }).finally(() => running.delete(planId));
+          }).finally(async () => {
+            running.delete(planId);
+            const spent = (await board.runs.get(run.id).catch(() => null))?.cost_usd ?? 0;
+            progress(`${done.size}/${plan.tasks.length} done, ${running.size} running, ${plan.tasks.length - done.size - running.size - failed.size} waiting, ${failed.size} failed · $${spent.toFixed(4)} so far`);
+          });
           running.set(planId, job);
         }
       }
