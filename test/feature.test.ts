@@ -5,7 +5,7 @@
 // run until its reset, so do a usage window above the threshold and a spent budget; stop, dry
 // run, detach. (Crashes: feature-crash.test.ts.)
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -46,6 +46,8 @@ describe('feature runs with the real Claude Code', () => {
     assert.equal(git(dir, 'status', '--porcelain'), '');
     assert.equal(git(dir, 'worktree', 'list').split('\n').length, 1, 'every worktree was removed');
     assert.match(readFileSync(join(dir, '.git', 'info', 'exclude'), 'utf8'), /\/\.orchestrator\//);
+    const refused = model.requests.find((r) => r.scenario === 'planner' && r.conversation?.turn === 1 && r.conversation.prompt.includes(id))!;
+    assert.match(refused.conversation!.toolResults[0]!, /the plan was not accepted; fix these and call submit_plan again:\n- tasks\.q\.depends_on: 'ghost' is not a task of this plan/);
     const runDir = join(dir, '.orchestrator', 'runs', id);
     assert.match(readFileSync(join(runDir, 'plan-v1.md'), 'utf8'), /\| c \| Combine them \|  \| a, b \|/);
     assert.equal(readFileSync(join(runDir, 'context.md'), 'utf8'), 'Add greetings\n');
@@ -64,7 +66,17 @@ describe('feature runs with the real Claude Code', () => {
     assert.match((await cli(dir, ['log', '--run', id], env())).stdout, /run\.review/);
   });
 
-  test('the plan reviewer asks for a revision; the code reviewer asks for a fix in cycle 1; the fix runs in cycle 2 and is approved', async () => {
+  test('a dirty checkout is refused before anything is created', async () => {
+    const dir = project();
+    writeFileSync(join(dir, 'README.md'), 'changed\n');
+    const run = await cli(dir, ['start', 'Add greetings'], env());
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /the working tree has uncommitted changes \(README\.md\): commit or stash them first/);
+    assert.equal(git(dir, 'branch', '--format=%(refname:short)'), 'main');
+    assert.equal((await cli(dir, ['runs', '--json'], env())).json.items.length, 0);
+  });
+
+  test('the plan reviewer asks for a revision; the code reviewer asks for a fix; out of cycles it escalates, resume runs the fix and it is approved', async () => {
     const dir = project();
     const concern = { title: 'Gate the combination', description: 'c must check both.txt mentions world.', files: ['both.txt'] };
     model.setScenarios(scenarios(
@@ -76,9 +88,14 @@ describe('feature runs with the real Claude Code', () => {
         ? { run_id: runId(c), subject: 'code', verdict: 'changes', findings: [{ title: 'Say bye too', description: 'Append a line "bye" to hello.txt.', files: ['hello.txt'] }] }
         : { run_id: runId(c), subject: 'code', verdict: 'approve' }) }] }, { text: 'Reviewed.' }],
     ));
-    const run = await cli(dir, ['start', 'Add greetings', '--json'], env());
+    const first = await cli(dir, ['start', 'Add greetings', '--max-cycles', '1', '--json'], env());
+    assert.equal(first.code, 13, first.stderr);
+    assert.equal(first.json.run.escalation.reason, 'out of cycles');
+    assert.match(first.json.run.escalation.details, /Say bye too/);
+    const run = await cli(dir, ['resume', '--guidance', 'go ahead with the fix', '--json'], env());
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.json.run.cycle, 2);
+    assert.equal(run.json.run.options.max_cycles, 2);
     assert.equal(git(dir, 'show', `${run.json.run.branch}:hello.txt`), 'hello\nbye');
     const plans = readdirSync(join(dir, '.orchestrator', 'runs', run.json.run.id)).filter((f) => f.startsWith('plan-')).sort();
     assert.deepEqual(plans, ['plan-v1.md', 'plan-v2.md', 'plan-v3.md'], 'the plan, its revision after the plan review, and the fixes of cycle 2');

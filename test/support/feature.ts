@@ -30,7 +30,12 @@ export const PLAN = {
 export function scenarios(extra: Scenario[] = [], codeReview: Scenario['turns'] = [{ tools: [{ name: 'mcp__orchestrator__submit_review', input: (c) => ({ run_id: runId(c), subject: 'code', verdict: 'approve' }) }] }, { text: 'Approved.' }]): Scenario[] {
   return [
     ...extra,
-    { name: 'planner', match: { prompt: 'You are the planner of feature run' }, turns: [{ tools: [{ name: 'mcp__orchestrator__submit_plan', input: (c) => ({ run_id: runId(c), ...PLAN }) }] }, { text: 'Planned.' }] },
+    // The planner's first plan has problems (a cycle, an unknown dependency); the tool says so and it submits a good one.
+    { name: 'planner', match: { prompt: 'You are the planner of feature run' }, turns: [
+      { tools: [{ name: 'mcp__orchestrator__submit_plan', input: (c) => ({ run_id: runId(c), tasks: [{ id: 'p', title: 'P', description: 'p', depends_on: ['q'] }, { id: 'q', title: 'Q', description: 'q', depends_on: ['p', 'ghost'] }] }) }] },
+      { tools: [{ name: 'mcp__orchestrator__submit_plan', input: (c) => ({ run_id: runId(c), ...PLAN }) }] },
+      { text: 'Planned.' },
+    ] },
     { name: 'plan review', match: { prompt: 'You review the plan of feature run' }, turns: [{ tools: [{ name: 'mcp__orchestrator__submit_review', input: (c) => ({ run_id: runId(c), subject: 'plan', verdict: 'approve' }) }] }, { text: 'Good plan.' }] },
     { name: 'worker a', match: { prompt: 'Task a:' }, turns: [{ tools: [write('hello.txt', 'hello\n')] }, { text: 'Wrote hello.txt.' }] },
     { name: 'worker b', match: { prompt: 'Task b:' }, turns: [{ tools: [write('world.txt', 'world\n')] }, { text: 'Wrote world.txt.' }] },
