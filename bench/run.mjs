@@ -142,7 +142,9 @@ function runScript(args) {
   });
 }
 
-const runRunner = (args) => runScript(['--import', 'tsx', new URL('./runner.ts', import.meta.url).pathname, ...args]);
+function runRunner(args) {
+  return runScript(['--import', 'tsx', new URL('./runner.ts', import.meta.url).pathname, ...args]);
+}
 
 function runTimed(args, times) {
   return new Promise((resolve, reject) => {
