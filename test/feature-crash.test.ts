@@ -2,23 +2,16 @@
 // completes the run with every task merged exactly once, no worktree, branch or agent process
 // left behind. Two trials in the default suite; ORCHESTRATOR_SLOW_TESTS=1 runs ten.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { cleanupBackends } from './support/backends.js';
 import { cli, cliInBackground } from './support/cli.js';
-import { startFakeModel, type FakeModel } from './support/fake-model/server.js';
-import { featureEnv, git, project, scenarios, write } from './support/feature.js';
+import { featureModel, git, project, scenarios, write } from './support/feature.js';
 import { until } from './support/until.js';
 
 after(cleanupBackends);
 
-let model: FakeModel;
-before(async () => {
-  model = await startFakeModel();
-});
-after(async () => {
-  await model.close();
-});
-const env = () => featureEnv(model.url);
+const fake = featureModel();
+const env = fake.env;
 
 describe('feature runs after kill -9', () => {
   const trials = process.env.ORCHESTRATOR_SLOW_TESTS ? 10 : 2;
@@ -26,7 +19,7 @@ describe('feature runs after kill -9', () => {
     test(`kill -9 of the orchestrator mid-run (trial ${trial} of ${trials}), then resume: completed, every task merged exactly once`, async () => {
       const dir = project();
       // c thinks a little, so the run is still going when the kill comes after a merge.
-      model.setScenarios(scenarios([{ name: 'slow c', match: { prompt: 'Task c:' }, turns: [{ delayMs: 1500, tools: [write('both.txt', 'hello world\n')] }, { text: 'Wrote both.txt.' }] }]));
+      fake.model().setScenarios(scenarios([{ name: 'slow c', match: { prompt: 'Task c:' }, turns: [{ delayMs: 1500, tools: [write('both.txt', 'hello world\n')] }, { text: 'Wrote both.txt.' }] }]));
       const running = cliInBackground(dir, ['start', 'Add greetings', '--reviewer', 'none', '--json'], env());
       // The kill point: while the first workers run (odd trials) or once a task is merged (even), plus a random delay.
       const merged = trial % 2 === 1 ? 0 : 1;

@@ -9,28 +9,22 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { cleanupBackends } from './support/backends.js';
 import { cli, cliInBackground } from './support/cli.js';
-import { startFakeModel, type FakeModel, type Scenario } from './support/fake-model/server.js';
-import { featureEnv, git, project, runId, scenarios, write } from './support/feature.js';
+import type { Scenario } from './support/fake-model/server.js';
+import { featureModel, git, project, runId, scenarios, write } from './support/feature.js';
 import { until } from './support/until.js';
 
 after(cleanupBackends);
 
-let model: FakeModel;
-before(async () => {
-  model = await startFakeModel();
-});
-after(async () => {
-  await model.close();
-});
-const env = () => featureEnv(model.url);
+const fake = featureModel();
+const env = fake.env;
 
 describe('feature runs with the real Claude Code', () => {
   test('plan, plan review, parallel workers in worktrees, gates, merges, approval in cycle 1; the checkout untouched', async () => {
     const dir = project();
-    model.setScenarios(scenarios());
+    fake.model().setScenarios(scenarios());
     const run = await cli(dir, ['start', 'Add greetings', '--concurrency', '2', '--json'], env());
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.json.end, 'completed');
@@ -46,7 +40,7 @@ describe('feature runs with the real Claude Code', () => {
     assert.equal(git(dir, 'status', '--porcelain'), '');
     assert.equal(git(dir, 'worktree', 'list').split('\n').length, 1, 'every worktree was removed');
     assert.match(readFileSync(join(dir, '.git', 'info', 'exclude'), 'utf8'), /\/\.orchestrator\//);
-    const refused = model.requests.find((r) => r.scenario === 'planner' && r.conversation?.turn === 1 && r.conversation.prompt.includes(id))!;
+    const refused = fake.model().requests.find((r) => r.scenario === 'planner' && r.conversation?.turn === 1 && r.conversation.prompt.includes(id))!;
     assert.match(refused.conversation!.toolResults[0]!, /the plan was not accepted; fix these and call submit_plan again:\n- tasks\.q\.depends_on: 'ghost' is not a task of this plan/);
     const runDir = join(dir, '.orchestrator', 'runs', id);
     assert.match(readFileSync(join(runDir, 'plan-v1.md'), 'utf8'), /\| c \| Combine them \|  \| a, b \|/);
@@ -57,7 +51,7 @@ describe('feature runs with the real Claude Code', () => {
     assert.equal(evidence.attempts[0].gates[0].passed, true);
     assert.ok(existsSync(evidence.attempts[0].log_path));
     // Both independent tasks ran before c; c's worker started from a run branch holding a and b.
-    const workers = model.requests.filter((r) => r.scenario?.startsWith('worker') && r.conversation?.turn === 0);
+    const workers = fake.model().requests.filter((r) => r.scenario?.startsWith('worker') && r.conversation?.turn === 0);
     assert.equal(workers[workers.length - 1]!.scenario, 'worker c');
     const status = await cli(dir, ['status', '--run', id], env());
     assert.match(status.stdout, /completed/);
@@ -79,7 +73,7 @@ describe('feature runs with the real Claude Code', () => {
   test('the plan reviewer asks for a revision; the code reviewer asks for a fix; out of cycles it escalates, resume runs the fix and it is approved', async () => {
     const dir = project();
     const concern = { title: 'Gate the combination', description: 'c must check both.txt mentions world.', files: ['both.txt'] };
-    model.setScenarios(scenarios(
+    fake.model().setScenarios(scenarios(
       [
         { name: 'fixer', match: { prompt: 'Task fix-1:' }, turns: [{ tools: [write('hello.txt', 'hello\nbye\n')] }, { text: 'Fixed.' }] },
         { name: 'plan review v1', match: { prompt: /You review the plan of feature run[\s\S]*# Plan v1:/ }, turns: [{ tools: [{ name: 'mcp__orchestrator__submit_review', input: (c) => ({ run_id: runId(c), subject: 'plan', verdict: 'changes', findings: [concern] }) }] }, { text: 'One concern.' }] },
@@ -99,16 +93,16 @@ describe('feature runs with the real Claude Code', () => {
     assert.equal(git(dir, 'show', `${run.json.run.branch}:hello.txt`), 'hello\nbye');
     const plans = readdirSync(join(dir, '.orchestrator', 'runs', run.json.run.id)).filter((f) => f.startsWith('plan-')).sort();
     assert.deepEqual(plans, ['plan-v1.md', 'plan-v2.md', 'plan-v3.md'], 'the plan, its revision after the plan review, and the fixes of cycle 2');
-    const revising = model.requests.filter((r) => r.scenario === 'planner' && r.conversation!.prompt.includes(run.json.run.id) && /A reviewer raised these concerns/.test(r.conversation!.prompt));
+    const revising = fake.model().requests.filter((r) => r.scenario === 'planner' && r.conversation!.prompt.includes(run.json.run.id) && /A reviewer raised these concerns/.test(r.conversation!.prompt));
     assert.ok(revising.length > 0, 'the planner was asked again, with the concerns');
     assert.match(revising[0]!.conversation!.prompt, /Gate the combination \(both\.txt\)\nc must check both\.txt mentions world\./);
-    const ours = model.requests.filter((r) => r.conversation?.prompt.includes(run.json.run.id) && r.conversation.turn === 0);
+    const ours = fake.model().requests.filter((r) => r.conversation?.prompt.includes(run.json.run.id) && r.conversation.turn === 0);
     assert.deepEqual(ours.filter((r) => r.scenario?.startsWith('plan review')).map((r) => r.scenario), ['plan review v1', 'plan review'], 'v1 got a concern, v2 was approved');
   });
 
   test('a gate that keeps failing escalates; resume --guidance finishes the run', async () => {
     const dir = project();
-    model.setScenarios(scenarios([
+    fake.model().setScenarios(scenarios([
       { name: 'guided a', match: { prompt: /Task a:[\s\S]*Guidance from the person running this: spell it hello/ }, turns: [{ tools: [write('hello.txt', 'hello\n')] }, { text: 'Fixed the spelling.' }] },
       { name: 'typo a', match: { prompt: 'Task a:' }, turns: [{ tools: [write('hello.txt', 'helo\n')] }, { text: 'Wrote helo.' }] },
     ]));
@@ -119,7 +113,7 @@ describe('feature runs with the real Claude Code', () => {
     assert.equal(escalation.reason, 'tasks failed');
     assert.match(escalation.details, /a: gates failed:\n\$ grep -q hello hello\.txt/);
     assert.match(escalation.details, /c: blocked by a failed task/);
-    assert.equal(model.requests.filter((r) => r.scenario === 'typo a' && r.conversation?.turn === 0).length, 3, 'three attempts, each told why the last failed');
+    assert.equal(fake.model().requests.filter((r) => r.scenario === 'typo a' && r.conversation?.turn === 0).length, 3, 'three attempts, each told why the last failed');
     const resumed = await cli(dir, ['resume', '--guidance', 'spell it hello', '--json'], env());
     assert.equal(resumed.code, 0, resumed.stderr);
     assert.equal(resumed.json.end, 'completed');
@@ -130,7 +124,7 @@ describe('feature runs with the real Claude Code', () => {
     const dir = project();
     // The limit resets 4 s after it is hit (the message is made when the request comes).
     const limited: Scenario = { name: 'limit b', match: { prompt: 'Task b:' }, turns: [{ error: { status: 429, type: 'rate_limit_error', get message() { return `Claude AI usage limit reached|${Math.floor(Date.now() / 1000) + 4}`; } } }] };
-    model.setScenarios(scenarios([limited]));
+    fake.model().setScenarios(scenarios([limited]));
     const running = cliInBackground(dir, ['start', 'Add greetings', '--reviewer', 'none', '--json'], env());
     const paused = await until('the run pauses', async () => {
       const list = (await cli(dir, ['runs', '--json'], env())).json?.items ?? [];
@@ -138,7 +132,7 @@ describe('feature runs with the real Claude Code', () => {
     });
     const reset = Date.parse(paused.paused_until);
     assert.ok(reset > Date.now() - 1000, 'paused until the reset the limit named');
-    model.setScenarios(scenarios()); // the limit is over
+    fake.model().setScenarios(scenarios()); // the limit is over
     const done = await running.done;
     assert.equal(done.code, 0, done.stderr);
     assert.equal(done.json.end, 'completed');
@@ -149,7 +143,7 @@ describe('feature runs with the real Claude Code', () => {
 
   test('a usage window fuller than the threshold pauses the run before new work; it resumes at the reset', async () => {
     const dir = project();
-    model.setScenarios(scenarios());
+    fake.model().setScenarios(scenarios());
     let utilization = 95;
     const resetsAt = new Date(Date.now() + 6_000).toISOString();
     const seen: string[] = [];
@@ -176,7 +170,7 @@ describe('feature runs with the real Claude Code', () => {
 
   test('--dry-run plans and stops; --detach runs in the background and log --follow shows it to the end', async () => {
     const dir = project();
-    model.setScenarios(scenarios());
+    fake.model().setScenarios(scenarios());
     const dry = await cli(dir, ['start', 'Add greetings', '--dry-run', '--reviewer', 'none'], env());
     assert.equal(dry.code, 0, dry.stderr);
     assert.match(dry.stdout, /stopped — dry run: planned, not started\n[\s\S]*plan-v1\.md/);
@@ -194,7 +188,7 @@ describe('feature runs with the real Claude Code', () => {
 
   test('once the budget is spent no new work starts and the run escalates; resume with a larger budget completes', async () => {
     const dir = project();
-    model.setScenarios(scenarios());
+    fake.model().setScenarios(scenarios());
     const first = await cli(dir, ['start', 'Add greetings', '--reviewer', 'none', '--budget-usd', '0.001', '--json'], env());
     assert.equal(first.code, 13, first.stderr);
     assert.equal(first.json.run.escalation.reason, 'budget reached');
@@ -209,7 +203,7 @@ describe('feature runs with the real Claude Code', () => {
 
   test('orchestrate stop from another terminal stops a run; doctor lists the worktrees it left', async () => {
     const dir = project();
-    model.setScenarios(scenarios([{ name: 'slow a', match: { prompt: 'Task a:' }, turns: [{ delayMs: 20_000, text: 'too slow' }] }]));
+    fake.model().setScenarios(scenarios([{ name: 'slow a', match: { prompt: 'Task a:' }, turns: [{ delayMs: 20_000, text: 'too slow' }] }]));
     const running = cliInBackground(dir, ['start', 'Add greetings', '--reviewer', 'none', '--json'], env());
     await until('a worker runs', async () => ((await cli(dir, ['log', '--json'], env())).json?.events ?? []).some((e: { type: string }) => e.type === 'task.started'));
     const asked = performance.now();

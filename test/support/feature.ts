@@ -4,7 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { tempDir } from './backends.js';
 import { CLAUDE, claudeEnv, claudeHome } from './claude.js';
-import type { Conversation, Scenario } from './fake-model/server.js';
+import { after, before } from 'node:test';
+import { startFakeModel, type Conversation, type FakeModel, type Scenario } from './fake-model/server.js';
 
 export function project(): string {
   const dir = tempDir('orchestrator-feature-');
@@ -44,5 +45,17 @@ export function scenarios(extra: Scenario[] = [], codeReview: Scenario['turns'] 
   ];
 }
 
-/** Claude Code's environment for a run: a scratch home, the fake model, the pinned CLI as the agent. */
-export const featureEnv = (modelUrl: string) => claudeEnv(claudeHome(), modelUrl, { ORCHESTRATOR_CLAUDE: CLAUDE });
+/**
+ * A fake model for a test file (started before its tests, closed after), and the environment of
+ * a run: a scratch home, that model, the pinned Claude Code as the agent.
+ */
+export function featureModel(): { model: () => FakeModel; env: () => Record<string, string> } {
+  let model: FakeModel;
+  before(async () => {
+    model = await startFakeModel();
+  });
+  after(async () => {
+    await model.close();
+  });
+  return { model: () => model, env: () => claudeEnv(claudeHome(), model.url, { ORCHESTRATOR_CLAUDE: CLAUDE }) };
+}
