@@ -36,8 +36,6 @@ export interface FeatureSettings {
   usage_threshold: number;
   auto_resume: boolean;
   dry_run: boolean;
-  /** Extra CLI arguments per agent kind (tests point the agents at their fake model this way). */
-  models?: Partial<Record<AgentKind, string>>;
 }
 
 export interface FeatureDeps {
@@ -175,7 +173,7 @@ async function drive(deps: FeatureDeps, start: Run): Promise<RunEnd> {
         concurrency: settings.concurrency,
         env: deps.env,
         guidance: run.guidance,
-        work: (request) => work(deps, run, settings, engine.id, request),
+        work: (request) => work(deps, settings, engine.id, request),
         onProgress: (line) => deps.onProgress?.(`[cycle ${run.cycle}] ${line}`),
         hold: async () => hold(deps, run, settings),
         signal: stop.signal,
@@ -265,7 +263,7 @@ async function planPhase(deps: FeatureDeps, start: Run, settings: FeatureSetting
     for (let attempt = 1; attempt <= PLAN_ATTEMPTS && version === before; attempt++) {
       if (signal.aborted) return stopped(deps, run);
       deps.onProgress?.(`[plan] ${round === 0 ? 'planning' : 'revising the plan'} (attempt ${attempt})`);
-      await agent(deps, run, 'planner', { agent: settings.planner, prompt: plannerPrompt(run, context, concerns, attempt > 1, run.guidance), board: true, allowed_tools: READER_TOOLS }, settings, signal);
+      await agent(deps, run, 'planner', { agent: settings.planner, prompt: plannerPrompt(run, context, concerns, attempt > 1, run.guidance), board: true, allowed_tools: READER_TOOLS }, signal);
       version = (await board.runs.plan(run.id))?.version ?? 0;
     }
     if (version === before) return escalate(deps, run, 'no plan', `the planner did not submit a valid plan in ${PLAN_ATTEMPTS} attempts`, 'check the planner logs (orchestrate ps, orchestrate logs), then resume with guidance');
@@ -275,7 +273,7 @@ async function planPhase(deps: FeatureDeps, start: Run, settings: FeatureSetting
     if (settings.reviewer === 'none' || round === PLAN_REVIEW_ROUNDS) break;
     deps.onProgress?.(`[plan] review of plan v${version} by ${settings.reviewer}`);
     const reviewsBefore = await board.runs.review(run.id, run.cycle, 'plan');
-    await agent(deps, run, 'plan reviewer', { agent: settings.reviewer, prompt: planReviewPrompt(run, planMarkdown(run.title, version, stored.plan as Plan)), board: true, allowed_tools: READER_TOOLS }, settings, signal);
+    await agent(deps, run, 'plan reviewer', { agent: settings.reviewer, prompt: planReviewPrompt(run, planMarkdown(run.title, version, stored.plan as Plan)), board: true, allowed_tools: READER_TOOLS }, signal);
     const review = await board.runs.review(run.id, run.cycle, 'plan');
     if (!review || review === reviewsBefore || review.verdict === 'approve') break;
     concerns = review.findings as Finding[];
@@ -285,11 +283,10 @@ async function planPhase(deps: FeatureDeps, start: Run, settings: FeatureSetting
 }
 
 /** One agent run for the flow, in the run branch's worktree, its cost added to the run. */
-async function agent(deps: FeatureDeps, run: Run, role: string, spec: Omit<DispatchSpec, 'cwd'> & { cwd?: string }, settings: FeatureSettings, signal: AbortSignal) {
+async function agent(deps: FeatureDeps, run: Run, role: string, spec: Omit<DispatchSpec, 'cwd'> & { cwd?: string }, signal: AbortSignal) {
   const full: DispatchSpec = {
     ...spec,
     cwd: spec.cwd ?? integrationTree(deps, run),
-    model: settings.models?.[spec.agent],
     allowed_tools: spec.agent === 'claude' ? spec.allowed_tools : undefined,
   };
   const result = await deps.dispatcher.run(full, null, { signal, onEvent: deps.onAgentEvent ? (event) => deps.onAgentEvent!(role, event) : undefined });
@@ -297,9 +294,9 @@ async function agent(deps: FeatureDeps, run: Run, role: string, spec: Omit<Dispa
   return result;
 }
 
-async function work(deps: FeatureDeps, run: Run, settings: FeatureSettings, engine: string, request: WorkRequest): Promise<WorkResult> {
+async function work(deps: FeatureDeps, settings: FeatureSettings, engine: string, request: WorkRequest): Promise<WorkResult> {
   const result = await deps.dispatcher.run(
-    { agent: settings.worker, prompt: request.prompt, cwd: request.worktree, model: settings.models?.[settings.worker], role: request.task.role, allowed_tools: settings.worker === 'claude' ? WORKER_TOOLS : undefined },
+    { agent: settings.worker, prompt: request.prompt, cwd: request.worktree, role: request.task.role, allowed_tools: settings.worker === 'claude' ? WORKER_TOOLS : undefined },
     engine,
     { taskId: request.boardId, signal: request.signal, onEvent: deps.onAgentEvent ? (event) => deps.onAgentEvent!(request.task.id, event) : undefined },
   );
@@ -312,7 +309,7 @@ async function reviewCode(deps: FeatureDeps, run: Run, settings: FeatureSettings
   const shown = diff.length > DIFF_LIMIT ? `${diff.slice(0, DIFF_LIMIT)}\n… (${diff.length - DIFF_LIMIT} more characters: read the files)` : diff;
   for (let attempt = 1; attempt <= 2; attempt++) {
     deps.onProgress?.(`[cycle ${run.cycle}] code review by ${settings.reviewer}${attempt > 1 ? ' (again: no review came)' : ''}`);
-    await agent(deps, run, 'reviewer', { agent: settings.reviewer as AgentKind, prompt: reviewPrompt(run, shown), board: true, allowed_tools: READER_TOOLS }, settings, signal);
+    await agent(deps, run, 'reviewer', { agent: settings.reviewer as AgentKind, prompt: reviewPrompt(run, shown), board: true, allowed_tools: READER_TOOLS }, signal);
     const review = await deps.board.runs.review(run.id, run.cycle, 'code');
     if (review) return { verdict: review.verdict, findings: review.findings as Finding[] };
     if (signal.aborted) return null;
