@@ -168,7 +168,7 @@ export class Processes {
     });
   }
 
-  /** Asks whoever supervises the process to stop it (it may run in another orchestrator process). */
+  /** Asks whoever supervises the process to stop it (it may run in another orchestrator process); one that has ended is returned as it is. */
   async requestStop(id: string): Promise<ProcessRecord> {
     const now = this.board.now();
     await this.board.db.transaction(async (tx) => {

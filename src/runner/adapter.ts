@@ -15,6 +15,8 @@ export interface CommandLine {
   stdin: string | null;
   /** Files the run needs before it starts (per-run settings); runAgent calls it just before spawning. */
   prepare?: () => void;
+  /** Removes what `prepare` made, once the process has ended. */
+  cleanup?: () => void;
   /** A long-lived session: stdin stays open after the first prompt, for follow-ups (see Adapter.inputLine). */
   interactive?: boolean;
 }

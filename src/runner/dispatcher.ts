@@ -84,13 +84,6 @@ export class Dispatcher {
     return this.start(spec, createdBy, extras, () => undefined);
   }
 
-  /** Asks the process's supervisor (here or in another process) to stop it. */
-  async cancel(id: string): Promise<ProcessRecord> {
-    const record = await this.options.board.processes.get(id);
-    if (record.state === 'exited') return record;
-    return this.options.board.processes.requestStop(id);
-  }
-
   /** Runs the same dispatch again, with its full original prompt. */
   async retry(id: string, createdBy: string | null): Promise<ProcessRecord> {
     const record = await this.options.board.processes.get(id);

@@ -174,6 +174,11 @@ export function runAgent<Options>(adapter: Adapter<Options>, options: Options, r
       for (const timer of timers) clearTimeout(timer);
       run.signal?.removeEventListener('abort', onAbort);
       if (pending.trim() !== '') for (const event of adapter.parseLine(pending)) record(event);
+      try {
+        command.cleanup?.();
+      } catch {
+        // leftovers of a per-run setting are not worth failing the run over
+      }
       const end = { exitCode, signal, stderr };
       const outcome: Outcome = spawnError
         ? { kind: 'spawn_failed', message: `cannot start ${command.program}: ${spawnError.message}`, reset_at: null, session_id: null, cost_usd: null, usage: null }

@@ -95,8 +95,7 @@ export const result: Handler = async (call) => {
 export const stop: Handler = async (call) => {
   const board = await call.board();
   const id = processId(call);
-  const found = await board.processes.get(id);
-  const after = found.state === 'exited' ? found : await board.processes.requestStop(id);
+  const after = await board.processes.requestStop(id);
   return { data: dispatchView(after), text: after.state === 'exited' ? `${id} has already ended: ${after.outcome}` : `asked ${id} to stop; its supervisor stops it within a second` };
 };
 

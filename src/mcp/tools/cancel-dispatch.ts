@@ -7,6 +7,6 @@ export default defineTool({
   description: 'Stop a dispatch that is queued or running (its outcome becomes "killed"); one that has ended is returned as it is.',
   input: { dispatch_id: z.string().min(1) },
   async run(args, context) {
-    return dispatchView(await context.dispatcher().cancel(args.dispatch_id));
+    return dispatchView(await context.board.processes.requestStop(args.dispatch_id));
   },
 });

@@ -7,6 +7,6 @@ export default defineTool({
   description: 'Stop an agent process, whichever orchestrator process supervises it: stdin closed, then SIGTERM, then SIGKILL to its process group. Its task, if any, goes back to the queue.',
   input: { process_id: z.string().min(1) },
   async run(args, context) {
-    return dispatchView(await context.dispatcher().cancel(args.process_id));
+    return dispatchView(await context.board.processes.requestStop(args.process_id));
   },
 });

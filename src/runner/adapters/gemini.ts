@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -13,7 +13,7 @@ import type { AgentEvent, Outcome, Usage } from '../events.js';
  * Gemini CLI reads MCP servers only from settings files, so with `mcpServers` the run gets a
  * Gemini home of its own in `runDir` (GEMINI_CLI_HOME): its settings.json is the user's with
  * the servers added, and every other entry of the user's ~/.gemini (login, sessions) is linked,
- * not copied. The user's files are never written.
+ * not copied; it is removed when the run ends. The user's files are never written.
  */
 export interface GeminiOptions {
   prompt: string;
@@ -140,7 +140,7 @@ export const gemini: Adapter<GeminiOptions> = {
     if (!servers || Object.keys(servers).length === 0) return { program: options.program ?? 'gemini', args, env, stdin };
     const runDir = options.runDir;
     if (!runDir) throw new Error('a Gemini run with MCP servers needs a runDir for its settings');
-    return { program: options.program ?? 'gemini', args, env: { ...env, GEMINI_CLI_HOME: runDir }, stdin, prepare: () => prepareHome({ ...options, runDir, mcpServers: servers }) };
+    return { program: options.program ?? 'gemini', args, env: { ...env, GEMINI_CLI_HOME: runDir }, stdin, prepare: () => prepareHome({ ...options, runDir, mcpServers: servers }), cleanup: () => rmSync(join(runDir, '.gemini'), { recursive: true, force: true }) };
   },
 
   parseLine(text) {
