@@ -75,7 +75,7 @@ describe('supervisor', () => {
   });
 
   test('a hung attempt is retried with backoff; each attempt has its record; secrets are masked', async () => {
-    const { board, supervisor, logDir } = await make({ idleTimeoutMs: 300, retries: { max: 2, backoffMs: 50 } });
+    const { board, supervisor, logDir } = await make({ idleTimeoutMs: 1_000, retries: { max: 2, backoffMs: 50 } });
     const marker = join(logDir, '..', 'marker');
     const result = await supervisor.run({ adapter: commandAdapter(), options: shell(`if [ -e ${marker} ]; then echo second try; else touch ${marker}; echo hanging; sleep 30; fi`), cwd: logDir });
     assert.equal(result.outcome.kind, 'ok');
