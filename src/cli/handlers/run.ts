@@ -23,12 +23,13 @@ import { startDispatcher, stop as stopProcess } from './dispatch.js';
 export const RUN_ESCALATED = 13;
 export const RUN_NOT_FINISHED = 14;
 
-const AGENTS: AgentKind[] = ['claude', 'codex', 'gemini', 'command'];
+/** The agent CLIs a run can plan, work and review with (a bare command cannot use the MCP tools a run needs). */
+const RUN_AGENTS: AgentKind[] = ['claude', 'codex', 'gemini'];
 
 function agentFlag(call: Call, name: string, fallback: AgentKind | 'none', allowNone = false): AgentKind | 'none' {
   const value = flag(call, name) ?? fallback;
   if (value === 'none' && allowNone) return 'none';
-  if (!AGENTS.includes(value as AgentKind) || value === 'command') throw new OrchestratorError('invalid_input', `--${name} '${value}' is not one of claude, codex, gemini${allowNone ? ', none' : ''}`);
+  if (!RUN_AGENTS.includes(value as AgentKind)) throw new OrchestratorError('invalid_input', `--${name} '${value}' is not one of claude, codex, gemini${allowNone ? ', none' : ''}`);
   return value as AgentKind;
 }
 
