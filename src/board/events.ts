@@ -60,6 +60,12 @@ export class Events {
     return toPage(rows, limit, (row) => row.id, toEvent);
   }
 
+  /** The newest event's id (0 on an empty log): events written later have larger ids. */
+  async latestId(): Promise<number> {
+    const [row] = await this.db.query<{ id: number | null }>('SELECT MAX(id) AS id FROM events');
+    return Number(row?.id ?? 0);
+  }
+
   /** The newest events, newest last. */
   async recent(count: number): Promise<BoardEvent[]> {
     const rows = await this.db.query<EventRow>('SELECT * FROM events ORDER BY id DESC LIMIT ?', [pageLimit(count)]);

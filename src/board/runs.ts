@@ -1,16 +1,27 @@
 import { OrchestratorError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { BoardContext } from './board.js';
-import { appendEvent } from './events.js';
+import { appendEvent, Events } from './events.js';
 import { iso, parseJson } from './input.js';
-import { decodeCursor, pageLimit, toPage, type Page } from './pagination.js';
+import { decodeCursor, encodeCursor, pageLimit, toPage, type Page } from './pagination.js';
 
 /**
  * Runs of the engine on the board: a row per run with its status and phase, its plan versions
  * and its reviews. The tasks of a run are board tasks with its run_id. Every change appends an
  * event, so `orchestrate log --follow` and waits wake on it.
  */
-export type RunStatus = 'planning' | 'running' | 'reviewing' | 'paused' | 'escalated' | 'completed' | 'failed' | 'stopped';
+export type RunStatus = 'planning' | 'running' | 'reviewing' | 'paused' | 'escalated' | 'blocked' | 'completed' | 'failed' | 'stopped';
+
+/** A worker's word on its phase of a plan run (`orchestrate done`, MCP phase_done). */
+export interface PhaseReport {
+  phase: string;
+  status: 'completed' | 'blocked';
+  reason: string | null;
+  by: string | null;
+  /** The event that recorded it. */
+  event: number;
+  at: string | null;
+}
 
 export interface Run {
   id: string;
@@ -48,7 +59,7 @@ export type RunChanges = Partial<Pick<Run, 'status' | 'phase' | 'cycle' | 'plan_
 
 const JSON_COLUMNS = new Set(['escalation', 'options']);
 
-const ENDED: RunStatus[] = ['completed', 'failed', 'stopped'];
+const ENDED: RunStatus[] = ['completed', 'failed', 'blocked', 'stopped'];
 
 export class Runs {
   constructor(private readonly board: BoardContext) {}
@@ -141,9 +152,31 @@ export class Runs {
     );
     return row ? { verdict: row.verdict, findings: parseJson(row.findings, []) as unknown[] } : null;
   }
+
+  /** Records a worker's report on a phase in the event log, where the run's compliance check reads it. */
+  async reportPhase(id: string, report: Pick<PhaseReport, 'phase' | 'status' | 'reason' | 'by'>): Promise<void> {
+    const now = this.board.now();
+    await this.board.db.transaction((tx) => appendEvent(tx, { type: 'run.phase_done', subject: id, actor: report.by, data: { phase: report.phase, status: report.status, reason: report.reason } }, now));
+  }
+
+  /** The reports on a phase recorded after the event `after`, oldest first. */
+  async phaseReports(id: string, phase: string, after: number): Promise<PhaseReport[]> {
+    const reports: PhaseReport[] = [];
+    let cursor: string | undefined = after > 0 ? encodeCursor(after) : undefined;
+    do {
+      const page = await new Events(this.board.db).list({ subject: id, type: 'run.phase_done', cursor, limit: 1000 });
+      for (const event of page.items) {
+        const data = event.data as { phase: string; status: PhaseReport['status']; reason: string | null };
+        if (data.phase === phase) reports.push({ ...data, by: event.actor, event: event.id, at: event.at });
+      }
+      cursor = page.next_cursor ?? undefined;
+    } while (cursor);
+    return reports;
+  }
 }
 
 function toRun(row: RunRow): Run {
+
   const { seq: _seq, ...rest } = row;
   return {
     ...rest,

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { OrchestratorError } from '../core/errors.js';
 import { isPostgresUrl } from '../store/open.js';
+import { readProjectConfig } from './config-file.js';
 
 /**
  * The resolved settings of one invocation, each with where it came from, in this order of
@@ -59,7 +60,7 @@ export async function resolveSettings(input: SettingsInput): Promise<Settings> {
       : { value: findProjectRoot(input.cwd), source: 'default', from: 'git root or current folder' };
   const root = projectRoot.value;
   const configFile = join(root, STATE_DIR, 'config.yaml');
-  const config = await readConfig(configFile);
+  const config: Record<string, unknown> = await readProjectConfig(configFile);
 
   const pick = <T>(flag: T | undefined, flagName: string, envName: string, parse: (text: string, where: string) => T, key: string, fallback: T, fallbackFrom: string): Setting<T> => {
     if (flag !== undefined) return { value: flag, source: 'flag', from: flagName };
@@ -110,22 +111,6 @@ function wholeNumber(text: string, where: string): number {
     throw new OrchestratorError('invalid_input', `${where} must be a whole number from 0 to 100, not '${text}'`);
   }
   return value;
-}
-
-async function readConfig(file: string): Promise<Record<string, unknown>> {
-  if (!existsSync(file)) return {};
-  const { parse } = await import('yaml');
-  let value: unknown;
-  try {
-    value = parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new OrchestratorError('invalid_input', `${file} is not valid YAML: ${(error as Error).message.split('\n')[0]}`);
-  }
-  if (value === null || value === undefined) return {};
-  if (typeof value !== 'object' || Array.isArray(value)) {
-    throw new OrchestratorError('invalid_input', `${file} must hold settings as "key: value" lines`);
-  }
-  return value as Record<string, unknown>;
 }
 
 /** Creates `.orchestrator/` with a .gitignore, so the board never shows up in `git status`. */

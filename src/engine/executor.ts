@@ -64,7 +64,22 @@ export interface CycleOptions {
   /** Asked before tasks start: a reason to start nothing more (a spent budget, a usage window nearly full), or null. */
   hold?(): Promise<Hold | null>;
   signal?: AbortSignal;
+  /** Work in the integration tree itself, one task at a time: no task branches, worktrees or merges (a master plan's sequential mode). */
+  shared?: boolean;
+  /** A task counts only with a commit on its branch (default true). */
+  requireCommit?: boolean;
+  /**
+   * More checks once the agent's run ended ok (a master plan's compliance): the problems with the
+   * attempt, or null; `final` when another attempt cannot help (the agent reported itself blocked).
+   */
+  accept?(attempt: { task: PlanTask; tree: string; result: WorkResult; attempt: number }): Promise<{ problems: string[]; final?: boolean } | null>;
+  /** Told when a task starts and when it settles, in order with the merges (a status written on the run branch, say). */
+  onTaskState?(task: PlanTask, state: TaskState, detail: string): Promise<void>;
+  /** The worker's prompt (default workerPrompt). */
+  prompt?(task: PlanTask, problem: string | null, attempt: number): string;
 }
+
+export type TaskState = 'started' | 'completed' | 'failed' | 'interrupted';
 
 /** Why no new task may start; `until` when the hold ends by itself (a usage window's reset). */
 export interface Hold {
@@ -84,6 +99,7 @@ interface Evidence {
   board_task: string;
   attempts: { attempt: number; outcome: string; message: string; session_id: string | null; process_id: string | null; log_path: string | null; cost_usd: number | null; usage: Usage | null; gates: GateResult[]; problem: string | null }[];
   diff_stat: string | null;
+  accepted: boolean;
   merged: string | null;
   integration_gates: GateResult[];
 }
@@ -92,18 +108,22 @@ export const boardTaskId = (run: Run, cycle: number, id: string) => `${run.id}.c
 
 export async function runCycle(options: CycleOptions): Promise<CycleEnd> {
   const { board, repo, run, plan, cycle } = options;
+  const shared = options.shared ?? false;
+  const concurrency = shared ? 1 : options.concurrency;
   const progress = options.onProgress ?? (() => undefined);
+  const tell = (task: PlanTask, state: TaskState, detail: string) => options.onTaskState?.(task, state, detail) ?? Promise.resolve();
   const byPlanId = new Map(plan.tasks.map((task) => [task.id, task]));
   const idOf = (planId: string) => boardTaskId(run, cycle, planId);
   await ensureTasks(options);
-  const schedule = new Schedule(plan.tasks.map((task) => ({ id: task.id, depends_on: task.depends_on ?? [], files: task.files ?? [] })), options.concurrency);
+  const schedule = new Schedule(plan.tasks.map((task) => ({ id: task.id, depends_on: task.depends_on ?? [], files: task.files ?? [] })), concurrency);
 
   // Settle what a crash left: held tasks either made it onto the run branch, or start over.
   for (const task of plan.tasks) {
     const held = await board.tasks.get(idOf(task.id));
     if (held.status !== 'claimed' && held.status !== 'in_progress') continue;
     const branch = taskBranch(run, cycle, task.id);
-    if ((await repo.branchExists(branch)) && (await repo.mergedInto(run.branch, branch))) {
+    if (!shared && (await repo.branchExists(branch)) && (await repo.mergedInto(run.branch, branch))) {
+      await tell(task, 'completed', 'merged before a restart');
       await board.tasks.complete(held.id, options.engineAgent, 'merged before a restart');
       await repo.removeWorktree(join(options.worktreeRoot, `${run.id}-c${cycle}-${task.id}`), { deleteBranch: branch });
       progress(`[${task.id}] was merged before the restart`);
@@ -141,16 +161,21 @@ export async function runCycle(options: CycleOptions): Promise<CycleEnd> {
     if (!claimed) throw new OrchestratorError('conflict', `task ${id} could not be claimed by the engine`);
     await board.tasks.start(id, options.engineAgent);
     const branch = taskBranch(run, cycle, task.id);
-    const tree = join(options.worktreeRoot, `${run.id}-c${cycle}-${task.id}`);
-    await repo.recover(tree); // a worktree a crash left behind is reused
-    await repo.addWorktree(tree, branch, run.branch);
-    const evidence: Evidence = { task: task.id, board_task: id, attempts: [], diff_stat: null, merged: null, integration_gates: [] };
+    const tree = shared ? options.integrationTree : join(options.worktreeRoot, `${run.id}-c${cycle}-${task.id}`);
+    await merge(() => tell(task, 'started', ''));
+    if (!shared) {
+      await repo.recover(tree); // a worktree a crash left behind is reused
+      await repo.addWorktree(tree, branch, run.branch);
+    }
+    const evidence: Evidence = { task: task.id, board_task: id, attempts: [], diff_stat: null, accepted: false, merged: null, integration_gates: [] };
     let problem: string | null = null;
+    let final = false;
     const attempts = options.maxAttempts ?? 3;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       if (stop.signal.aborted || pause) break;
       progress(`[${task.id}] attempt ${attempt}: ${task.title}`);
-      const result = await options.work({ task, boardId: id, worktree: tree, prompt: workerPrompt(task, options.guidance ?? null, problem), attempt, signal: stop.signal });
+      const prompt = options.prompt ? options.prompt(task, problem, attempt) : workerPrompt(task, options.guidance ?? null, problem);
+      const result = await options.work({ task, boardId: id, worktree: tree, prompt, attempt, signal: stop.signal });
       if (result.outcome.cost_usd) await board.runs.addCost(run.id, result.outcome.cost_usd);
       const record = { attempt, outcome: result.outcome.kind, message: result.outcome.message.slice(0, 2000), session_id: result.outcome.session_id, process_id: result.process_id, log_path: result.log_path, cost_usd: result.outcome.cost_usd, usage: result.outcome.usage, gates: [] as GateResult[], problem: null as string | null };
       evidence.attempts.push(record);
@@ -159,9 +184,15 @@ export async function runCycle(options: CycleOptions): Promise<CycleEnd> {
         break;
       }
       if (result.outcome.kind === 'killed' && stop.signal.aborted) break;
-      problem = await verify(task, tree, branch, result, record);
+      ({ problem, final } = await verify(task, tree, branch, result, record, attempt));
       record.problem = problem;
+      if (final) break;
       if (problem === null) {
+        if (shared) {
+          evidence.accepted = true;
+          await tell(task, 'completed', 'accepted');
+          break;
+        }
         const merged = await merge(() => mergeTask(task, branch, evidence));
         if (merged === null) break;
         problem = merged;
@@ -170,36 +201,51 @@ export async function runCycle(options: CycleOptions): Promise<CycleEnd> {
       progress(`[${task.id}] attempt ${attempt} not accepted: ${problem.split('\n')[0]}`);
     }
     writeEvidence(options.runDir, cycle, evidence);
-    if (evidence.merged) {
-      await board.tasks.complete(id, options.engineAgent, evidence.merged);
-      await repo.removeWorktree(tree, { deleteBranch: branch });
+    if (evidence.accepted) {
+      await board.tasks.complete(id, options.engineAgent, evidence.merged ?? 'accepted');
+      if (!shared) await repo.removeWorktree(tree, { deleteBranch: branch });
       done.add(task.id);
-      progress(`[${task.id}] merged ${evidence.merged.slice(0, 10)}`);
+      progress(`[${task.id}] ${evidence.merged ? `merged ${evidence.merged.slice(0, 10)}` : 'accepted'}`);
     } else if (pause || stop.signal.aborted) {
+      await merge(() => tell(task, 'interrupted', pause ? 'paused: usage limit' : 'stopped'));
       await board.tasks.fail(id, options.engineAgent, pause ? 'paused: usage limit' : 'stopped');
       await board.tasks.retry(id, options.engineAgent);
     } else {
       const reason = problem ?? 'no attempt was accepted';
+      await merge(() => tell(task, 'failed', reason));
       await board.tasks.fail(id, options.engineAgent, reason.slice(0, 2000));
       failed.set(task.id, reason);
       progress(`[${task.id}] failed: ${reason.split('\n')[0]}`);
     }
   };
 
-  /** Why the attempt is not done yet, or null when it is (outcome ok, a commit, gates green). */
-  const verify = async (task: PlanTask, tree: string, branch: string, result: WorkResult, record: Evidence['attempts'][0]): Promise<string | null> => {
-    if (result.outcome.kind !== 'ok') return `the agent's run ended ${result.outcome.kind}: ${result.outcome.message}`;
-    await repo.commitAll(tree, `${task.id}: ${task.title}\n\nCommitted by claude-orchestrator: the agent left these changes uncommitted.`);
-    if ((await repo.commitsAhead(run.branch, branch)) === 0) return 'the task branch has no commit: nothing was changed';
+  /**
+   * Why the attempt is not done yet, or null when it is (outcome ok, a commit, gates green, the
+   * flow's own checks passed); `final` when the flow's checks say no attempt can help.
+   */
+  const verify = async (task: PlanTask, tree: string, branch: string, result: WorkResult, record: Evidence['attempts'][0], attempt: number): Promise<{ problem: string | null; final: boolean }> => {
+    if (result.outcome.kind !== 'ok') return { problem: `the agent's run ended ${result.outcome.kind}: ${result.outcome.message}`, final: false };
+    if (!shared) {
+      await repo.commitAll(tree, `${task.id}: ${task.title}\n\nCommitted by claude-orchestrator: the agent left these changes uncommitted.`);
+      if ((options.requireCommit ?? true) && (await repo.commitsAhead(run.branch, branch)) === 0) return { problem: 'the task branch has no commit: nothing was changed', final: false };
+    }
     record.gates = await runGates(tree, task.gates ?? [], options.env, options.gateTimeoutMs);
     const red = record.gates.filter((gate) => !gate.passed);
-    if (red.length > 0) return `gates failed:\n${red.map(gateReport).join('\n')}`;
-    return null;
+    const problems = red.length > 0 ? [`gates failed:\n${red.map(gateReport).join('\n')}`] : [];
+    const checked = await options.accept?.({ task, tree, result, attempt });
+    if (checked?.final) return { problem: checked.problems.join('\n'), final: true };
+    problems.push(...(checked?.problems ?? []));
+    return { problem: problems.length > 0 ? problems.join('\n\n') : null, final: false };
   };
 
   /** Merges a verified task into the run branch and runs the integration gates; null when merged, else why not. */
   const mergeTask = async (task: PlanTask, branch: string, evidence: Evidence): Promise<string | null> => {
     const before = await repo.head(options.integrationTree);
+    if ((await repo.commitsAhead(run.branch, branch)) === 0) {
+      evidence.accepted = true; // nothing to merge (a task that may leave no commit)
+      await tell(task, 'completed', 'nothing to merge');
+      return null;
+    }
     evidence.diff_stat = await repo.diffStat(run.branch, branch);
     const merged = await repo.merge(options.integrationTree, branch, `Merge ${task.id}: ${task.title}`);
     if (!merged.merged) {
@@ -213,6 +259,8 @@ export async function runCycle(options: CycleOptions): Promise<CycleEnd> {
       return `after merging into the run branch, integration gates failed (the merge was undone):\n${red.map(gateReport).join('\n')}`;
     }
     evidence.merged = merged.sha;
+    evidence.accepted = true;
+    await tell(task, 'completed', `merged ${evidence.merged!.slice(0, 10)}`);
     return null;
   };
 

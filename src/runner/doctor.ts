@@ -1,12 +1,13 @@
 import { spawn } from 'node:child_process';
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import type { Adapter } from './adapter.js';
 import { claude } from './adapters/claude.js';
 import { codex } from './adapters/codex.js';
 import { gemini } from './adapters/gemini.js';
 import type { OutcomeKind } from './events.js';
+import { onPath } from './exec.js';
 import { runAgent } from './run-agent.js';
 
 /**
@@ -68,22 +69,6 @@ const SPECS: Spec[] = [
     permission: 'approval mode default (yolo only when asked)',
   },
 ];
-
-/** The program a name resolves to on the PATH, or null. */
-export function onPath(name: string, path: string | undefined): string | null {
-  for (const dir of (path ?? '').split(delimiter).filter(Boolean)) {
-    const candidate = join(dir, name);
-    try {
-      if (statSync(candidate).isFile()) {
-        accessSync(candidate, constants.X_OK);
-        return candidate;
-      }
-    } catch {
-      // not here
-    }
-  }
-  return null;
-}
 
 function version(program: string, env: Record<string, string | undefined>): Promise<string | null> {
   return new Promise((resolve) => {

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { accessSync, closeSync, constants, mkdirSync, openSync, statSync } from 'node:fs';
+import { delimiter, dirname, join } from 'node:path';
 
 /**
  * One short command to its end — git for the engine, a gate in a worktree — with an argument
@@ -68,4 +68,20 @@ export function spawnDetached(program: string, args: string[], options: { cwd: s
   } finally {
     closeSync(out);
   }
+}
+
+/** The program a name resolves to on the PATH, or null. */
+export function onPath(name: string, path: string | undefined): string | null {
+  for (const dir of (path ?? '').split(delimiter).filter(Boolean)) {
+    const candidate = join(dir, name);
+    try {
+      if (statSync(candidate).isFile()) {
+        accessSync(candidate, constants.X_OK);
+        return candidate;
+      }
+    } catch {
+      // not here
+    }
+  }
+  return null;
 }

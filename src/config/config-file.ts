@@ -1,0 +1,79 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { OrchestratorError } from '../core/errors.js';
+
+/**
+ * `.orchestrator/config.yaml`: one schema for every key the project reads, so a misspelt key or
+ * a value of the wrong type is reported — all of them at once, each with the file and line —
+ * instead of being ignored. The board's keys (db, lease_ttl, max_retries) and a master plan's
+ * (timeout, max_retries, model, strict_compliance, notes_sections, notifications) share the file.
+ */
+const notifications = z.strictObject({
+  enabled: z.boolean().default(true),
+  provider: z.enum(['desktop', 'ntfy', 'webhook', 'none']),
+  /** ntfy: the topic. */
+  topic: z.string().min(1).optional(),
+  /** ntfy: the server (default https://ntfy.sh); webhook: the URL the JSON is posted to. */
+  url: z.url({ protocol: /^https?$/ }).optional(),
+});
+
+const schema = z.strictObject({
+  db: z.string().min(1).optional(),
+  lease_ttl: z.number().positive().max(86_400).optional(),
+  max_retries: z.int().min(0).max(100).optional(),
+  timeout: z.int().min(1).max(86_400).optional(),
+  model: z.string().min(1).optional(),
+  strict_compliance: z.boolean().optional(),
+  notes_sections: z.array(z.string().min(1)).optional(),
+  notifications: notifications.optional(),
+});
+
+export type ProjectConfig = z.infer<typeof schema>;
+export type NotificationSettings = z.infer<typeof notifications>;
+
+/** The config file's settings ({} when there is none); every problem in one error, as `file:line: …` lines. */
+export async function readProjectConfig(file: string): Promise<ProjectConfig> {
+  if (!existsSync(file)) return {};
+  const { LineCounter, parseDocument, isMap } = await import('yaml');
+  const text = readFileSync(file, 'utf8');
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  const lineOf = (offset: number | undefined) => (offset === undefined ? 1 : lines.linePos(offset).line);
+  if (doc.errors.length > 0) {
+    throw configError(file, doc.errors.map((error) => ({ line: lineOf(error.pos[0]), message: `not valid YAML: ${error.message.split('\n')[0]}` })));
+  }
+  const value: unknown = doc.toJS();
+  if (value === null || value === undefined) return {};
+  if (!isMap(doc.contents)) throw configError(file, [{ line: 1, message: 'settings must be "key: value" lines' }]);
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.flatMap((issue) => {
+    const path = issue.path.map(String);
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({
+        line: lineOf(keyNode(doc, [...path, key])?.range?.[0]),
+        message: `unknown setting '${[...path, key].join('.')}' (known: ${knownKeys(path).join(', ')})`,
+      }));
+    }
+    const node = doc.getIn(path, true) as { range?: [number, number, number] } | undefined;
+    return [{ line: lineOf(node?.range?.[0] ?? keyNode(doc, path)?.range?.[0]), message: `${path.join('.') || 'settings'}: ${issue.message}` }];
+  });
+  throw configError(file, problems);
+}
+
+function configError(file: string, problems: { line: number; message: string }[]): OrchestratorError {
+  const list = problems.sort((a, b) => a.line - b.line).map((p) => `${file}:${p.line}: ${p.message}`);
+  return new OrchestratorError('invalid_input', `${list.join('\n')}\nfix ${problems.length === 1 ? 'it' : 'them'} in ${file} (or remove the file to use the defaults)`);
+}
+
+/** The key node of a mapping entry, for its line. */
+function keyNode(doc: { getIn(path: string[], keepScalar: true): unknown }, path: string[]): { range?: [number, number, number] } | undefined {
+  const parent = path.length > 1 ? doc.getIn(path.slice(0, -1), true) : (doc as unknown as { contents: unknown }).contents;
+  const items = (parent as { items?: { key: { value?: unknown; range?: [number, number, number] } }[] } | undefined)?.items ?? [];
+  return items.find((pair) => String(pair.key?.value) === path[path.length - 1])?.key;
+}
+
+function knownKeys(path: string[]): string[] {
+  const shape = path[0] === 'notifications' ? notifications.shape : schema.shape;
+  return Object.keys(shape);
+}
