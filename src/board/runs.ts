@@ -110,6 +110,12 @@ export class Runs {
     return row ? toRun(row) : null;
   }
 
+  /** The newest runs, newest first. */
+  async recent(limit: number): Promise<Run[]> {
+    const rows = await this.board.db.query<RunRow>('SELECT * FROM runs ORDER BY seq DESC LIMIT ?', [pageLimit(limit)]);
+    return rows.map(toRun);
+  }
+
   async list(options: { limit?: number; cursor?: string } = {}): Promise<Page<Run>> {
     const limit = pageLimit(options.limit);
     const after = decodeCursor<number>(options.cursor, 'number') ?? 0;

@@ -33,6 +33,7 @@ const setup = () => import('./handlers/setup.js');
 const processes = () => import('./handlers/ps.js');
 const dispatch = () => import('./handlers/dispatch.js');
 const runs = () => import('./handlers/run.js');
+const plans = () => import('./handlers/plan.js');
 
 const page = {
   limit: { type: 'string', description: 'at most this many rows (default 50, at most 1000)' },
@@ -283,12 +284,42 @@ export const COMMANDS: Command[] = [
     load: async () => (await runs()).start,
   },
   {
-    name: 'resume', summary: 'go on with a paused, escalated, stopped or crashed run (default: the newest)',
+    name: 'run', args: '<master-plan.md>', summary: "run a master plan's phases as a DAG, each verified by its gates and a compliance check (exit 2: the plan has problems, 13: a phase failed or blocked, 14: paused or stopped)",
+    options: {
+      plan: { type: 'string', description: 'the master plan (or give it as the argument)' },
+      'dry-run': { type: 'boolean', short: 'n', description: 'validate the plan and print the phase DAG; run nothing' },
+      phase: { type: 'string', short: 'p', description: 'start from this phase: the phases listed before it are skipped' },
+      model: { type: 'string', short: 'm', description: 'haiku, sonnet, opus or a model id (default: config.yaml model, else the CLI\'s own)' },
+      agent: { type: 'string', description: 'claude, codex or gemini (default claude; required agents need claude)' },
+      concurrency: { type: 'string', description: 'phases at once, each in its own worktree (default 2)' },
+      sequential: { type: 'boolean', description: 'one phase at a time in the working tree itself (design D)' },
+      quiet: { type: 'boolean', description: "do not print the agents' readable lines" },
+    },
+    load: async () => (await plans()).run,
+  },
+  {
+    name: 'done', summary: 'report your phase of a master-plan run finished or blocked (for the agent running it)',
+    options: {
+      phase: { type: 'string', description: 'the phase id' },
+      status: { type: 'string', description: 'completed or blocked' },
+      reason: { type: 'string', description: 'why it is blocked' },
+      run: { type: 'string', description: 'the run (default: the newest master-plan run)' },
+    },
+    load: async () => (await plans()).done,
+  },
+  {
+    name: 'history', summary: 'the newest runs first (feature and master-plan), with status, duration and cost',
+    options: { limit: { type: 'string', description: 'how many (default 20)' } },
+    load: async () => (await runs()).history,
+  },
+  {
+    name: 'resume', summary: 'go on with a paused, escalated, blocked, failed, stopped or crashed run (default: the newest)',
     options: {
       run: { type: 'string', description: 'the run' },
       guidance: { type: 'string', description: 'your answer to the escalation, passed to the agents' },
       'budget-usd': { type: 'string', description: 'a new budget for the run (after it reached the old one)' },
-      verbose: { type: 'boolean', description: "print the agents' readable lines" },
+      verbose: { type: 'boolean', description: "print the agents' readable lines (feature runs)" },
+      quiet: { type: 'boolean', description: "do not print the agents' readable lines (master-plan runs)" },
     },
     load: async () => (await runs()).resume,
   },

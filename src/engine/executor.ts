@@ -75,8 +75,8 @@ export interface CycleOptions {
   accept?(attempt: { task: PlanTask; tree: string; result: WorkResult; attempt: number }): Promise<{ problems: string[]; final?: boolean } | null>;
   /** Told when a task starts and when it settles, in order with the merges (a status written on the run branch, say). */
   onTaskState?(task: PlanTask, state: TaskState, detail: string): Promise<void>;
-  /** The worker's prompt (default workerPrompt). */
-  prompt?(task: PlanTask, problem: string | null, attempt: number): string;
+  /** The worker's prompt for an attempt in `tree` (default workerPrompt). */
+  prompt?(task: PlanTask, tree: string, problem: string | null, attempt: number): string;
 }
 
 export type TaskState = 'started' | 'completed' | 'failed' | 'interrupted';
@@ -174,7 +174,7 @@ export async function runCycle(options: CycleOptions): Promise<CycleEnd> {
     for (let attempt = 1; attempt <= attempts; attempt++) {
       if (stop.signal.aborted || pause) break;
       progress(`[${task.id}] attempt ${attempt}: ${task.title}`);
-      const prompt = options.prompt ? options.prompt(task, problem, attempt) : workerPrompt(task, options.guidance ?? null, problem);
+      const prompt = options.prompt ? options.prompt(task, tree, problem, attempt) : workerPrompt(task, options.guidance ?? null, problem);
       const result = await options.work({ task, boardId: id, worktree: tree, prompt, attempt, signal: stop.signal });
       if (result.outcome.cost_usd) await board.runs.addCost(run.id, result.outcome.cost_usd);
       const record = { attempt, outcome: result.outcome.kind, message: result.outcome.message.slice(0, 2000), session_id: result.outcome.session_id, process_id: result.process_id, log_path: result.log_path, cost_usd: result.outcome.cost_usd, usage: result.outcome.usage, gates: [] as GateResult[], problem: null as string | null };

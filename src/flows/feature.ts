@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Board } from '../board/board.js';
 import type { DispatchSpec } from '../board/processes.js';
@@ -9,8 +9,9 @@ import type { Repo } from '../engine/git.js';
 import { planMarkdown, type Plan } from '../engine/plan.js';
 import type { Dispatcher } from '../runner/dispatcher.js';
 import type { AgentEvent } from '../runner/events.js';
-import { identityAlive } from '../runner/os-process.js';
 import type { UsageReading } from '../runner/usage.js';
+import * as support from './run-support.js';
+import { engineAgent, pauseMs, refuseSecondDriver, removeRunWorktrees, sleep, watchStop, writeAtomic } from './run-support.js';
 
 /**
  * A feature run (design C): a planner agent submits a plan (submit_plan), a second model may
@@ -63,7 +64,6 @@ const READER_TOOLS = ['Read', 'Glob', 'Grep', 'LS', 'Bash(git diff:*)', 'Bash(gi
 const PLAN_ATTEMPTS = 3;
 const PLAN_REVIEW_ROUNDS = 2;
 const DIFF_LIMIT = 100_000;
-const MIN_PAUSE_MS = 5_000;
 
 export function slugify(text: string): string {
   return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40).replace(/-+$/, '') || 'feature';
@@ -94,11 +94,7 @@ export async function startFeature(deps: FeatureDeps, feature: string, context: 
 export async function resumeFeature(deps: FeatureDeps, runId: string, guidance: string | null, changes: Partial<Pick<FeatureSettings, 'budget_usd'>> = {}): Promise<RunEnd> {
   const { board } = deps;
   let run = await board.runs.get(runId);
-  if (run.status === 'completed') throw new OrchestratorError('conflict', `run ${run.id} is completed; nothing to resume`);
-  // A live driver (running, or paused and waiting for its reset) keeps the run: two would do the work twice.
-  if (run.supervisor && run.supervisor !== deps.supervisor && identityAlive(run.supervisor) && !['escalated', 'stopped', 'failed'].includes(run.status)) {
-    throw new OrchestratorError('conflict', `run ${run.id} is being driven by another orchestrator process (${run.supervisor.split(':')[0]}); 'orchestrate stop --run ${run.id}' stops it`);
-  }
+  refuseSecondDriver(run, deps.supervisor);
   const options = settingsOf(run);
   const lastReview = await board.runs.review(run.id, run.cycle, 'code');
   const reopened = run.status === 'escalated' && run.cycle >= options.max_cycles && lastReview?.verdict === 'changes';
@@ -122,25 +118,16 @@ function settingsOf(run: Run): FeatureSettings {
   return run.options as unknown as FeatureSettings;
 }
 
-const runDir = (deps: FeatureDeps, run: Run) => join(deps.stateDir, 'runs', run.id);
-const integrationTree = (deps: FeatureDeps, run: Run) => join(deps.stateDir, 'worktrees', `${run.id}-run`);
+const runDir = (deps: FeatureDeps, run: Run) => support.runDir(deps.stateDir, run);
+const integrationTree = (deps: FeatureDeps, run: Run) => support.integrationTree(deps.stateDir, run);
 
 /** The run's state machine: plan → (plan review) → cycles of work and code review → an end. */
 async function drive(deps: FeatureDeps, start: Run): Promise<RunEnd> {
   const { board } = deps;
   const settings = settingsOf(start);
   let run = start;
-  // The engine's agent holds the run's tasks; after a crash it is still online (a long lease) and is taken over.
-  const name = `engine-${run.id}`;
-  const engine = await board.agents.register({ name, role: 'generalist', kind: 'command', lease_ttl_ms: 24 * 3_600_000 }).catch(async (error: unknown) => {
-    if (error instanceof OrchestratorError && error.code === 'name_taken') return board.agents.get(name);
-    throw error;
-  });
-  const stop = new AbortController();
-  deps.signal?.addEventListener('abort', () => stop.abort(), { once: true });
-  const watcher = setInterval(() => {
-    void board.runs.get(run.id).then((current) => current.status === 'stopped' && stop.abort(), () => undefined);
-  }, 1000);
+  const engine = await engineAgent(board, run);
+  const stop = watchStop(board, run.id, deps.signal);
   try {
     await deps.repo.recover(integrationTree(deps, run));
     await deps.repo.addWorktree(integrationTree(deps, run), run.branch, run.base);
@@ -185,10 +172,8 @@ async function drive(deps: FeatureDeps, start: Run): Promise<RunEnd> {
         const until = resetAt ? Date.parse(resetAt) : null;
         run = await board.runs.update(run.id, { status: 'paused', phase: `paused: ${end.reason}`, paused_until: until });
         if (!settings.auto_resume) return { run, end: 'paused' };
-        // At least a few seconds even when the reset has passed: a limit is never retried in a tight loop.
-        const wait = Math.max(MIN_PAUSE_MS, (until ?? Date.now() + 300_000) - Date.now());
         deps.onProgress?.(`paused: ${end.reason}; resuming ${until ? `at ${new Date(until).toISOString()}` : 'in 5 minutes'}`);
-        await (deps.sleep ?? sleep)(wait, stop.signal);
+        await (deps.sleep ?? sleep)(pauseMs(until), stop.signal);
         continue;
       }
       if (end.status === 'failed') {
@@ -206,7 +191,7 @@ async function drive(deps: FeatureDeps, start: Run): Promise<RunEnd> {
       run = await nextCycle(deps, run, review.findings);
     }
   } finally {
-    clearInterval(watcher);
+    stop.close();
     await board.agents.unregister(engine.id).catch(() => undefined);
   }
 }
@@ -321,9 +306,7 @@ async function complete(deps: FeatureDeps, run: Run, why: string): Promise<RunEn
   deps.onProgress?.(`completed: ${why}; the work is on branch ${run.branch}`);
   const done = await deps.board.runs.update(run.id, { status: 'completed', phase: why });
   // The run branch stays; its worktree and every task worktree and branch a crash may have left go.
-  for (const tree of await deps.repo.worktrees()) {
-    if (tree.path.startsWith(join(deps.stateDir, 'worktrees', `${run.id}-`))) await deps.repo.removeWorktree(tree.path, { deleteBranch: tree.branch?.startsWith(`${run.branch}--`) ? tree.branch : undefined });
-  }
+  await removeRunWorktrees(deps.repo, deps.stateDir, run);
   return { run: done, end: 'completed' };
 }
 
@@ -343,22 +326,6 @@ async function escalate(deps: FeatureDeps, run: Run, reason: string, details: st
 
 function writePlan(deps: FeatureDeps, run: Run, version: number, plan: Plan): void {
   writeAtomic(join(runDir(deps, run), `plan-v${version}.md`), planMarkdown(run.title, version, plan));
-}
-
-function writeAtomic(file: string, text: string): void {
-  mkdirSync(join(file, '..'), { recursive: true });
-  writeFileSync(`${file}.tmp`, text);
-  renameSync(`${file}.tmp`, file);
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
-  });
 }
 
 function plannerPrompt(run: Run, context: string, concerns: Finding[], again: boolean, guidance: string | null): string {

@@ -85,7 +85,9 @@ export function readMasterPlan(root: string, planFile: string): { plan: MasterPl
   const table = phasesTable(tree);
   if (!table) {
     const heading = sections(tree).find((s) => /phases/i.test(s.title));
-    problem(file, heading?.line ?? 1, 'no Phases table: add one with the columns | Phase | Title | Focus | Risk | Status |, each Title a link to its phase file');
+    const broken = heading?.nodes.find((node) => node.type === 'paragraph' && textOf(node).trimStart().startsWith('|'));
+    if (broken) problem(file, lineOf(broken), 'the Phases table is malformed: a table needs a delimiter row (|---|---|) under its header row');
+    else problem(file, heading?.line ?? 1, 'no Phases table: add one with the columns | Phase | Title | Focus | Risk | Status |, each Title a link to its phase file');
   } else {
     plan.phases = tableRows(table, file, root, problem);
   }
@@ -289,7 +291,8 @@ export function writePhaseStatus(root: string, planFile: string, phase: Pick<Pha
     if (planText[end - 1] === '|' && end - 1 >= start) end -= 1;
     if (planText[start - 1] !== '|') start -= 1;
     const old = planText.slice(start, end);
-    const fresh = ` ${status} `.padEnd(old.length, ' ');
+    // A column padded for alignment stays as wide as it was.
+    const fresh = old.endsWith('  ') ? ` ${status} `.padEnd(old.length, ' ') : ` ${status} `;
     write(join(root, planFile), planText.slice(0, start) + fresh + planText.slice(end));
   } else missed.push(`${planFile}: no Status cell for phase ${phase.id}`);
   const phaseText = readText(join(root, phase.file));

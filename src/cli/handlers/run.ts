@@ -140,6 +140,7 @@ async function chosenRun(call: Call, board: Board): Promise<Run> {
 export const resume: Handler = async (call) => {
   const board = await call.board();
   const run = await chosenRun(call, board);
+  if (run.kind === 'plan') return (await import('./plan.js')).resume(call, board, run);
   const budget = flag(call, 'budget-usd');
   if (budget !== undefined && !(Number(budget) > 0)) throw new OrchestratorError('invalid_input', `--budget-usd must be a positive number of dollars, not '${budget}'`);
   return reply(await resumeFeature(await deps(call, board), run.id, flag(call, 'guidance') ?? null, budget === undefined ? {} : { budget_usd: Number(budget) }));
@@ -156,6 +157,12 @@ export const status: Handler = async (call) => {
   }
   const board = await call.board();
   const run = await chosenRun(call, board);
+  if (run.kind === 'plan') {
+    const { phases, text } = await (await import('./plan.js')).statusLines(board, run);
+    const head = [`${run.id}  ${run.status}  ${run.title}`, `phase: ${run.phase}`, `${(run.options as { sequential?: boolean }).sequential ? 'in the working tree' : `branch ${run.branch}`} · $${run.cost_usd.toFixed(4)}`];
+    const escalation = run.escalation ? [`needs: ${(run.escalation as { needs: string }).needs}`] : [];
+    return { data: { run, phases }, text: [...head, ...escalation, text].join('\n') };
+  }
   const tasks = (await board.tasks.list({ run_id: run.id, limit: 1000 })).items;
   const count = (status: string) => tasks.filter((task) => task.status === status).length;
   const counts = { completed: count('completed'), running: count('in_progress') + count('claimed'), pending: count('pending'), failed: count('failed') };
@@ -175,6 +182,15 @@ export const runs: Handler = async (call) => {
   const page = await (await call.board()).runs.list({ limit: flag(call, 'limit') as never, cursor: flag(call, 'cursor') });
   const rows = page.items.map((run) => [run.id, run.status, run.cycle, `$${run.cost_usd.toFixed(4)}`, run.created_at, run.title.slice(0, 50)]);
   return { data: page, text: table(['ID', 'STATUS', 'CYCLE', 'COST', 'STARTED', 'FEATURE'], rows, 'no runs') + moreHint(page.next_cursor) };
+};
+
+/** `orchestrate history [--limit N]`: the newest runs first, of every kind. */
+export const history: Handler = async (call) => {
+  const limit = integerInRange('--limit', flag(call, 'limit') ?? 20, 1, 1000);
+  const runs = await (await call.board()).runs.recent(limit);
+  const took = (run: Run) => (run.created_at && run.ended_at ? `${Math.round((Date.parse(run.ended_at) - Date.parse(run.created_at)) / 1000)} s` : '');
+  const rows = runs.map((run) => [run.id, run.kind, run.status, run.created_at, took(run), `$${run.cost_usd.toFixed(4)}`, run.title.slice(0, 50)]);
+  return { data: runs, text: table(['ID', 'KIND', 'STATUS', 'STARTED', 'TOOK', 'COST', 'TITLE'], rows, 'no runs yet') };
 };
 
 /** `orchestrate log [--run ID] [-n 100] [--follow]`: what the run did, from the board's event log. */

@@ -1,0 +1,76 @@
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Agent } from '../board/agents.js';
+import type { Board } from '../board/board.js';
+import type { Run } from '../board/runs.js';
+import { OrchestratorError } from '../core/errors.js';
+import type { Repo } from '../engine/git.js';
+import { identityAlive } from '../runner/os-process.js';
+
+/**
+ * What every run flow (feature runs, master plans) does alike: its folders under `.orchestrator/`,
+ * the engine's board agent, noticing `orchestrate stop`, refusing a second live driver, waiting
+ * out a usage limit, the files it writes and the worktrees it leaves behind at the end.
+ */
+export const runDir = (stateDir: string, run: Run) => join(stateDir, 'runs', run.id);
+export const integrationTree = (stateDir: string, run: Run) => join(stateDir, 'worktrees', `${run.id}-run`);
+
+/** A pause is never shorter than this, even when the reset has passed: a limit is never retried in a tight loop. */
+export const MIN_PAUSE_MS = 5_000;
+
+/** The agent that holds the run's tasks; after a crash it is still online (a long lease) and is taken over. */
+export async function engineAgent(board: Board, run: Run): Promise<Agent> {
+  const name = `engine-${run.id}`;
+  return board.agents.register({ name, role: 'generalist', kind: 'command', lease_ttl_ms: 24 * 3_600_000 }).catch(async (error: unknown) => {
+    if (error instanceof OrchestratorError && error.code === 'name_taken') return board.agents.get(name);
+    throw error;
+  });
+}
+
+/** A signal that aborts when the run is stopped on the board (`orchestrate stop`, from any process) or `signal` aborts. */
+export function watchStop(board: Board, runId: string, signal?: AbortSignal): { signal: AbortSignal; close(): void } {
+  const stop = new AbortController();
+  signal?.addEventListener('abort', () => stop.abort(), { once: true });
+  if (signal?.aborted) stop.abort();
+  const watcher = setInterval(() => {
+    void board.runs.get(runId).then((current) => current.status === 'stopped' && stop.abort(), () => undefined);
+  }, 1000);
+  return { signal: stop.signal, close: () => clearInterval(watcher) };
+}
+
+/** Refuses to drive a run another live process drives (running, or paused and waiting for its reset): the work would be done twice. */
+export function refuseSecondDriver(run: Run, supervisor: string): void {
+  if (run.status === 'completed') throw new OrchestratorError('conflict', `run ${run.id} is completed; nothing to resume`);
+  if (run.supervisor && run.supervisor !== supervisor && identityAlive(run.supervisor) && !['escalated', 'blocked', 'stopped', 'failed'].includes(run.status)) {
+    throw new OrchestratorError('conflict', `run ${run.id} is being driven by another orchestrator process (${run.supervisor.split(':')[0]}); 'orchestrate stop --run ${run.id}' stops it`);
+  }
+}
+
+/** How long to pause for a limit that resets at `until` (ms since the epoch; unknown: 5 minutes). */
+export function pauseMs(until: number | null): number {
+  return Math.max(MIN_PAUSE_MS, (until ?? Date.now() + 300_000) - Date.now());
+}
+
+/** Every worktree of the run (its run branch's, and task worktrees a crash may have left), with their task branches. */
+export async function removeRunWorktrees(repo: Repo, stateDir: string, run: Run): Promise<void> {
+  for (const tree of await repo.worktrees()) {
+    if (tree.path.startsWith(join(stateDir, 'worktrees', `${run.id}-`))) await repo.removeWorktree(tree.path, { deleteBranch: tree.branch?.startsWith(`${run.branch}--`) ? tree.branch : undefined });
+  }
+}
+
+/** Writes a file whole or not at all (a temp file renamed over it). */
+export function writeAtomic(file: string, text: string): void {
+  mkdirSync(join(file, '..'), { recursive: true });
+  writeFileSync(`${file}.tmp`, text);
+  renameSync(`${file}.tmp`, file);
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}

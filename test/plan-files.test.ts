@@ -1,0 +1,155 @@
+// Master plans as markdown: fixture plans (valid, and each kind of invalid) → what the reader
+// finds, every problem with its file and line at once; statuses written back without touching
+// anything else (a property over random sequences of writes); config.yaml problems with lines.
+import assert from 'node:assert/strict';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import fc from 'fast-check';
+import { readProjectConfig } from '../src/config/config-file.js';
+import { PHASE_STATUSES, readMasterPlan, writePhaseStatus, type PhaseStatus } from '../src/flows/plan-files.js';
+import { cleanupBackends, tempDir } from './support/backends.js';
+
+after(cleanupBackends);
+
+const FIXTURES = new URL('./fixtures/plans/', import.meta.url).pathname;
+const fixture = (name: string) => {
+  const dir = tempDir('orchestrator-plan-');
+  cpSync(join(FIXTURES, name), dir, { recursive: true });
+  return dir;
+};
+const problems = (dir: string, file = 'master-plan.md') => readMasterPlan(dir, file).problems.map((p) => `${p.file}:${p.line}: ${p.message}`);
+
+describe('reading a master plan', () => {
+  test('the valid fixture: phases, links, dependencies from both places, gates, required agents, notes', () => {
+    const { plan, problems: found } = readMasterPlan(FIXTURES, 'valid/master-plan.md');
+    assert.deepEqual(found, []);
+    assert.equal(plan.title, 'Greetings - Master Plan');
+    assert.equal(plan.file, 'valid/master-plan.md');
+    assert.deepEqual(plan.phases.map((p) => [p.id, p.title, p.file, p.focus, p.risk, p.status]), [
+      ['1', 'Hello', 'valid/phase1-hello.md', 'Write hello.txt', 'Low', 'Pending'],
+      ['2', 'API', 'valid/phase2-api.md', 'Write api.txt', 'Medium', 'Pending'],
+      ['3', 'Combine', 'valid/phase3-combine.md', 'Both files', 'Low', 'Pending'],
+    ]);
+    const [one, two, three] = plan.phases;
+    assert.deepEqual(one!.gates, [{ command: 'test -f hello.txt', description: 'hello.txt exists' }, { command: 'grep -q hello hello.txt', description: 'it says hello' }]);
+    assert.deepEqual(two!.gates, [{ command: 'grep -q api: api.txt', description: 'the api file names the api' }], 'a command in backticks may hold ": "');
+    assert.deepEqual([one!.required_agents, two!.required_agents], [[], ['doc-sync']]);
+    assert.deepEqual(three!.depends_on, ['1', '2']);
+    assert.deepEqual(three!.read_notes, ['notes/NOTES_phase_1.md', 'notes/NOTES_phase_2.md']);
+    assert.deepEqual(plan.phases.map((p) => [p.write_notes, p.implementation]), [['notes/NOTES_phase_1.md', true], ['notes/NOTES_phase_2.md', true], ['notes/NOTES_phase_3.md', true]]);
+  });
+
+  test('every problem of a broken plan at once, each with its file and line', () => {
+    assert.deepEqual(problems(fixture('broken')), [
+      "master-plan.md:8: phase 2's file phase2-missing.md does not exist",
+      "master-plan.md:9: phase 3's status 'Doing' is not one of Pending, In Progress, Completed, Blocked, Failed, Skipped",
+      'master-plan.md:10: this row of the Phases table has 3 cells, the header has 5',
+      'master-plan.md:11: phase 1 is listed twice',
+      "master-plan.md:12: phase 5's title is not a link to its phase file: write [Five, no link](phase5.md)",
+      "master-plan.md:16: '9' is not a phase of the Phases table (phases: 1, 2, 3, 5)",
+      'master-plan.md:17: dependency cycle: 1 → 3 → 1; remove one of these dependencies',
+      'phase1.md:1: no "## Tasks" section: list the work of the phase under "## Tasks"',
+      'phase3.md:4: Depends On links to phase7.md, which is not a phase file of the master plan',
+      'phase3.md:9: no gates: the orchestrator verifies a phase by its gates; add lines like "- npm test: the tests pass"',
+    ]);
+  });
+
+  test('a table without its delimiter row, a missing plan, a plan outside the project, missing sections', () => {
+    assert.deepEqual(problems(fixture('no-table')), ['master-plan.md:5: the Phases table is malformed: a table needs a delimiter row (|---|---|) under its header row']);
+    const dir = tempDir('orchestrator-plan-');
+    assert.deepEqual(problems(dir, 'nope.md'), ['nope.md:1: the master plan file does not exist or cannot be read']);
+    assert.deepEqual(problems(dir, '/etc/hostname'), [`/etc/hostname:1: the master plan must be inside the project (${dir})`]);
+    writeFileSync(join(dir, 'plan.md'), '# P\n\n| Phase | Title |\n|---|---|\n| 1 | [A](a.md) |\n');
+    writeFileSync(join(dir, 'a.md'), '# A\n\nno fields here\n');
+    assert.deepEqual(problems(dir, 'plan.md'), [
+      "plan.md:3: the Phases table has no Status column: add | Status | so the orchestrator can write each phase's status back",
+      'a.md:1: no **Status:** line: add "**Status:** Pending" under the title',
+      'a.md:1: no "## Process Wrapper (MANDATORY)" section: add the checklist with the [IMPLEMENTATION] marker and "Write notes to:"',
+      'a.md:1: no "## Gates" section: add one with lines like "- npm test: the tests pass"',
+      'a.md:1: no "## Tasks" section: list the work of the phase under "## Tasks"',
+    ]);
+  });
+
+  test('dependencies as mermaid chains and lists: A[Phase 1] --> B[Phase 2], 1, 2 --> 3', () => {
+    const dir = tempDir('orchestrator-plan-');
+    const phase = (n: number) => `# P${n}\n\n**Status:** Pending\n**Depends On:** N/A\n\n## Process Wrapper (MANDATORY)\n- [ ] **[IMPLEMENTATION]**\n\n## Gates\n- true: ok\n\n## Tasks\n- [ ] do\n`;
+    for (const n of [1, 2, 3, 4]) writeFileSync(join(dir, `p${n}.md`), phase(n));
+    writeFileSync(join(dir, 'plan.md'), [
+      '# Chains', '', '## Phases', '', '| Phase | Title | Status |', '|---|---|---|',
+      ...[1, 2, 3, 4].map((n) => `| Phase ${n} | [P${n}](p${n}.md) | Pending |`),
+      '', '## Dependencies', '', '```mermaid', 'graph TD', '  A[Phase 1] --> B[Phase 2] --> D[Phase 4];', '```', '', '1, 2 --> 3 (needs both)', '',
+    ].join('\n'));
+    const { plan, problems: found } = readMasterPlan(dir, 'plan.md');
+    assert.deepEqual(found, []);
+    assert.deepEqual(plan.phases.map((p) => [p.id, p.depends_on]), [['1', []], ['2', ['1']], ['3', ['1', '2']], ['4', ['2']]]);
+  });
+});
+
+describe('writing statuses back', () => {
+  test('only the Status cell and the **Status:** line change', () => {
+    const dir = fixture('valid');
+    const planBefore = readFileSync(join(dir, 'master-plan.md'), 'utf8');
+    const phaseBefore = readFileSync(join(dir, 'phase2-api.md'), 'utf8');
+    const missed = writePhaseStatus(dir, 'master-plan.md', { id: '2', file: 'phase2-api.md' }, 'In Progress', writeFileSync);
+    assert.deepEqual(missed, []);
+    assert.equal(readFileSync(join(dir, 'master-plan.md'), 'utf8'), planBefore.replace('| Medium | Pending |', '| Medium | In Progress |'));
+    assert.equal(readFileSync(join(dir, 'phase2-api.md'), 'utf8'), phaseBefore.replace('**Status:** Pending', '**Status:** In Progress'));
+    assert.deepEqual(readMasterPlan(dir, 'master-plan.md').plan.phases.map((p) => p.status), ['Pending', 'In Progress', 'Pending']);
+    assert.deepEqual(writePhaseStatus(dir, 'master-plan.md', { id: '9', file: 'gone.md' }, 'Completed', writeFileSync), ['master-plan.md: no Status cell for phase 9', 'gone.md: no **Status:** line']);
+  });
+
+  test('property: any sequence of writes reads back as the last status of each phase, and writing the first statuses back restores the files byte for byte', () => {
+    const dir = fixture('valid');
+    // A second copy with a column padded for alignment, which must keep its width.
+    const aligned = join(dir, 'aligned');
+    mkdirSync(aligned);
+    cpSync(join(FIXTURES, 'valid'), aligned, { recursive: true });
+    const planFile = join(aligned, 'master-plan.md');
+    writeFileSync(planFile, readFileSync(planFile, 'utf8').replace(/\| (Pending|Status) \|/g, (_, word: string) => `| ${word.padEnd(12)} |`).replace('|--------|', '|--------------|'));
+    for (const root of [dir, aligned]) {
+      const files = ['master-plan.md', 'phase1-hello.md', 'phase2-api.md', 'phase3-combine.md'];
+      const original = files.map((file) => readFileSync(join(root, file), 'utf8'));
+      const phases = readMasterPlan(root, 'master-plan.md').plan.phases;
+      fc.assert(fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 2 }), fc.constantFrom(...PHASE_STATUSES)), { maxLength: 12 }), (writes) => {
+        const last: PhaseStatus[] = ['Pending', 'Pending', 'Pending'];
+        for (const [i, status] of writes) {
+          assert.deepEqual(writePhaseStatus(root, 'master-plan.md', phases[i]!, status, writeFileSync), []);
+          last[i] = status;
+        }
+        const read = readMasterPlan(root, 'master-plan.md');
+        assert.deepEqual(read.problems, []);
+        assert.deepEqual(read.plan.phases.map((p) => p.status), last);
+        if (root === aligned) {
+          const widths = readFileSync(planFile, 'utf8').split('\n').filter((line) => line.startsWith('| ')).map((line) => line.split('|').at(-2)!.length);
+          assert.deepEqual(widths, [14, 14, 14, 14], 'the padded Status column keeps its width');
+        }
+        for (const phase of phases) writePhaseStatus(root, 'master-plan.md', phase, 'Pending', writeFileSync);
+        assert.deepEqual(files.map((file) => readFileSync(join(root, file), 'utf8')), original);
+      }), { numRuns: 40 });
+    }
+  });
+});
+
+describe('.orchestrator/config.yaml', () => {
+  test('the settings a master plan reads, and every unknown key or wrong type with its line', async () => {
+    const dir = tempDir('orchestrator-config-');
+    const file = join(dir, 'config.yaml');
+    writeFileSync(file, 'timeout: 900\nmax_retries: 1\nmodel: haiku\nstrict_compliance: false\nnotifications:\n  enabled: true\n  provider: ntfy\n  topic: builds\n  url: http://127.0.0.1:9\n');
+    assert.deepEqual(await readProjectConfig(file), { timeout: 900, max_retries: 1, model: 'haiku', strict_compliance: false, notifications: { enabled: true, provider: 'ntfy', topic: 'builds', url: 'http://127.0.0.1:9' } });
+    writeFileSync(file, '# settings\ntimeout: soon\nmax_retry: 2\nstrict_compliance: yes please\nnotifications:\n  provider: pager\n  colour: red\n');
+    await assert.rejects(readProjectConfig(file), (error: Error) => {
+      assert.equal(error.message, [
+        `${file}:2: timeout: Invalid input: expected number, received string`,
+        `${file}:3: unknown setting 'max_retry' (known: db, lease_ttl, max_retries, timeout, model, strict_compliance, notes_sections, notifications)`,
+        `${file}:4: strict_compliance: Invalid input: expected boolean, received string`,
+        `${file}:6: notifications.provider: Invalid option: expected one of "desktop"|"ntfy"|"webhook"|"none"`,
+        `${file}:7: unknown setting 'notifications.colour' (known: enabled, provider, topic, url)`,
+        `fix them in ${file} (or remove the file to use the defaults)`,
+      ].join('\n'));
+      return true;
+    });
+    writeFileSync(file, 'timeout: [1,\n');
+    await assert.rejects(readProjectConfig(file), (error: Error) => error.message.startsWith(`${file}:2: not valid YAML: `));
+  });
+});
