@@ -242,6 +242,12 @@ export class Processes {
     return rows.map(toRecord);
   }
 
+  /** The processes run for a task (its attempts), oldest first. */
+  async forTask(taskId: string): Promise<ProcessRecord[]> {
+    const rows = await this.board.db.query<ProcessRow>('SELECT * FROM processes WHERE task_id = ? ORDER BY seq LIMIT 1000', [taskId]);
+    return rows.map(toRecord);
+  }
+
   /** Processes in the order they were queued, optionally in one state, on one host, or dispatches only. */
   async list(options: { state?: ProcessState; host?: string; dispatches?: boolean; limit?: number; cursor?: string } = {}): Promise<Page<ProcessRecord>> {
     const limit = pageLimit(options.limit);

@@ -108,7 +108,10 @@ export class Repo {
   /** Commits whatever is left uncommitted in a worktree; the new commit, or null when nothing was left. */
   async commitAll(cwd: string, message: string): Promise<string | null> {
     if ((await this.changes(cwd)).length === 0) return null;
-    await this.git(['add', '-A', '--', '.', ':!.orchestrator'], cwd);
+    // Never the state folder (an agent's MCP server may create one in a worktree); naming it in
+    // the add would fail once .git/info/exclude ignores it, so it is unstaged afterwards.
+    await this.git(['add', '-A'], cwd);
+    await this.git(['reset', '-q', '--', '.orchestrator'], cwd);
     await this.git(['commit', '--no-verify', '-m', message], cwd);
     return this.head(cwd);
   }

@@ -122,11 +122,12 @@ export async function phaseStatuses(board: Board, run: Run): Promise<{ id: strin
   const plan = (await board.runs.plan(run.id))?.plan as MasterPlan | undefined;
   const skipped = new Set((run.options as unknown as PlanSettings).skipped ?? []);
   const tasks = new Map((await board.tasks.list({ run_id: run.id, limit: 1000 })).items.map((task) => [task.id, task]));
-  return (plan?.phases ?? []).map((phase) => {
+  return Promise.all((plan?.phases ?? []).map(async (phase) => {
     const task = tasks.get(boardTaskId(run, 1, phase.id));
     const status = skipped.has(phase.id) ? 'skipped' : (task?.status ?? 'pending');
-    return { id: phase.id, title: phase.title, status, attempts: task ? task.retry_count + (task.status === 'pending' ? 0 : 1) : 0, reason: task?.status === 'failed' ? task.reason : null };
-  });
+    const attempts = task ? (await board.processes.forTask(task.id)).length : 0;
+    return { id: phase.id, title: phase.title, status, attempts, reason: task?.status === 'failed' ? task.reason : null };
+  }));
 }
 
 /** The run: its phases on the engine until they are all done, one fails or blocks, a limit pauses it, or it is stopped. */

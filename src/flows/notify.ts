@@ -54,8 +54,8 @@ async function post(url: string, body: string, headers: Record<string, string>):
     await response.arrayBuffer();
     return response.ok ? null : `${url} answered ${response.status} ${response.statusText}`;
   } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code;
-    return `cannot reach ${url}: ${cause ?? (error as Error).message}`;
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    return `cannot reach ${url}: ${cause?.code ?? cause?.message ?? (error as Error).message}`;
   }
 }
 
