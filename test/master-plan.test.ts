@@ -11,9 +11,10 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { cleanupBackends } from './support/backends.js';
-import { cli } from './support/cli.js';
+import { cli, cliInBackground } from './support/cli.js';
 import type { Conversation, Scenario, ToolCall } from './support/fake-model/server.js';
 import { featureModel, git, project, write } from './support/feature.js';
+import { until } from './support/until.js';
 
 after(cleanupBackends);
 
@@ -210,6 +211,28 @@ describe('master-plan runs with the real Claude Code', () => {
     assert.ok(ntfy, 'ntfy got the completion');
     assert.equal(ntfy.headers.tags, 'white_check_mark');
     assert.match(ntfy.body, /all 3 phases completed and verified; the work is in the working tree/);
+  });
+
+  test('kill -9 of the orchestrator after a phase merged, then resume: completed, each phase merged once, statuses right, nothing left behind', async () => {
+    const dir = planProject();
+    // Phase 3 thinks a little, so the run is still going when the kill comes.
+    fake.model().setScenarios(goodPhases().map((s) => (s.name === 'phase 3' ? { ...s, turns: [{ ...s.turns[0]!, delayMs: 1500 }, ...s.turns.slice(1)] } : s)));
+    const running = cliInBackground(dir, ['run', 'docs/master-plan.md', '--json'], fake.env());
+    await until('a phase merged', async () => ((await cli(dir, ['log', '--json'], fake.env())).json?.events ?? []).some((e: { type: string }) => e.type === 'task.completed'));
+    await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 1500)));
+    running.child.kill('SIGKILL');
+    assert.equal((await running.done).code, null, 'it was killed before it ended');
+    const resumed = await cli(dir, ['resume', '--json'], fake.env());
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.equal(resumed.json.end, 'completed');
+    const { branch } = resumed.json.run;
+    assert.deepEqual(git(dir, 'log', '--merges', '--format=%s', branch).split('\n').sort(), ['Merge 1: Hello', 'Merge 2: API', 'Merge 3: Combine']);
+    assert.match(git(dir, 'show', `${branch}:docs/master-plan.md`), /Low \| Completed \|\n.*Medium \| Completed \|\n.*Low \| Completed \|/);
+    for (const file of ['phase1-hello.md', 'phase2-api.md', 'phase3-combine.md']) assert.match(git(dir, 'show', `${branch}:docs/${file}`), /\*\*Status:\*\* Completed/);
+    assert.equal(git(dir, 'status', '--porcelain'), '');
+    assert.equal(git(dir, 'worktree', 'list').split('\n').length, 1, 'no worktree left behind');
+    assert.deepEqual(git(dir, 'branch', '--format=%(refname:short)').split('\n').sort(), ['main', branch], 'no phase branch left behind');
+    assert.deepEqual((await cli(dir, ['ps', '--state', 'running', '--json'], fake.env())).json.items, [], 'no agent process left running');
   });
 
   test('--dry-run prints the DAG; a broken plan, a bad config and bad reports are refused with what to fix', async () => {
