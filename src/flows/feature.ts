@@ -1,17 +1,13 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Board } from '../board/board.js';
 import type { DispatchSpec } from '../board/processes.js';
 import type { Run } from '../board/runs.js';
 import { OrchestratorError } from '../core/errors.js';
 import { runCycle, type Hold, type WorkRequest, type WorkResult } from '../engine/executor.js';
-import type { Repo } from '../engine/git.js';
 import { planMarkdown, type Plan } from '../engine/plan.js';
-import type { Dispatcher } from '../runner/dispatcher.js';
-import type { AgentEvent } from '../runner/events.js';
 import type { UsageReading } from '../runner/usage.js';
 import * as support from './run-support.js';
-import { engineAgent, pauseMs, refuseSecondDriver, removeRunWorktrees, sleep, watchStop, writeAtomic } from './run-support.js';
+import { engineAgent, pauseMs, refuseSecondDriver, removeRunWorktrees, sleep, watchStop, writeAtomic, type RunDeps } from './run-support.js';
 
 /**
  * A feature run (design C): a planner agent submits a plan (submit_plan), a second model may
@@ -39,20 +35,7 @@ export interface FeatureSettings {
   dry_run: boolean;
 }
 
-export interface FeatureDeps {
-  board: Board;
-  repo: Repo;
-  dispatcher: Dispatcher;
-  env: Record<string, string | undefined>;
-  /** `pid:start-time` of this process, recorded as the run's driver. */
-  supervisor: string;
-  /** The project's `.orchestrator`. */
-  stateDir: string;
-  onProgress?: (line: string) => void;
-  onAgentEvent?: (source: string, event: AgentEvent) => void;
-  signal?: AbortSignal;
-  /** Waits (for a usage reset); tests shorten it. */
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+export interface FeatureDeps extends RunDeps {
   /** Reads how full the usage window is (absent: no reading, only rate limits pause). */
   usage?: () => Promise<UsageReading | null>;
 }

@@ -5,15 +5,12 @@ import type { Run } from '../board/runs.js';
 import type { NotificationSettings } from '../config/config-file.js';
 import { OrchestratorError } from '../core/errors.js';
 import { boardTaskId, runCycle, type TaskState, type WorkRequest, type WorkResult } from '../engine/executor.js';
-import type { Repo } from '../engine/git.js';
 import type { Plan, PlanTask } from '../engine/plan.js';
-import type { Dispatcher } from '../runner/dispatcher.js';
-import type { AgentEvent } from '../runner/events.js';
 import { checkPhase } from './compliance.js';
 import type { AgentKind } from './feature.js';
 import { notify, type NotificationKind } from './notify.js';
 import { writePhaseStatus, type MasterPlan, type PhaseSpec, type PhaseStatus } from './plan-files.js';
-import { engineAgent, integrationTree, pauseMs, refuseSecondDriver, removeRunWorktrees, runDir, sleep, watchStop, writeAtomic } from './run-support.js';
+import { engineAgent, integrationTree, pauseMs, refuseSecondDriver, removeRunWorktrees, runDir, sleep, watchStop, writeAtomic, type RunDeps } from './run-support.js';
 
 /**
  * A master-plan run (design D): a person wrote the plan; the orchestrator runs its phases as a
@@ -47,20 +44,9 @@ export interface PlanSettings {
   skipped: string[];
 }
 
-export interface PlanDeps {
-  board: Board;
-  repo: Repo;
-  dispatcher: Dispatcher;
-  env: Record<string, string | undefined>;
-  /** `pid:start-time` of this process, recorded as the run's driver. */
-  supervisor: string;
-  stateDir: string;
+export interface PlanDeps extends RunDeps {
   /** How a worker runs `orchestrate done` from its folder (the program and the flags that find this board). */
   doneCommand: string[];
-  onProgress?: (line: string) => void;
-  onAgentEvent?: (source: string, event: AgentEvent) => void;
-  signal?: AbortSignal;
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 export type PlanEnd = { run: Run; end: 'completed' | 'blocked' | 'failed' | 'paused' | 'stopped' };

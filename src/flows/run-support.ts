@@ -5,6 +5,8 @@ import type { Board } from '../board/board.js';
 import type { Run } from '../board/runs.js';
 import { OrchestratorError } from '../core/errors.js';
 import type { Repo } from '../engine/git.js';
+import type { Dispatcher } from '../runner/dispatcher.js';
+import type { AgentEvent } from '../runner/events.js';
 import { identityAlive } from '../runner/os-process.js';
 
 /**
@@ -12,6 +14,23 @@ import { identityAlive } from '../runner/os-process.js';
  * the engine's board agent, noticing `orchestrate stop`, refusing a second live driver, waiting
  * out a usage limit, the files it writes and the worktrees it leaves behind at the end.
  */
+/** What a flow is driven with: the board, the repository, the runner, and the words it prints. */
+export interface RunDeps {
+  board: Board;
+  repo: Repo;
+  dispatcher: Dispatcher;
+  env: Record<string, string | undefined>;
+  /** `pid:start-time` of this process, recorded as the run's driver. */
+  supervisor: string;
+  /** The project's `.orchestrator`. */
+  stateDir: string;
+  onProgress?: (line: string) => void;
+  onAgentEvent?: (source: string, event: AgentEvent) => void;
+  signal?: AbortSignal;
+  /** Waits (for a usage reset); tests shorten it. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
 export const runDir = (stateDir: string, run: Run) => join(stateDir, 'runs', run.id);
 export const integrationTree = (stateDir: string, run: Run) => join(stateDir, 'worktrees', `${run.id}-run`);
 
