@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { cleanupBackends } from './support/backends.js';
 import { cli, cliInBackground } from './support/cli.js';
+import { CODEX, codexEnv } from './support/codex.js';
+import { GEMINI, geminiEnv } from './support/gemini.js';
 import type { Conversation, Scenario, ToolCall } from './support/fake-model/server.js';
 import { featureModel, git, project, write } from './support/feature.js';
 import { until } from './support/until.js';
@@ -234,6 +236,34 @@ describe('master-plan runs with the real Claude Code', () => {
     assert.deepEqual(git(dir, 'branch', '--format=%(refname:short)').split('\n').sort(), ['main', branch], 'no phase branch left behind');
     assert.deepEqual((await cli(dir, ['ps', '--state', 'running', '--json'], fake.env())).json.items, [], 'no agent process left running');
   });
+
+  const otherAgents = [
+    { agent: 'codex', env: (url: string) => ({ ...codexEnv(url), ORCHESTRATOR_CODEX: CODEX }), write: (file: string, text: string): ToolCall => ({ name: 'exec_command', input: { cmd: `mkdir -p $(dirname ${file}) && printf '%s' '${text}' > ${file}` } }) },
+    { agent: 'gemini', env: (url: string) => ({ ...geminiEnv(url), ORCHESTRATOR_GEMINI: GEMINI }), write: (file: string, text: string): ToolCall => ({ name: 'write_file', input: (c: Conversation) => ({ file_path: join(c.cwd!, file), content: text }) }) },
+  ];
+  for (const other of otherAgents) {
+    test(`--agent ${other.agent}: a phase run by the real ${other.agent} CLI, reported through phase_done, checked the same way`, async () => {
+      const dir = project();
+      mkdirSync(join(dir, 'docs'));
+      writeFileSync(join(dir, 'docs', 'plan.md'), '# Other plan\n\n## Phases\n\n| Phase | Title | Status |\n|---|---|---|\n| 1 | [Hello](p1.md) | Pending |\n');
+      writeFileSync(join(dir, 'docs', 'p1.md'), '# Phase 1\n\n**Status:** Pending\n**Depends On:** N/A\n\n## Process Wrapper (MANDATORY)\n- [ ] **[IMPLEMENTATION]**\n- [ ] Write notes to: `notes/one.md`\n\n## Gates\n- grep -q hello hello.txt: it says hello\n\n## Tasks\n- [ ] write hello.txt\n');
+      git(dir, 'add', '-A');
+      git(dir, '-c', 'user.name=Me', '-c', 'user.email=me@x.test', 'commit', '-q', '-m', 'plan');
+      const noteText = SECTIONS.map((section) => `## ${section}\n\ndone\n`).join('');
+      fake.model().setScenarios([{ name: `${other.agent} phase 1`, match: { prompt: phase(1) }, turns: [
+        { tools: [other.write('hello.txt', 'hello\n')] },
+        { tools: [other.write('notes/one.md', noteText)] },
+        { tools: [phaseDone('1')] },
+        { text: 'Phase 1 done.' },
+      ] }]);
+      const run = await cli(dir, ['run', 'docs/plan.md', '--agent', other.agent, '--json'], other.env(fake.model().url));
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(run.json.end, 'completed');
+      assert.equal(git(dir, 'show', `${run.json.run.branch}:hello.txt`), 'hello');
+      assert.match(git(dir, 'show', `${run.json.run.branch}:docs/plan.md`), /\| 1 \| \[Hello\]\(p1\.md\) \| Completed \|/);
+      assert.match(run.stderr, /\[phase 1\] \[mcp orchestrator\.phase_done\]/);
+    });
+  }
 
   test('--dry-run prints the DAG; a broken plan, a bad config and bad reports are refused with what to fix', async () => {
     const dir = planProject();

@@ -7,7 +7,7 @@ import { runCycle, type Hold, type WorkRequest, type WorkResult } from '../engin
 import { planMarkdown, type Plan } from '../engine/plan.js';
 import type { UsageReading } from '../runner/usage.js';
 import * as support from './run-support.js';
-import { engineAgent, pauseMs, refuseSecondDriver, removeRunWorktrees, sleep, watchStop, writeAtomic, type RunDeps } from './run-support.js';
+import { engineAgent, pauseMs, refuseSecondDriver, removeRunWorktrees, sleep, watchStop, writeAccess, writeAtomic, type RunDeps } from './run-support.js';
 
 /**
  * A feature run (design C): a planner agent submits a plan (submit_plan), a second model may
@@ -264,7 +264,7 @@ async function agent(deps: FeatureDeps, run: Run, role: string, spec: Omit<Dispa
 
 async function work(deps: FeatureDeps, settings: FeatureSettings, engine: string, request: WorkRequest): Promise<WorkResult> {
   const result = await deps.dispatcher.run(
-    { agent: settings.worker, prompt: request.prompt, cwd: request.worktree, role: request.task.role, allowed_tools: settings.worker === 'claude' ? WORKER_TOOLS : undefined },
+    { agent: settings.worker, prompt: request.prompt, cwd: request.worktree, role: request.task.role, ...writeAccess(settings.worker, WORKER_TOOLS) },
     engine,
     { taskId: request.boardId, signal: request.signal, onEvent: deps.onAgentEvent ? (event) => deps.onAgentEvent!(request.task.id, event) : undefined },
   );

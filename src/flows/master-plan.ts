@@ -10,7 +10,7 @@ import { checkPhase } from './compliance.js';
 import type { AgentKind } from './feature.js';
 import { notify, type NotificationKind } from './notify.js';
 import { writePhaseStatus, type MasterPlan, type PhaseSpec, type PhaseStatus } from './plan-files.js';
-import { engineAgent, integrationTree, pauseMs, refuseSecondDriver, removeRunWorktrees, runDir, sleep, watchStop, writeAtomic, type RunDeps } from './run-support.js';
+import { engineAgent, integrationTree, pauseMs, refuseSecondDriver, removeRunWorktrees, runDir, sleep, watchStop, writeAccess, writeAtomic, type RunDeps } from './run-support.js';
 
 /**
  * A master-plan run (design D): a person wrote the plan; the orchestrator runs its phases as a
@@ -170,7 +170,7 @@ async function drive(deps: PlanDeps, start: Run): Promise<PlanEnd> {
   const work = async (request: WorkRequest): Promise<WorkResult> => {
     marks.set(request.task.id, await board.events.latestId());
     const result = await deps.dispatcher.run(
-      { agent: settings.agent, prompt: request.prompt, cwd: request.worktree, model: settings.model ?? undefined, timeout_s: settings.timeout_s, board: true, allowed_tools: settings.agent === 'claude' ? PHASE_TOOLS : undefined },
+      { agent: settings.agent, prompt: request.prompt, cwd: request.worktree, model: settings.model ?? undefined, timeout_s: settings.timeout_s, board: true, ...writeAccess(settings.agent, PHASE_TOOLS) },
       engine.id,
       { taskId: request.boardId, signal: request.signal, onEvent: deps.onAgentEvent ? (event) => deps.onAgentEvent!(`phase ${request.task.id}`, event) : undefined },
     );

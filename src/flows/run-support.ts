@@ -2,6 +2,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Agent } from '../board/agents.js';
 import type { Board } from '../board/board.js';
+import type { DispatchSpec } from '../board/processes.js';
 import type { Run } from '../board/runs.js';
 import { OrchestratorError } from '../core/errors.js';
 import type { Repo } from '../engine/git.js';
@@ -29,6 +30,17 @@ export interface RunDeps {
   signal?: AbortSignal;
   /** Waits (for a usage reset); tests shorten it. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+/**
+ * What an agent that changes files needs on top of a dispatch spec, per CLI: Claude Code the
+ * tools it may use unasked; Gemini CLI edits approved (its shell still needs a person, so a
+ * headless run has none); Codex nothing (its default sandbox writes in the working folder).
+ */
+export function writeAccess(agent: DispatchSpec['agent'], claudeTools: string[]): Pick<DispatchSpec, 'allowed_tools' | 'argv'> {
+  if (agent === 'claude') return { allowed_tools: claudeTools };
+  if (agent === 'gemini') return { argv: ['--approval-mode', 'auto_edit'] };
+  return {};
 }
 
 export const runDir = (stateDir: string, run: Run) => join(stateDir, 'runs', run.id);

@@ -69,7 +69,8 @@ export function renderEvent(event: AgentEvent): string | null {
     case 'text':
       return event.text.trim() === '' ? null : short(event.text);
     case 'tool_call': {
-      const mcp = /^mcp__([^_]+(?:_[^_]+)*)__(.+)$/.exec(event.name);
+      // Claude Code and Codex name MCP tools mcp__server__tool, Gemini CLI mcp_server_tool.
+      const mcp = /^mcp__([^_]+(?:_[^_]+)*)__(.+)$/.exec(event.name) ?? /^mcp_([^_]+)_(.+)$/.exec(event.name);
       if (mcp) return `[mcp ${mcp[1]}.${mcp[2]}]`;
       const target = toolTarget(event.input);
       return `[${event.name}${target ? `: ${target}` : ''}]`;

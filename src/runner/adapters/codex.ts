@@ -117,6 +117,9 @@ function mcpOverrides(servers: Record<string, McpServer>): string[] {
       'url' in server
         ? [[`${at}.url`, toml(server.url)], ...(server.headers ? [[`${at}.http_headers`, toml(server.headers)] as [string, string]] : [])]
         : [[`${at}.command`, toml(server.command)], [`${at}.args`, toml(server.args ?? [])], ...(server.env ? [[`${at}.env`, toml(server.env)] as [string, string]] : [])];
+    // The servers a run is given are the orchestrator's own: without this, Codex in its sandbox
+    // (approval policy "never") refuses every call of their unannotated tools.
+    pairs.push([`${at}.default_tools_approval_mode`, toml('approve')]);
     return pairs.flatMap(([key, value]) => ['-c', `${key}=${value}`]);
   });
 }

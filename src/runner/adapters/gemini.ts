@@ -63,9 +63,13 @@ function httpStatus(message: string, exitCode: number | null): number | null {
   return null;
 }
 
+/**
+ * The servers a run is given are the orchestrator's own, so they are trusted: without `trust`,
+ * a headless Gemini CLI (no one to confirm) leaves their tools out.
+ */
 function settingsFor(servers: Record<string, McpServer>): Record<string, unknown> {
   return Object.fromEntries(
-    Object.entries(servers).map(([name, server]) => [name, 'url' in server ? { httpUrl: server.url, headers: server.headers ?? {} } : { command: server.command, args: server.args ?? [], env: server.env ?? {} }]),
+    Object.entries(servers).map(([name, server]) => [name, { ...('url' in server ? { httpUrl: server.url, headers: server.headers ?? {} } : { command: server.command, args: server.args ?? [], env: server.env ?? {} }), trust: true }]),
   );
 }
 
