@@ -188,11 +188,11 @@ for (const agent of [CODEX_CLI, GEMINI_CLI] as Cli<any>[]) {
 }
 
 describe('codex adapter details', () => {
-  test('the MCP servers and settings become -c overrides; the prompt comes after --', () => {
+  test('the MCP servers (their tools approved) and settings become -c overrides; the prompt comes after --', () => {
     const line = codex.commandLine({ prompt: '--not-a-flag', mcpServers: { orch: { url: 'http://127.0.0.1:9/mcp', headers: { 'X-Orchestrator-Agent': 'w1' } } }, resume: 'thread-1' });
     assert.deepEqual(line.args, [
       'exec', '--json', '--skip-git-repo-check', '--sandbox', 'workspace-write',
-      '-c', 'mcp_servers.orch.url="http://127.0.0.1:9/mcp"', '-c', 'mcp_servers.orch.http_headers={"X-Orchestrator-Agent"="w1"}',
+      '-c', 'mcp_servers.orch.url="http://127.0.0.1:9/mcp"', '-c', 'mcp_servers.orch.http_headers={"X-Orchestrator-Agent"="w1"}', '-c', 'mcp_servers.orch.default_tools_approval_mode="approve"',
       'resume', 'thread-1', '--', '--not-a-flag',
     ]);
     assert.throws(() => codex.commandLine({ prompt: 'x', mcpServers: { 'bad name': { command: 'x' } } }), /letters, digits/);

@@ -46,7 +46,8 @@ export const run: Handler = async (call) => {
   const settings: PlanSettings = {
     plan_file: plan.file,
     agent,
-    model: flag(call, 'model') ?? config.model ?? null,
+    // config.yaml's model is design D's, a Claude model; another CLI keeps its own default.
+    model: flag(call, 'model') ?? (agent === 'claude' ? config.model : undefined) ?? null,
     concurrency,
     sequential,
     timeout_s: config.timeout ?? 1800,
