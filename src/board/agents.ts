@@ -161,6 +161,19 @@ export class Agents {
     return toAgent(row);
   }
 
+  /** Gives an agent another role (assign_role): the tasks it claims from now on are that role's. */
+  async setRole(agentRef: string, role: string, actor: string | null): Promise<Agent> {
+    const agent = await this.resolve(agentRef);
+    const wanted = normalizeRole(role);
+    const now = this.board.now();
+    const row = await this.board.db.transaction(async (tx) => {
+      const [changed] = await tx.query<AgentRow>('UPDATE agents SET role = ? WHERE id = ? RETURNING *', [wanted, agent.id]);
+      await appendEvent(tx, { type: 'agent.role', subject: agent.id, actor, data: { from: agent.role, to: wanted } }, now);
+      return changed!;
+    });
+    return toAgent(row);
+  }
+
   async get(agentRef: string): Promise<Agent> {
     return toAgent(await this.resolve(agentRef));
   }

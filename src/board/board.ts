@@ -2,6 +2,11 @@ import type { Db } from '../store/open.js';
 import { schemaVersion } from '../store/open.js';
 import { Agents } from './agents.js';
 import { Events } from './events.js';
+import { Learnings } from './learnings.js';
+import { Reminders } from './reminders.js';
+import { SessionContext } from './session-context.js';
+import { Teams } from './teams.js';
+import { Workflows } from './workflows.js';
 import { Leader } from './leader.js';
 import { sweepExpiredLeases } from './leases.js';
 import { Messages } from './messages.js';
@@ -63,6 +68,11 @@ export class Board implements BoardContext {
   readonly approvals: Approvals;
   readonly runnerSettings: RunnerSettings;
   readonly runs: Runs;
+  readonly workflows: Workflows;
+  readonly teams: Teams;
+  readonly reminders: Reminders;
+  readonly learnings: Learnings;
+  readonly sessionContext: SessionContext;
   private readonly clock: () => number;
   private nextSweepAt = Number.NEGATIVE_INFINITY;
 
@@ -80,6 +90,11 @@ export class Board implements BoardContext {
     this.approvals = new Approvals(this);
     this.runnerSettings = new RunnerSettings(this);
     this.runs = new Runs(this);
+    this.workflows = new Workflows(this);
+    this.teams = new Teams(this);
+    this.reminders = new Reminders(this);
+    this.learnings = new Learnings(this);
+    this.sessionContext = new SessionContext(this);
   }
 
   now(): number {

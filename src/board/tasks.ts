@@ -95,6 +95,8 @@ export interface TaskFilter {
   assignee?: string;
   claimed_by?: string;
   run_id?: string;
+  /** Tasks carrying this label (`team:<name>`, say). */
+  label?: string;
   limit?: number;
   cursor?: string;
 }
@@ -246,13 +248,16 @@ export class Tasks {
     const assignee = filter.assignee ?? null;
     const holder = filter.claimed_by === undefined ? null : (await this.board.agents.resolve(filter.claimed_by)).id;
     const runId = filter.run_id ?? null;
+    // labels is a JSON list of texts: a label is present when its JSON string is.
+    const label = filter.label === undefined ? null : `%${JSON.stringify(filter.label).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     const rows = await this.board.db.query<TaskRow>(
       `SELECT ${filter.summary ? SUMMARY_COLUMNS : '*'} FROM tasks
        WHERE seq > ? ${statuses.length > 0 ? `AND status IN (${marks(statuses)})` : ''}
          AND (CAST(? AS TEXT) IS NULL OR role = ?) AND (CAST(? AS TEXT) IS NULL OR assignee = ?)
          AND (CAST(? AS TEXT) IS NULL OR claimed_by = ?) AND (CAST(? AS TEXT) IS NULL OR run_id = ?)
+         AND (CAST(? AS TEXT) IS NULL OR labels LIKE ? ESCAPE '\\')
        ORDER BY seq LIMIT ?`,
-      [after, ...statuses, role, role, assignee, assignee, holder, holder, runId, runId, limit + 1],
+      [after, ...statuses, role, role, assignee, assignee, holder, holder, runId, runId, label, label, limit + 1],
     );
     return toPage(rows, limit, (row) => row.seq, filter.summary ? toSummary : toTask);
   }

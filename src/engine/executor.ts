@@ -41,7 +41,8 @@ export interface WorkRequest {
 
 export interface CycleOptions {
   board: Board;
-  repo: Repo;
+  /** The repository; may be null in shared mode, which needs no branches (a workflow outside git). */
+  repo: Repo | null;
   run: Run;
   plan: Plan;
   cycle: number;
@@ -107,8 +108,10 @@ interface Evidence {
 export const boardTaskId = (run: Run, cycle: number, id: string) => `${run.id}.c${cycle}.${id}`;
 
 export async function runCycle(options: CycleOptions): Promise<CycleEnd> {
-  const { board, repo, run, plan, cycle } = options;
+  const { board, run, plan, cycle } = options;
   const shared = options.shared ?? false;
+  if (!shared && !options.repo) throw new OrchestratorError('internal', 'a cycle with task worktrees needs a repository');
+  const repo = options.repo as Repo; // used only when not shared
   const concurrency = shared ? 1 : options.concurrency;
   const progress = options.onProgress ?? (() => undefined);
   const tell = (task: PlanTask, state: TaskState, detail: string) => options.onTaskState?.(task, state, detail) ?? Promise.resolve();

@@ -28,6 +28,8 @@ export interface HttpOptions {
   defaultAgent: string | null;
   /** Runs the dispatches that sessions ask for (one runner for all sessions). */
   dispatcher?: Dispatcher | null;
+  /** The project root the tools work in. */
+  project: string;
 }
 
 const MAX_BODY = 4 * 1024 * 1024;
@@ -102,7 +104,7 @@ export async function serveHttp(options: HttpOptions): Promise<{ url: string; cl
           lastUsed.delete(created.sessionId);
         }
       };
-      await createMcpServer(options.board, options.registry, { defaultAgent: options.defaultAgent, dispatcher: options.dispatcher }).connect(created);
+      await createMcpServer(options.board, options.registry, { defaultAgent: options.defaultAgent, dispatcher: options.dispatcher, project: options.project }).connect(created);
       transport = created;
     }
     await transport.handleRequest(req, res, body);

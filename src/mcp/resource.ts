@@ -8,7 +8,7 @@ export interface ResourceDefinition {
   uri: string;
   name: string;
   description: string;
-  read(board: Board, parts: Record<string, string>): Promise<unknown>;
+  read(board: Board, parts: Record<string, string>, project: string): Promise<unknown>;
 }
 
 export function defineResource(definition: ResourceDefinition): ResourceDefinition {

@@ -31,7 +31,7 @@ send_message / wait_for_message / request_help to talk. Shared decisions go in s
  * the X-Orchestrator-Agent header of the request (HTTP), else the agent the server was started
  * for (ORCHESTRATOR_AGENT, stdio). Every failure, bad input included, is an isError result.
  */
-export function createMcpServer(board: Board, registry: Registry, options: { defaultAgent: string | null; dispatcher?: Dispatcher | null }): Server {
+export function createMcpServer(board: Board, registry: Registry, options: { defaultAgent: string | null; dispatcher?: Dispatcher | null; project: string }): Server {
   const server = new Server(
     { name: 'claude-orchestrator', version: packageVersion() },
     { capabilities: { tools: {}, resources: {} }, instructions: INSTRUCTIONS },
@@ -59,6 +59,7 @@ export function createMcpServer(board: Board, registry: Registry, options: { def
     const caller = () => sessionAgent ?? configured();
     const context: ToolContext = {
       board,
+      project: options.project,
       signal: extra.signal,
       maybeAgent: caller,
       configuredAgent: configured,
@@ -100,7 +101,7 @@ export function createMcpServer(board: Board, registry: Registry, options: { def
       for (const resource of registry.resources) {
         const parts = matchUri(resource.uri, request.params.uri);
         if (!parts) continue;
-        const data = await resource.read(board, parts);
+        const data = await resource.read(board, parts, options.project);
         return { contents: [{ uri: request.params.uri, mimeType: 'application/json', text: JSON.stringify(data, null, 2) }] };
       }
       throw new OrchestratorError('not_found', `no resource ${request.params.uri}; resources/list and resources/templates/list show them`);

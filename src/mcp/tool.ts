@@ -11,6 +11,8 @@ import type { Dispatcher } from '../runner/dispatcher.js';
  */
 export interface ToolContext {
   board: Board;
+  /** The project root the server serves (its .orchestrator/ holds templates, roles, skills' backups). */
+  project: string;
   /** The calling agent (id or name), or a no_identity error that says how to get one. */
   agent(): string;
   maybeAgent(): string | null;

@@ -10,8 +10,8 @@ import { codex } from './adapters/codex.js';
 import { commandAdapter } from './adapters/command.js';
 import { gemini } from './adapters/gemini.js';
 import type { AgentEvent } from './events.js';
+import { rolePrompt } from './roles.js';
 import { Supervisor, type Job, type SupervisedResult } from './supervisor.js';
-import { ROLE_DEFINITIONS } from '../board/roles.js';
 import type { Task } from '../board/tasks.js';
 
 /**
@@ -106,8 +106,7 @@ export class Dispatcher {
     const worker = await this.registerWorker(spec);
     await board.tasks.claim(worker, { task_id: task.id });
     await board.tasks.start(task.id, worker);
-    const rolePrompt = ROLE_DEFINITIONS.find((definition) => definition.name === role)?.prompt;
-    const prompt = `${rolePrompt ? `${rolePrompt}\n\n` : ''}Task ${task.id}: ${title}\n\n${input.prompt}`;
+    const prompt = `${rolePrompt(this.options.stateDir, role).prompt}\n\nTask ${task.id}: ${title}\n\n${input.prompt}`;
     let queued!: (id: string) => void;
     const id = new Promise<string>((resolve) => (queued = resolve));
     const run = this.start({ ...spec, prompt }, createdBy, { priority: input.priority, taskId: task.id }, queued)

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import type { FileChange } from '../config/backup.js';
 import { OrchestratorError } from '../core/errors.js';
 import { arrayAt, formatLike, objectAt, parseJsonFile, sameJson, type JsonObject } from './json-merge.js';
 import { MARKER, SKILL, SLASH_COMMAND } from './content.js';
@@ -26,12 +27,7 @@ export interface SetupOptions {
   token: boolean;
 }
 
-export interface FileChange {
-  path: string;
-  before: string | null;
-  after: string;
-  summary: string;
-}
+export type { FileChange };
 
 export const SERVER_NAME = 'orchestrator';
 

@@ -17,7 +17,7 @@ function defaultAgent(call: Call): string | null {
 export const mcp: Handler = async (call) => {
   const board = await call.board();
   const dispatcher = await startDispatcher(call, board);
-  const server = createMcpServer(board, await loadRegistry(), { defaultAgent: defaultAgent(call), dispatcher });
+  const server = createMcpServer(board, await loadRegistry(), { defaultAgent: defaultAgent(call), dispatcher, project: call.settings.projectRoot.value });
   const stdin = call.io.stdin as Readable;
   const transport = new StdioServerTransport(stdin, call.io.stdoutStream as Writable);
   const closed = new Promise<void>((resolve) => {
@@ -51,6 +51,7 @@ export const serve: Handler = async (call) => {
     allowedHosts: list(flag(call, 'allowed-host')) ?? [],
     defaultAgent: defaultAgent(call),
     dispatcher,
+    project: call.settings.projectRoot.value,
   });
   url = running.url;
   call.io.stdout(`listening on ${running.url}${call.settings.token.value ? ' (requests need the bearer token)' : ''}`);

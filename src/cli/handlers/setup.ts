@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { applyChanges, undoLatest } from '../../setup/apply.js';
+import { applyChanges, undoLatest } from '../../config/backup.js';
 import { planSetup, skippedOwnFiles } from '../../setup/plan.js';
 import { ensureStateDir, STATE_DIR } from '../../config/settings.js';
 import { OrchestratorError } from '../../core/errors.js';
@@ -22,7 +22,7 @@ export const setup: Handler = async (call) => {
   const root = global ? call.settings.home.value : call.settings.projectRoot.value;
   const backups = join(root, STATE_DIR, 'setup-backups');
   if (call.values.undo) {
-    const undone = undoLatest(backups);
+    const undone = undoLatest(backups, 'setup');
     const lines = [...undone.restored.map((path) => `restored ${path}`), ...undone.removed.map((path) => `removed ${path}`)];
     return { data: undone, text: lines.length > 0 ? lines.join('\n') : 'nothing to restore' };
   }

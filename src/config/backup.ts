@@ -1,14 +1,21 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { OrchestratorError } from '../core/errors.js';
-import { writeFileAtomic } from '../config/settings.js';
-import type { FileChange } from './plan.js';
+import { writeFileAtomic } from './settings.js';
 
 /**
- * Applying a setup plan with a way back. Before any file changes, the originals are copied
- * byte for byte into a backup folder with a manifest (written last, atomically); `undo`
- * restores the newest backup exactly — files that did not exist are removed again.
+ * Changing files with a way back (`orchestrate setup`, `learning fold --apply`). Before any file
+ * changes, the originals are copied byte for byte into a backup folder with a manifest (written
+ * last, atomically); `undo` restores the newest backup exactly — files that did not exist are
+ * removed again.
  */
+export interface FileChange {
+  path: string;
+  before: string | null;
+  after: string;
+  summary: string;
+}
+
 interface Manifest {
   created_at: string;
   files: { path: string; existed: boolean; copy: string | null }[];
@@ -31,11 +38,11 @@ export function applyChanges(changes: FileChange[], backupRoot: string, now: Dat
   return dir;
 }
 
-export function undoLatest(backupRoot: string): { dir: string; restored: string[]; removed: string[] } {
+export function undoLatest(backupRoot: string, what: string): { dir: string; restored: string[]; removed: string[] } {
   const latest = existsSync(backupRoot)
     ? readdirSync(backupRoot).filter((name) => !name.endsWith('.undone') && existsSync(join(backupRoot, name, 'manifest.json'))).sort().pop()
     : undefined;
-  if (!latest) throw new OrchestratorError('not_found', `no setup to undo: ${backupRoot} holds no backup`);
+  if (!latest) throw new OrchestratorError('not_found', `no ${what} to undo: ${backupRoot} holds no backup`);
   const dir = join(backupRoot, latest);
   const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest;
   const restored: string[] = [];
