@@ -258,7 +258,9 @@ export class Workflows {
     await this.board.db.transaction(async (tx) => {
       const changed = status === 'active'
         ? await tx.exec(`UPDATE workflow_steps SET status = 'active', started_at = ?, ended_at = NULL WHERE workflow_id = ? AND id = ?`, [now, id, stepId])
-        : await tx.exec('UPDATE workflow_steps SET status = ?, notes = ?, ended_at = ? WHERE workflow_id = ? AND id = ?', [status, notes, now, id, stepId]);
+        : status === 'pending'
+          ? await tx.exec(`UPDATE workflow_steps SET status = 'pending', started_at = NULL, ended_at = NULL WHERE workflow_id = ? AND id = ?`, [id, stepId])
+          : await tx.exec('UPDATE workflow_steps SET status = ?, notes = ?, ended_at = ? WHERE workflow_id = ? AND id = ?', [status, notes, now, id, stepId]);
       if (changed === 0) throw new OrchestratorError('not_found', `workflow ${id} has no step '${stepId}'`);
       await tx.exec('UPDATE workflows SET updated_at = ? WHERE id = ?', [now, id]);
       await appendEvent(tx, { type: `workflow.step_${status}`, subject: id, data: { step: stepId } }, now);
@@ -272,6 +274,15 @@ export class Workflows {
       await appendEvent(tx, { type: `workflow.${status}`, subject: id }, now);
     });
     return this.get(id);
+  }
+
+  /** Makes an ended workflow active again (its run resumed). */
+  async reopen(id: string): Promise<void> {
+    const now = this.board.now();
+    await this.board.db.transaction(async (tx) => {
+      await tx.exec(`UPDATE workflows SET status = 'active', ended_at = NULL, updated_at = ? WHERE id = ?`, [now, id]);
+      await appendEvent(tx, { type: 'workflow.reopened', subject: id }, now);
+    });
   }
 
   async attachRun(id: string, runId: string): Promise<void> {

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { OrchestratorError } from '../core/errors.js';
 import type { Board } from '../board/board.js';
 import type { Dispatcher } from '../runner/dispatcher.js';
+import { join } from 'node:path';
+import { STATE_DIR } from '../config/settings.js';
 
 /**
  * The contract of an MCP tool: one file in `tools/` default-exports one `defineTool({...})`,
@@ -79,4 +81,18 @@ export function toErrorResult(error: unknown): ToolResult {
 export function invalidArguments(tool: string, error: z.ZodError): OrchestratorError {
   const problems = error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : 'arguments'}: ${issue.message}`);
   return new OrchestratorError('invalid_input', `${problems.join('; ')} — fix the arguments of ${tool} (its input schema lists them)`);
+}
+
+/** The project's `.orchestrator` folder, for the tools that read templates or keep backups there. */
+export const stateDir = (context: Pick<ToolContext, 'project'>) => join(context.project, STATE_DIR);
+
+/**
+ * The session scope of context: this project, and the session's name — given, else the calling
+ * agent's name (stable across restarts, unlike a connection), else "default".
+ */
+export async function sessionScope(context: Pick<ToolContext, 'project' | 'board' | 'maybeAgent'>, session?: string): Promise<{ project: string; session: string }> {
+  if (session) return { project: context.project, session };
+  const caller = context.maybeAgent();
+  const name = caller === null ? 'default' : await context.board.agents.get(caller).then((agent) => agent.name, () => caller);
+  return { project: context.project, session: name };
 }

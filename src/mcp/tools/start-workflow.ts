@@ -1,0 +1,16 @@
+import { z } from 'zod';
+import { stepDefinition } from '../../board/workflows.js';
+import { startWorkflow } from '../../flows/workflows.js';
+import { defineTool, stateDir } from '../tool.js';
+
+export default defineTool({
+  name: 'start_workflow',
+  description: 'Start a workflow from a template (list_workflow_templates) with its inputs, or from custom steps. Its first step becomes the current one; advance_step moves it on.',
+  input: {
+    template: z.string().optional(),
+    steps: z.array(stepDefinition).optional().describe('custom steps instead of a template'),
+    name: z.string().min(1).max(200).optional().describe('a name for this workflow (default: the template\'s)'),
+    inputs: z.record(z.string(), z.string()).optional().describe('the template\'s inputs, by name'),
+  },
+  run: (args, context) => startWorkflow(context.board, stateDir(context), args, context.maybeAgent()),
+});
