@@ -49,8 +49,10 @@ test('setup merges into existing files, setup --undo restores them byte for byte
   assert.deepEqual(settings.permissions, { allow: ['Bash(npm test)', 'mcp__orchestrator'], deny: ['Read(.env)'] });
   assert.equal(settings.model, 'opus');
   assert.deepEqual(settings.enabledMcpjsonServers, ['orchestrator']);
-  assert.equal(settings.hooks.SessionStart.length, 2, 'the existing hook stays');
+  assert.equal(settings.hooks.SessionStart.length, 3, 'the existing hook stays');
   assert.match(settings.hooks.SessionStart[1].hooks[0].command, /'agent' 'register' '--name' 'Jerry' '--role' 'developer'/);
+  assert.match(settings.hooks.SessionStart[2].hooks[0].command, /'reminder' 'match' '--hook'/);
+  assert.match(settings.hooks.UserPromptSubmit[0].hooks[0].command, /'reminder' 'match' '--hook'/);
   assert.match(settings.hooks.SessionEnd[0].hooks[0].command, /'agent' 'unregister' '--agent' 'Jerry'/);
   assert.match(readFileSync(join(project, '.claude', 'commands', 'orchestrate.md'), 'utf8'), /\$ARGUMENTS/);
   assert.match(readFileSync(join(project, '.claude', 'skills', 'orchestrator', 'SKILL.md'), 'utf8'), /^---\nname: orchestrator\n/);
@@ -64,7 +66,7 @@ test('setup merges into existing files, setup --undo restores them byte for byte
 
   const renamed = await cli(project, ['setup', '--name', 'Jerry2', '--hooks', '--json'], env);
   const hooks = JSON.parse(readFileSync(join(project, '.claude', 'settings.json'), 'utf8')).hooks;
-  assert.equal(hooks.SessionStart.length, 2, 'our hook is replaced, not added twice');
+  assert.equal(hooks.SessionStart.length, 3, 'our hooks are replaced, not added twice');
   assert.match(hooks.SessionStart[1].hooks[0].command, /Jerry2/);
   assert.ok(renamed.json.backup);
 

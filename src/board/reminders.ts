@@ -91,15 +91,16 @@ export class Reminders {
   }
 
   /**
-   * The live reminders that fire for `context` (keyword) and `event`, plus the `always` ones;
-   * with `fire`, each is counted as fired and a `once` reminder is dismissed.
+   * The live reminders that fire for `context` (keyword) and `event`, plus the `always` ones
+   * (unless `always` is false: a hook on every prompt leaves them to the session's start); with
+   * `fire`, each is counted as fired and a `once` reminder is dismissed.
    */
-  async match(input: { context?: string; event?: string; fire?: boolean }): Promise<Reminder[]> {
+  async match(input: { context?: string; event?: string; always?: boolean; fire?: boolean }): Promise<Reminder[]> {
     const now = this.board.now();
     const context = (input.context ?? '').toLowerCase();
     const rows = await this.board.db.query<ReminderRow>(`SELECT * FROM reminders WHERE ${LIVE} ORDER BY seq LIMIT 1000`, [now]);
     const hits = rows.filter((row) => {
-      if (row.trigger_kind === 'always') return true;
+      if (row.trigger_kind === 'always') return input.always ?? true;
       if (row.trigger_kind === 'event') return input.event !== undefined && row.event?.toLowerCase() === input.event.toLowerCase();
       return (parseJson(row.words, []) as string[]).some((word) => mentions(context, word.toLowerCase()));
     });

@@ -34,6 +34,11 @@ const processes = () => import('./handlers/ps.js');
 const dispatch = () => import('./handlers/dispatch.js');
 const runs = () => import('./handlers/run.js');
 const plans = () => import('./handlers/plan.js');
+const workflows = () => import('./handlers/workflow.js');
+const teams = () => import('./handlers/team.js');
+const reminders = () => import('./handlers/reminder.js');
+const learnings = () => import('./handlers/learning.js');
+const sessionContext = () => import('./handlers/context.js');
 
 const page = {
   limit: { type: 'string', description: 'at most this many rows (default 50, at most 1000)' },
@@ -42,6 +47,8 @@ const page = {
 const timeout = { type: 'string', description: 'seconds to wait (default 30)' } as const;
 const taskId = { type: 'string', description: 'the task (or give it as the argument)' } as const;
 const key = { type: 'string', description: 'the context key (or give it as the argument)' } as const;
+const inputs = { type: 'string', multiple: true, description: "a template input, name=value (repeat it)" } as const;
+const sessionOption = { type: 'string', description: 'whose memory (default: your agent name, else "default")' } as const;
 
 export const COMMANDS: Command[] = [
   {
@@ -332,6 +339,151 @@ export const COMMANDS: Command[] = [
     name: 'log', summary: "what a run did (default: the newest), from the board's event log",
     options: { run: { type: 'string', description: 'the run' }, lines: { type: 'string', short: 'n', description: 'the last N events (default 100)' }, follow: { type: 'boolean', description: 'keep printing until the run ends' } },
     load: async () => (await runs()).log,
+  },
+  {
+    name: 'workflow define', summary: 'save a workflow template on the board (steps with title, role, instructions, depends_on, agent)',
+    options: { file: { type: 'string', description: 'the definition, YAML or JSON (or give it as the argument)' } },
+    load: async () => (await workflows()).define,
+  },
+  {
+    name: 'workflow start', args: '<template>', summary: 'start a workflow you advance step by step (--file: custom steps)',
+    options: { template: { type: 'string', description: 'the template (or give it as the argument)' }, input: inputs, file: { type: 'string', description: 'custom steps, YAML or JSON' }, name: { type: 'string', description: 'a name for this workflow' } },
+    load: async () => (await workflows()).start,
+  },
+  {
+    name: 'workflow status', args: '[<id>]', summary: 'a workflow with its current step and progress; without an id, every workflow',
+    options: { id: { type: 'string', description: 'the workflow (or give it as the argument)' }, ...page },
+    load: async () => (await workflows()).status,
+  },
+  {
+    name: 'workflow advance', args: '<id>', summary: 'complete the current step with notes and outputs, and move to the next',
+    options: { id: { type: 'string', description: 'the workflow (or give it as the argument)' }, notes: { type: 'string', description: 'what was done and found' }, output: { type: 'string', multiple: true, description: 'a named output, name=value (repeat it)' } },
+    load: async () => (await workflows()).advance,
+  },
+  { name: 'workflow templates', summary: 'the workflow templates: built-in, .orchestrator/workflows/, and defined on the board', load: async () => (await workflows()).templates },
+  {
+    name: 'workflow run', args: '<template>', summary: 'run a workflow by itself: its steps become engine tasks with roles, run by agents (exit 13: a step failed)',
+    options: {
+      template: { type: 'string', description: 'the template (or give it as the argument)' },
+      input: inputs,
+      file: { type: 'string', description: 'custom steps, YAML or JSON' },
+      name: { type: 'string', description: 'a name for this workflow' },
+      agent: { type: 'string', description: "every step's agent: claude, codex, gemini or command (default: each step's, else claude)" },
+      program: { type: 'string', description: 'for the command agent: the program (the prompt goes to its stdin)' },
+      arg: { type: 'string', multiple: true, description: "for the command agent: an argument (repeat it; '{prompt}' becomes the prompt)" },
+      concurrency: { type: 'string', description: 'steps at once where dependencies allow (default 2)' },
+      model: { type: 'string', description: "the agents' model" },
+      verbose: { type: 'boolean', description: "print the agents' readable lines" },
+    },
+    load: async () => (await workflows()).run,
+  },
+  {
+    name: 'team create', args: '<team>', summary: 'create a team: a goal and the roles it needs',
+    options: { team: { type: 'string', description: 'the name (or give it as the argument)' }, goal: { type: 'string', description: 'what the team is for' }, role: { type: 'string', multiple: true, description: 'role[:count[:agent]], such as implementer:2:claude (repeat it)' } },
+    load: async () => (await teams()).create,
+  },
+  {
+    name: 'team status', args: '[<team>]', summary: "a team's members, their tasks and its progress; without a name, the active teams",
+    options: { team: { type: 'string', description: 'the team (or give it as the argument)' }, all: { type: 'boolean', description: 'dissolved teams too' } },
+    load: async () => (await teams()).status,
+  },
+  {
+    name: 'team dissolve', args: '<team>', summary: "end a team: its members unregister, their tasks go back to the queue",
+    options: { team: { type: 'string', description: 'the team (or give it as the argument)' } },
+    load: async () => (await teams()).dissolve,
+  },
+  {
+    name: 'team assign', args: '[<agent>]', summary: 'give an agent (default: you) a role, and with --team make it a member',
+    options: { 'agent-ref': { type: 'string', description: 'the agent, by id or name (or give it as the argument)' }, role: { type: 'string', description: 'the role' }, team: { type: 'string', description: 'the team it joins' } },
+    load: async () => (await teams()).assign,
+  },
+  {
+    name: 'team up', args: '<team>', summary: "run the team's workers here until 'team down': each claims its role's tasks and runs its agent on them",
+    options: {
+      team: { type: 'string', description: 'the team (or give it as the argument)' },
+      program: { type: 'string', description: 'for command workers: the program (the prompt goes to its stdin)' },
+      arg: { type: 'string', multiple: true, description: "for command workers: an argument (repeat it; '{prompt}' becomes the prompt)" },
+      model: { type: 'string', description: "the agents' model" },
+      verbose: { type: 'boolean', description: "print the agents' readable lines" },
+    },
+    load: async () => (await teams()).up,
+  },
+  {
+    name: 'team down', args: '<team>', summary: "stop the team's workers (from any terminal); their tasks go back to the queue",
+    options: { team: { type: 'string', description: 'the team (or give it as the argument)' } },
+    load: async () => (await teams()).down,
+  },
+  {
+    name: 'reminder set', args: '"<text>"', summary: 'keep a reminder that comes back at a keyword, a hook event, or always',
+    options: {
+      text: { type: 'string', description: 'the reminder (or give it as the argument)' },
+      keyword: { type: 'string', description: 'fire when one of these words is mentioned (comma-separated)' },
+      event: { type: 'string', description: 'fire at this Claude Code hook event (SessionStart, UserPromptSubmit, …)' },
+      always: { type: 'boolean', description: 'fire at every session start' },
+      once: { type: 'boolean', description: 'dismiss it once it fired' },
+      'expires-in': { type: 'string', description: 'seconds until it is gone' },
+    },
+    load: async () => (await reminders()).set,
+  },
+  {
+    name: 'reminder list', summary: 'the live reminders (--all: dismissed and expired ones too)',
+    options: { all: { type: 'boolean', description: 'dismissed and expired ones too' }, ...page },
+    load: async () => (await reminders()).listReminders,
+  },
+  {
+    name: 'reminder match', summary: 'the reminders a context fires (marked fired); --hook: as a Claude Code hook, JSON in and out',
+    options: {
+      context: { type: 'string', description: 'the text to match keywords against' },
+      event: { type: 'string', description: 'a hook event name' },
+      'no-fire': { type: 'boolean', description: 'look without marking them fired' },
+      hook: { type: 'boolean', description: "read the hook's JSON on stdin and print additional context for it" },
+    },
+    load: async () => (await reminders()).match,
+  },
+  {
+    name: 'reminder dismiss', args: '<id>', summary: 'remove a reminder for good',
+    options: { id: { type: 'string', description: 'the reminder (or give it as the argument)' } },
+    load: async () => (await reminders()).dismiss,
+  },
+  {
+    name: 'learning note', args: '<skill>', summary: 'record a pattern, gotcha or tip for a skill',
+    options: { skill: { type: 'string', description: "the skill's folder name (or give it as the argument)" }, kind: { type: 'string', description: 'pattern, gotcha or tip' }, text: { type: 'string', description: 'what you learned' }, source: { type: 'string', description: 'where it came from' } },
+    load: async () => (await learnings()).note,
+  },
+  {
+    name: 'learning list', args: '[<skill>]', summary: "a skill's learnings (every skill's without one)",
+    options: { skill: { type: 'string', description: 'the skill (or give it as the argument)' }, ...page },
+    load: async () => (await learnings()).list,
+  },
+  {
+    name: 'learning fold', args: '<skill>', summary: "fold a skill's learnings into its SKILL.md: a diff to review; --apply writes it with a backup, --undo restores",
+    options: {
+      skill: { type: 'string', description: 'the skill (or give it as the argument)' },
+      path: { type: 'string', description: 'the SKILL.md (default .claude/skills/<skill>/SKILL.md in the project)' },
+      apply: { type: 'boolean', description: 'write it, backing the original up' },
+      undo: { type: 'boolean', description: 'restore the file the last applied fold changed' },
+    },
+    load: async () => (await learnings()).fold,
+  },
+  {
+    name: 'context set', args: '<key> <value>', summary: "keep a value in this project's session memory (--session, default your agent name)",
+    options: { key, value: { type: 'string', description: 'the value (or give it after the key)' }, session: sessionOption, 'expected-version': { type: 'string', description: 'write only if the key is at this version (0: only if absent)' } },
+    load: async () => (await sessionContext()).set,
+  },
+  {
+    name: 'context get', args: '<key>', summary: "read a value of this project's session memory",
+    options: { key, session: sessionOption },
+    load: async () => (await sessionContext()).get,
+  },
+  {
+    name: 'context list', summary: "everything this project's session memory keeps",
+    options: { session: sessionOption, ...page },
+    load: async () => (await sessionContext()).list,
+  },
+  {
+    name: 'context clear', args: '[<key>]', summary: "remove one key of the session memory, or all of it",
+    options: { key, session: sessionOption },
+    load: async () => (await sessionContext()).clear,
   },
   {
     name: 'respond', args: '<process-id> <text>', summary: 'send a follow-up prompt to a waiting Claude Code session (dispatched interactive)',

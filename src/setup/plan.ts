@@ -89,23 +89,27 @@ function settings(options: SetupOptions, name: string, path: string): FileChange
     const hooks = objectAt(config, 'hooks', path);
     const db = options.db === null ? [] : ['--db', options.db];
     const role = options.role ?? 'generalist';
-    setHook(hooks, 'SessionStart', command([...options.orchestrate, 'agent', 'register', '--name', name, '--role', role, '--kind', 'claude', ...db]), path, notes);
-    setHook(hooks, 'SessionEnd', command([...options.orchestrate, 'agent', 'unregister', '--agent', name, ...db]), path, notes);
+    setHook(hooks, 'SessionStart', 'agent', command([...options.orchestrate, 'agent', 'register', '--name', name, '--role', role, '--kind', 'claude', ...db]), path, notes);
+    setHook(hooks, 'SessionEnd', 'agent', command([...options.orchestrate, 'agent', 'unregister', '--agent', name, ...db]), path, notes);
+    // Reminders come back as context: keyword ones on each prompt, `always` and session-start ones at the start.
+    const reminders = command([...options.orchestrate, 'reminder', 'match', '--hook', ...db]);
+    setHook(hooks, 'SessionStart', 'reminder', reminders, path, notes);
+    setHook(hooks, 'UserPromptSubmit', 'reminder', reminders, path, notes);
   }
   if (notes.length === 0) return null;
   return { path, before, after: formatLike(config, before), summary: notes.join(', ') };
 }
 
-/** Adds our hook, or replaces the one an earlier setup wrote; other hooks stay as they are. */
-function setHook(hooks: JsonObject, event: string, commandLine: string, path: string, notes: string[]): void {
+/** Adds our hook (`noun`: which of ours), or replaces the one an earlier setup wrote; other hooks stay as they are. */
+function setHook(hooks: JsonObject, event: string, noun: 'agent' | 'reminder', commandLine: string, path: string, notes: string[]): void {
   const groups = arrayAt(hooks, event, path) as { hooks?: { type?: string; command?: string }[] }[];
-  const ours = (text: unknown) => typeof text === 'string' && text.includes(" 'agent' ") && text.includes(ORCHESTRATE_TAG);
+  const ours = (text: unknown) => typeof text === 'string' && text.includes(` '${noun}' `) && text.includes(ORCHESTRATE_TAG);
   const existing = groups.find((group) => group.hooks?.some((hook) => ours(hook.command)));
   const wanted = { hooks: [{ type: 'command', command: commandLine }] };
   if (existing && sameJson(existing, wanted)) return;
   if (existing) groups.splice(groups.indexOf(existing), 1, wanted);
   else groups.push(wanted);
-  notes.push(`${existing ? 'updated' : 'added'} the ${event} hook`);
+  notes.push(`${existing ? 'updated' : 'added'} the ${event} ${noun} hook`);
 }
 
 /** Marks our hook commands (a shell comment at the end). */

@@ -141,6 +141,7 @@ export const resume: Handler = async (call) => {
   const board = await call.board();
   const run = await chosenRun(call, board);
   if (run.kind === 'plan') return (await import('./plan.js')).resume(call, board, run);
+  if (run.kind === 'workflow') return (await import('./workflow.js')).resume(call, board, run);
   const budget = flag(call, 'budget-usd');
   if (budget !== undefined && !(Number(budget) > 0)) throw new OrchestratorError('invalid_input', `--budget-usd must be a positive number of dollars, not '${budget}'`);
   return reply(await resumeFeature(await deps(call, board), run.id, flag(call, 'guidance') ?? null, budget === undefined ? {} : { budget_usd: Number(budget) }));
