@@ -369,7 +369,7 @@ export const COMMANDS: Command[] = [
       file: { type: 'string', description: 'custom steps, YAML or JSON' },
       name: { type: 'string', description: 'a name for this workflow' },
       agent: { type: 'string', description: "every step's agent: claude, codex, gemini or command (default: each step's, else claude)" },
-      program: { type: 'string', description: 'for the command agent: the program (the prompt goes to its stdin)' },
+      program: { type: 'string', description: "for the command agent: the program (the prompt is its last argument, or replaces '{prompt}' in one)" },
       arg: { type: 'string', multiple: true, description: "for the command agent: an argument (repeat it; '{prompt}' becomes the prompt)" },
       concurrency: { type: 'string', description: 'steps at once where dependencies allow (default 2)' },
       model: { type: 'string', description: "the agents' model" },
@@ -401,7 +401,7 @@ export const COMMANDS: Command[] = [
     name: 'team up', args: '<team>', summary: "run the team's workers here until 'team down': each claims its role's tasks and runs its agent on them",
     options: {
       team: { type: 'string', description: 'the team (or give it as the argument)' },
-      program: { type: 'string', description: 'for command workers: the program (the prompt goes to its stdin)' },
+      program: { type: 'string', description: "for command workers: the program (the prompt is its last argument, or replaces '{prompt}' in one)" },
       arg: { type: 'string', multiple: true, description: "for command workers: an argument (repeat it; '{prompt}' becomes the prompt)" },
       model: { type: 'string', description: "the agents' model" },
       verbose: { type: 'boolean', description: "print the agents' readable lines" },

@@ -65,7 +65,10 @@ export interface CycleOptions {
   /** Asked before tasks start: a reason to start nothing more (a spent budget, a usage window nearly full), or null. */
   hold?(): Promise<Hold | null>;
   signal?: AbortSignal;
-  /** Work in the integration tree itself, one task at a time: no task branches, worktrees or merges (a master plan's sequential mode). */
+  /**
+   * Work in the integration tree itself: no task branches, worktrees or merges (a master plan's
+   * sequential mode at concurrency 1; a workflow's steps, which may read the tree together).
+   */
   shared?: boolean;
   /** A task counts only with a commit on its branch (default true). */
   requireCommit?: boolean;
@@ -112,13 +115,12 @@ export async function runCycle(options: CycleOptions): Promise<CycleEnd> {
   const shared = options.shared ?? false;
   if (!shared && !options.repo) throw new OrchestratorError('internal', 'a cycle with task worktrees needs a repository');
   const repo = options.repo as Repo; // used only when not shared
-  const concurrency = shared ? 1 : options.concurrency;
   const progress = options.onProgress ?? (() => undefined);
   const tell = (task: PlanTask, state: TaskState, detail: string) => options.onTaskState?.(task, state, detail) ?? Promise.resolve();
   const byPlanId = new Map(plan.tasks.map((task) => [task.id, task]));
   const idOf = (planId: string) => boardTaskId(run, cycle, planId);
   await ensureTasks(options);
-  const schedule = new Schedule(plan.tasks.map((task) => ({ id: task.id, depends_on: task.depends_on ?? [], files: task.files ?? [] })), concurrency);
+  const schedule = new Schedule(plan.tasks.map((task) => ({ id: task.id, depends_on: task.depends_on ?? [], files: task.files ?? [] })), options.concurrency);
 
   // Settle what a crash left: held tasks either made it onto the run branch, or start over.
   for (const task of plan.tasks) {

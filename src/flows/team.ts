@@ -25,7 +25,7 @@ export interface TeamDeps {
   stateDir: string;
   /** The folder the agents work in (the project root). */
   root: string;
-  /** For command workers: the program and its arguments (the prompt goes to its stdin). */
+  /** For command workers: the program and its arguments (the prompt is the last argument, or replaces `{prompt}`). */
   command: string[] | null;
   model: string | null;
   onProgress?: (line: string) => void;

@@ -90,7 +90,7 @@ export interface WorkflowRunSettings {
   concurrency: number;
   /** Every step's agent, overriding the template's. */
   agent: AgentKind | 'command' | null;
-  /** For the command agent: the program and its arguments (the prompt goes to its stdin). */
+  /** For the command agent: the program and its arguments (the prompt is the last argument, or replaces `{prompt}`). */
   command: string[] | null;
   model: string | null;
 }
