@@ -86,7 +86,7 @@ describe('over stdio with the SDK client', () => {
     assert.equal((await call(anonymous, 'server_status', {})).tasks.completed, 1);
 
     const resources = (await anonymous.listResources()).resources.map((r) => r.uri);
-    assert.deepEqual(resources.sort(), ['orchestrator://events', 'orchestrator://roles', 'orchestrator://status']);
+    assert.deepEqual(resources.sort(), ['orchestrator://events', 'orchestrator://roles', 'orchestrator://status', 'orchestrator://workflow-templates']);
     assert.deepEqual((await anonymous.listResourceTemplates()).resourceTemplates.map((r) => r.uriTemplate).sort(), ['orchestrator://processes/{id}/log', 'orchestrator://tasks/{id}']);
     const read = async (uri: string) => JSON.parse(((await anonymous.readResource({ uri })).contents[0] as { text: string }).text);
     assert.equal((await read('orchestrator://status')).tasks.completed, 1);

@@ -1,3 +1,5 @@
+import { renderEvent, type AgentEvent } from '../runner/events.js';
+import type { Call } from './call.js';
 /** Text for people: aligned tables and `field: value` blocks. */
 
 export function table(headers: string[], rows: (string | number | null | undefined)[][], empty = '(none)'): string {
@@ -25,4 +27,13 @@ function oneLine(value: string | number | null | undefined): string {
   if (value === null || value === undefined) return '-';
   const text = String(value).replace(/\s+/g, ' ');
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/** Agents' readable lines on stderr, each prefixed by its source (`[phase 2]`), when `show`. */
+export function agentLines(call: Pick<Call, 'progress'>, show: boolean): ((source: string, event: AgentEvent) => void) | undefined {
+  if (!show) return undefined;
+  return (source, event) => {
+    const line = renderEvent(event);
+    if (line) call.progress(`[${source}] ${line}`);
+  };
 }

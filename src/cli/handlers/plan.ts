@@ -12,10 +12,9 @@ import { DEFAULT_NOTES_SECTIONS } from '../../flows/compliance.js';
 import type { AgentKind } from '../../flows/feature.js';
 import { phaseStatuses, reportPhase, resumePlan, startPlan, type PlanDeps, type PlanEnd, type PlanSettings } from '../../flows/master-plan.js';
 import { readMasterPlan, type MasterPlan, type PlanProblem } from '../../flows/plan-files.js';
-import { renderEvent } from '../../runner/events.js';
 import { processIdentity } from '../../runner/os-process.js';
 import { flag, flagOrArg, required, type Call, type Handler, type Reply } from '../call.js';
-import { table } from '../format.js';
+import { agentLines, table } from '../format.js';
 import { startDispatcher } from './dispatch.js';
 import { RUN_ESCALATED, RUN_NOT_FINISHED } from './run.js';
 
@@ -96,10 +95,7 @@ async function deps(call: Call, board: Board, root: string): Promise<PlanDeps> {
     stateDir: ensureStateDir(repo.root),
     doneCommand: [process.execPath, MAIN],
     onProgress: (line) => call.progress(line),
-    onAgentEvent: call.values.quiet ? undefined : (source, event) => {
-      const line = renderEvent(event);
-      if (line) call.progress(`[${source}] ${line}`);
-    },
+    onAgentEvent: agentLines(call, !call.values.quiet),
     signal: call.io.shutdownSignal(),
   };
 }

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { Reminder } from '../../board/reminders.js';
 import { OrchestratorError } from '../../core/errors.js';
-import { flag, flagOrArg, list, required, type Call, type Handler } from '../call.js';
+import { flag, flagOrArg, list, required, type Handler } from '../call.js';
 import { moreHint, table } from '../format.js';
 
 const rows = (reminders: Reminder[]) => reminders.map((r) => [r.id, r.trigger === 'keyword' ? `keyword: ${r.words.join(', ')}` : r.trigger === 'event' ? `event: ${r.event}` : 'always', r.once ? 'once' : '', r.fired_count, r.text.slice(0, 60)]);

@@ -178,11 +178,11 @@ export const status: Handler = async (call) => {
   return { data: { run, tasks: counts }, text };
 };
 
-/** `orchestrate runs`: every run, oldest first. */
+/** `orchestrate runs`: every run (feature, plan, workflow), oldest first. */
 export const runs: Handler = async (call) => {
   const page = await (await call.board()).runs.list({ limit: flag(call, 'limit') as never, cursor: flag(call, 'cursor') });
-  const rows = page.items.map((run) => [run.id, run.status, run.cycle, `$${run.cost_usd.toFixed(4)}`, run.created_at, run.title.slice(0, 50)]);
-  return { data: page, text: table(['ID', 'STATUS', 'CYCLE', 'COST', 'STARTED', 'FEATURE'], rows, 'no runs') + moreHint(page.next_cursor) };
+  const rows = page.items.map((run) => [run.id, run.status, run.kind, run.cycle, `$${run.cost_usd.toFixed(4)}`, run.created_at, run.title.slice(0, 50)]);
+  return { data: page, text: table(['ID', 'STATUS', 'KIND', 'CYCLE', 'COST', 'STARTED', 'TITLE'], rows, 'no runs') + moreHint(page.next_cursor) };
 };
 
 /** `orchestrate history [--limit N]`: the newest runs first, of every kind. */

@@ -2,11 +2,10 @@ import type { TeamStatus } from '../../board/teams.js';
 import { ensureStateDir } from '../../config/settings.js';
 import { OrchestratorError } from '../../core/errors.js';
 import { runTeam } from '../../flows/team.js';
-import { renderEvent } from '../../runner/events.js';
 import { processIdentity } from '../../runner/os-process.js';
 import { waitFor } from '../../board/waiting.js';
 import { flag, flagOrArg, required, type Call, type Handler } from '../call.js';
-import { table } from '../format.js';
+import { agentLines, table } from '../format.js';
 import { startDispatcher } from './dispatch.js';
 
 const teamName = (call: Call) => required(flagOrArg(call, 'team'), 'the team', 'its name as the argument');
@@ -76,10 +75,7 @@ export const up: Handler = async (call) => {
     command: program ? [program, ...((call.values.arg as string[] | undefined) ?? [])] : null,
     model: flag(call, 'model') ?? null,
     onProgress: (line) => call.progress(line),
-    onAgentEvent: call.values.verbose ? (source, event) => {
-      const line = renderEvent(event);
-      if (line) call.progress(`[${source}] ${line}`);
-    } : undefined,
+    onAgentEvent: agentLines(call, Boolean(call.values.verbose)),
     signal: call.io.shutdownSignal(),
   }, teamName(call));
   return { data: summary, text: `team ${summary.team.name} is down: ${summary.completed} tasks completed, ${summary.failed} failed` };

@@ -6,13 +6,12 @@ import { ensureStateDir } from '../../config/settings.js';
 import { OrchestratorError } from '../../core/errors.js';
 import { Repo } from '../../engine/git.js';
 import { listTemplates, resumeWorkflow, runWorkflow, startWorkflow, type WorkflowDeps, type WorkflowEnd } from '../../flows/workflows.js';
-import { renderEvent } from '../../runner/events.js';
 import { processIdentity } from '../../runner/os-process.js';
 import { integerInRange } from '../../board/input.js';
 import type { Run } from '../../board/runs.js';
 import type { Board } from '../../board/board.js';
 import { flag, flagOrArg, required, type Call, type Handler, type Reply } from '../call.js';
-import { moreHint, table } from '../format.js';
+import { agentLines, moreHint, table } from '../format.js';
 import { startDispatcher } from './dispatch.js';
 import { RUN_ESCALATED, RUN_NOT_FINISHED } from './run.js';
 
@@ -134,10 +133,7 @@ async function deps(call: Call, board: Board): Promise<WorkflowDeps> {
     supervisor: processIdentity(process.pid),
     stateDir: ensureStateDir(root),
     onProgress: (line) => call.progress(line),
-    onAgentEvent: call.values.verbose ? (source, event) => {
-      const line = renderEvent(event);
-      if (line) call.progress(`[${source}] ${line}`);
-    } : undefined,
+    onAgentEvent: agentLines(call, Boolean(call.values.verbose)),
     signal: call.io.shutdownSignal(),
   };
 }
