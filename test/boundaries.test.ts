@@ -33,6 +33,17 @@ test('only src/runner spawns processes', () => {
   }
 });
 
+test('every command loads the board and the settings without zod or yaml (they cost a CLI start ~130 and ~70 ms)', () => {
+  const staticImports = (text: string) => [...text.matchAll(/^import\s[^;]*?from\s+'([^']+)'/gm)].filter((m) => !/^import type/.test(m[0])).map((m) => m[1]!);
+  for (const { path, text } of files) {
+    if (!['board', 'config', 'store', 'core'].includes(layerOf(path)) || path === 'board/workflow-definition.ts') continue;
+    const heavy = staticImports(text).filter((name) => name === 'zod' || name === 'yaml');
+    assert.deepEqual(heavy, [], `${path} imports ${heavy} at load; import it where it is needed`);
+  }
+  const board = files.find((f) => f.path === 'board/workflows.ts')!.text;
+  assert.doesNotMatch(board, /^import \{[^}]*\} from '\.\/workflow-definition\.js'/m, 'board/workflows.ts loads workflow-definition (zod) only when defining a template');
+});
+
 test('only the CLI entry point reads argv, the environment, stdin or exits', () => {
   for (const { path, text } of files) {
     if (/process\.(argv|env|stdin|exit\b|exitCode)/.test(text)) assert.equal(path, 'cli/main.ts', `${path} reads process state`);

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { OrchestratorError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { Queryable } from '../store/open.js';
@@ -7,6 +6,8 @@ import { appendEvent } from './events.js';
 import { iso, parseJson, requireText } from './input.js';
 import { decodeCursor, pageLimit, toPage, type Page } from './pagination.js';
 import { normalizeRole } from './roles.js';
+
+const WORKER_KINDS = ['claude', 'codex', 'gemini', 'command'] as const;
 import type { TaskStatus } from './task-states.js';
 
 /**
@@ -17,11 +18,6 @@ import type { TaskStatus } from './task-states.js';
  * the members, so the tasks they held go back to the queue — nothing is lost. At most one
  * active team has a given name.
  */
-export const teamRole = z.strictObject({
-  role: z.string().min(1).max(40),
-  count: z.int().min(1).max(20).optional().describe('how many agents (default 1)'),
-  agent: z.enum(['claude', 'codex', 'gemini', 'command']).optional().describe('the CLI its workers run (default claude)'),
-});
 export type TeamRole = { role: string; count: number; agent: 'claude' | 'codex' | 'gemini' | 'command' };
 
 export interface Team {
@@ -69,12 +65,18 @@ export const teamLabel = (name: string) => `team:${name}`;
 export class Teams {
   constructor(private readonly board: BoardContext) {}
 
-  async create(input: { name: string; goal: string; roles: z.input<typeof teamRole>[] }, actor: string | null): Promise<Team> {
+  async create(input: { name: string; goal: string; roles: { role: string; count?: number; agent?: string }[] }, actor: string | null): Promise<Team> {
     const name = requireText('name', input.name, 60);
     if (!NAME.test(name)) throw new OrchestratorError('invalid_input', `team name '${name}' may hold only letters, digits, '.', '_' and '-'`);
     const goal = requireText('goal', input.goal, 5000);
     if (!Array.isArray(input.roles) || input.roles.length === 0) throw new OrchestratorError('invalid_input', 'roles is required: the roles the team needs, each {role, count, agent}');
-    const roles: TeamRole[] = input.roles.map((r) => ({ role: normalizeRole(r.role), count: r.count ?? 1, agent: r.agent ?? 'claude' }));
+    const roles: TeamRole[] = input.roles.map((r) => {
+      const count = r.count ?? 1;
+      if (!Number.isInteger(count) || count < 1 || count > 20) throw new OrchestratorError('invalid_input', `role ${r.role}: count must be a whole number from 1 to 20, not ${count}`);
+      const agent = r.agent ?? 'claude';
+      if (!(WORKER_KINDS as readonly string[]).includes(agent)) throw new OrchestratorError('invalid_input', `role ${r.role}: agent must be one of ${WORKER_KINDS.join(', ')}, not '${agent}'`);
+      return { role: normalizeRole(r.role), count, agent: agent as TeamRole['agent'] };
+    });
     const now = this.board.now();
     return this.board.db.transaction(async (tx) => {
       const [taken] = await tx.query<TeamRow>(`SELECT * FROM teams WHERE name = ? AND status = 'active'`, [name]);

@@ -1,5 +1,4 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { z } from 'zod';
 import { OrchestratorError } from '../core/errors.js';
 
 /**
@@ -8,28 +7,47 @@ import { OrchestratorError } from '../core/errors.js';
  * instead of being ignored. The board's keys (db, lease_ttl, max_retries) and a master plan's
  * (timeout, max_retries, model, strict_compliance, notes_sections, notifications) share the file.
  */
-const notifications = z.strictObject({
-  enabled: z.boolean().default(true),
-  provider: z.enum(['desktop', 'ntfy', 'webhook', 'none']),
+export interface NotificationSettings {
+  enabled: boolean;
+  provider: 'desktop' | 'ntfy' | 'webhook' | 'none';
   /** ntfy: the topic. */
-  topic: z.string().min(1).optional(),
+  topic?: string;
   /** ntfy: the server (default https://ntfy.sh); webhook: the URL the JSON is posted to. */
-  url: z.url({ protocol: /^https?$/ }).optional(),
-});
+  url?: string;
+}
 
-const schema = z.strictObject({
-  db: z.string().min(1).optional(),
-  lease_ttl: z.number().positive().max(86_400).optional(),
-  max_retries: z.int().min(0).max(100).optional(),
-  timeout: z.int().min(1).max(86_400).optional(),
-  model: z.string().min(1).optional(),
-  strict_compliance: z.boolean().optional(),
-  notes_sections: z.array(z.string().min(1)).optional(),
-  notifications: notifications.optional(),
-});
+export interface ProjectConfig {
+  db?: string;
+  lease_ttl?: number;
+  max_retries?: number;
+  timeout?: number;
+  model?: string;
+  strict_compliance?: boolean;
+  notes_sections?: string[];
+  notifications?: NotificationSettings;
+}
 
-export type ProjectConfig = z.infer<typeof schema>;
-export type NotificationSettings = z.infer<typeof notifications>;
+/** The schema, built when a config file exists (zod loads only then: most commands start faster). */
+async function schemas() {
+  const { z } = await import('zod');
+  const notifications = z.strictObject({
+    enabled: z.boolean().default(true),
+    provider: z.enum(['desktop', 'ntfy', 'webhook', 'none']),
+    topic: z.string().min(1).optional(),
+    url: z.url({ protocol: /^https?$/ }).optional(),
+  });
+  const config = z.strictObject({
+    db: z.string().min(1).optional(),
+    lease_ttl: z.number().positive().max(86_400).optional(),
+    max_retries: z.int().min(0).max(100).optional(),
+    timeout: z.int().min(1).max(86_400).optional(),
+    model: z.string().min(1).optional(),
+    strict_compliance: z.boolean().optional(),
+    notes_sections: z.array(z.string().min(1)).optional(),
+    notifications: notifications.optional(),
+  });
+  return { config, notifications };
+}
 
 /** The config file's settings ({} when there is none); every problem in one error, as `file:line: …` lines. */
 export async function readProjectConfig(file: string): Promise<ProjectConfig> {
@@ -45,14 +63,15 @@ export async function readProjectConfig(file: string): Promise<ProjectConfig> {
   const value: unknown = doc.toJS();
   if (value === null || value === undefined) return {};
   if (!isMap(doc.contents)) throw configError(file, [{ line: 1, message: 'settings must be "key: value" lines' }]);
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
+  const { config, notifications } = await schemas();
+  const parsed = config.safeParse(value);
+  if (parsed.success) return parsed.data as ProjectConfig;
   const problems = parsed.error.issues.flatMap((issue) => {
     const path = issue.path.map(String);
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => ({
         line: lineOf(keyNode(doc, [...path, key])?.range?.[0]),
-        message: `unknown setting '${[...path, key].join('.')}' (known: ${knownKeys(path).join(', ')})`,
+        message: `unknown setting '${[...path, key].join('.')}' (known: ${Object.keys(path[0] === 'notifications' ? notifications.shape : config.shape).join(', ')})`,
       }));
     }
     const node = doc.getIn(path, true) as { range?: [number, number, number] } | undefined;
@@ -71,9 +90,4 @@ function keyNode(doc: { getIn(path: string[], keepScalar: true): unknown }, path
   const parent = path.length > 1 ? doc.getIn(path.slice(0, -1), true) : (doc as unknown as { contents: unknown }).contents;
   const items = (parent as { items?: { key: { value?: unknown; range?: [number, number, number] } }[] } | undefined)?.items ?? [];
   return items.find((pair) => String(pair.key?.value) === path[path.length - 1])?.key;
-}
-
-function knownKeys(path: string[]): string[] {
-  const shape = path[0] === 'notifications' ? notifications.shape : schema.shape;
-  return Object.keys(shape);
 }

@@ -60,7 +60,7 @@ export async function resolveSettings(input: SettingsInput): Promise<Settings> {
       : { value: findProjectRoot(input.cwd), source: 'default', from: 'git root or current folder' };
   const root = projectRoot.value;
   const configFile = join(root, STATE_DIR, 'config.yaml');
-  const config: Record<string, unknown> = await readProjectConfig(configFile);
+  const config = (await readProjectConfig(configFile)) as Record<string, unknown>;
 
   const pick = <T>(flag: T | undefined, flagName: string, envName: string, parse: (text: string, where: string) => T, key: string, fallback: T, fallbackFrom: string): Setting<T> => {
     if (flag !== undefined) return { value: flag, source: 'flag', from: flagName };

@@ -1,4 +1,4 @@
-import { checkDefinition, stepDefinition, workflowInput } from '../../board/workflows.js';
+import { checkDefinition, stepDefinition, workflowInput } from '../../board/workflow-definition.js';
 import { z } from 'zod';
 import { defineTool } from '../tool.js';
 

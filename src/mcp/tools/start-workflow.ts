@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { stepDefinition } from '../../board/workflows.js';
+import { stepDefinition } from '../../board/workflow-definition.js';
 import { startWorkflow } from '../../flows/workflows.js';
 import { defineTool, stateDir } from '../tool.js';
 
