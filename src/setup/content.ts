@@ -46,10 +46,20 @@ decisions; other agents, on this machine or others, read the same board.
 - Decisions others depend on (an API shape, a version, a convention) go in \`set_context\`; use \`expected_version\`
   when you update a value someone else may be updating.
 
+## Remember and plan
+- \`set_context\` with \`scope: "session"\` keeps your own notes for this project across restarts (\`get_context\`
+  without a key lists them; \`clear_context\` removes them); the default scope is the team's shared context.
+- \`set_reminder\` brings a note back when a keyword is mentioned, at session start, or always; hooks inject it.
+- \`list_workflow_templates\`, \`start_workflow\`, then \`advance_step\` with notes when each step is done.
+- \`note_learning\` when a skill taught you a pattern, a gotcha or a tip; \`fold_learnings\` proposes the SKILL.md update.
+
 ## Tools
 register_instance, heartbeat, list_instances, unregister · push_task, claim_task, start_task, complete_task,
 block_task, unblock_task, fail_task, retry_task, cancel_task, list_tasks, get_task · send_message, poll_messages,
-wait_for_message, mark_read, dismiss_message, request_help · set_context, get_context, delete_context,
-list_context_keys · server_status. Resources: orchestrator://status, orchestrator://roles (your role's brief),
-orchestrator://tasks/{id}, orchestrator://events.
+wait_for_message, mark_read, dismiss_message, request_help · set_context, get_context, clear_context,
+delete_context, list_context_keys · define_workflow, start_workflow, get_workflow_status, advance_step,
+list_workflows, list_workflow_templates · create_team, get_team_status, assign_role, dissolve_team · set_reminder,
+list_reminders, dismiss_reminder · note_learning, get_learnings, fold_learnings · server_status. Resources:
+orchestrator://status, orchestrator://roles (your role's brief), orchestrator://tasks/{id}, orchestrator://events,
+orchestrator://workflow-templates.
 `;
