@@ -3,20 +3,11 @@
 // the task label filter, phase reports, the newest runs.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { isOrchestratorError, type ErrorCode } from '../src/core/errors.js';
 import { fillInputs, checkDefinition } from '../src/board/workflow-definition.js';
-import { BACKENDS, cleanupBackends, manualClock, newBoardUrl, openBoard } from './support/backends.js';
+import { BACKENDS, cleanupBackends, manualClock, newBoardUrl, openBoard, rejectsWith } from './support/backends.js';
 
 after(cleanupBackends);
 
-async function rejectsWith(promise: Promise<unknown>, code: ErrorCode, pattern?: RegExp): Promise<void> {
-  await assert.rejects(promise, (error: unknown) => {
-    assert.ok(isOrchestratorError(error), `expected an OrchestratorError, got ${String(error)}`);
-    assert.equal(error.code, code, error.message);
-    if (pattern) assert.match(error.message, pattern);
-    return true;
-  });
-}
 
 for (const backend of BACKENDS) {
   describe(`session tooling on ${backend}`, () => {

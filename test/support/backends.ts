@@ -4,7 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import assert from 'node:assert/strict';
 import pg from 'pg';
+import { isOrchestratorError, type ErrorCode } from '../../src/core/errors.js';
 import { Board, type BoardSettings } from '../../src/board/board.js';
 import { openDb } from '../../src/store/open.js';
 
@@ -50,4 +52,14 @@ export async function cleanupBackends(): Promise<void> {
 export function manualClock(start = Date.parse('2026-01-01T00:00:00Z')): { now: () => number; advance: (ms: number) => void } {
   let time = start;
   return { now: () => time, advance: (ms) => { time += ms; } };
+}
+
+/** Asserts that the promise fails with an OrchestratorError of this code (and a message matching the pattern). */
+export async function rejectsWith(promise: Promise<unknown>, code: ErrorCode, pattern?: RegExp): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(isOrchestratorError(error), `expected an OrchestratorError, got ${String(error)}`);
+    assert.equal(error.code, code, error.message);
+    if (pattern) assert.match(error.message, pattern);
+    return true;
+  });
 }
