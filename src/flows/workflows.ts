@@ -111,6 +111,11 @@ const STEP_TOOLS = ['Read', 'Write', 'Edit', 'MultiEdit', 'Bash', 'Glob', 'Grep'
 export async function runWorkflow(deps: WorkflowDeps, settings: Omit<WorkflowRunSettings, 'workflow_id'> & { template?: string; steps?: StepDefinition[]; name?: string; inputs?: Record<string, string> }, actor: string | null): Promise<WorkflowEnd> {
   const { board } = deps;
   const workflow = await startWorkflow(board, deps.stateDir, { template: settings.template, steps: settings.steps, name: settings.name, inputs: settings.inputs, mode: 'auto' }, actor);
+  const commandSteps = workflow.steps.filter((step) => (settings.agent ?? step.agent) === 'command').map((step) => step.id);
+  if (commandSteps.length > 0 && !settings.command?.length) {
+    await board.workflows.finish(workflow.id, 'cancelled');
+    throw new OrchestratorError('invalid_input', `the steps ${commandSteps.join(', ')} run the command agent: pass --program (and --arg) for it`);
+  }
   const run = await board.runs.create({
     kind: 'workflow',
     title: workflow.name,
@@ -170,7 +175,6 @@ async function drive(deps: WorkflowDeps, start: Run): Promise<WorkflowEnd> {
   const work = async (request: WorkRequest): Promise<WorkResult> => {
     const step = steps.get(request.task.id)!;
     const agent = (settings.agent ?? step.agent ?? 'claude') as AgentKind | 'command';
-    if (agent === 'command' && !settings.command?.length) throw new OrchestratorError('invalid_input', `step ${step.id} runs the command agent: pass --program (and --arg) for it`);
     const result = await deps.dispatcher.run(
       {
         agent,
