@@ -39,6 +39,12 @@ const MAX_VALUE = 1_000_000;
 export class SessionContext {
   constructor(private readonly board: BoardContext) {}
 
+  /** The session a caller's memory goes under when it names none: its agent's name (stable across restarts, unlike an id it may not have), else "default". */
+  async sessionName(caller: string | null): Promise<string> {
+    if (caller === null) return 'default';
+    return this.board.agents.get(caller).then((agent) => agent.name, () => caller);
+  }
+
   async set(scope: SessionScope, key: string, value: string, options: { expected_version?: number } = {}): Promise<SessionEntry> {
     const { project, session } = checkScope(scope);
     const name = requireText('key', key, 500);

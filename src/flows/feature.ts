@@ -7,7 +7,7 @@ import { runCycle, type Hold, type WorkRequest, type WorkResult } from '../engin
 import { planMarkdown, type Plan } from '../engine/plan.js';
 import type { UsageReading } from '../runner/usage.js';
 import * as support from './run-support.js';
-import { engineAgent, pauseMs, refuseSecondDriver, removeRunWorktrees, sleep, watchStop, writeAccess, writeAtomic, type RunDeps } from './run-support.js';
+import { engineAgent, recordPause, refuseSecondDriver, removeRunWorktrees, waitOutPause, watchStop, workResult, writeAccess, writeAtomic, type RunDeps } from './run-support.js';
 
 /**
  * A feature run (design C): a planner agent submits a plan (submit_plan), a second model may
@@ -151,12 +151,10 @@ async function drive(deps: FeatureDeps, start: Run): Promise<RunEnd> {
       if (end.status === 'stopped') return stopped(deps, run);
       if (end.status === 'held' && end.until === undefined) return escalate(deps, run, 'budget reached', `${end.reason}; no new task was started, the running ones finished`, 'raise --budget-usd and resume, or finish by hand');
       if (end.status === 'paused' || end.status === 'held') {
-        const resetAt = end.status === 'paused' ? end.reset_at : (end.until ?? null);
-        const until = resetAt ? Date.parse(resetAt) : null;
-        run = await board.runs.update(run.id, { status: 'paused', phase: `paused: ${end.reason}`, paused_until: until });
+        const pause = await recordPause(board, run, end);
+        run = pause.run;
         if (!settings.auto_resume) return { run, end: 'paused' };
-        deps.onProgress?.(`paused: ${end.reason}; resuming ${until ? `at ${new Date(until).toISOString()}` : 'in 5 minutes'}`);
-        await (deps.sleep ?? sleep)(pauseMs(until), stop.signal);
+        await waitOutPause(deps, pause, stop.signal);
         continue;
       }
       if (end.status === 'failed') {
@@ -268,8 +266,7 @@ async function work(deps: FeatureDeps, settings: FeatureSettings, engine: string
     engine,
     { taskId: request.boardId, signal: request.signal, onEvent: deps.onAgentEvent ? (event) => deps.onAgentEvent!(request.task.id, event) : undefined },
   );
-  const record = await deps.board.processes.get(result.processIds[result.processIds.length - 1]!);
-  return { outcome: result.outcome, process_id: record.id, log_path: record.log_path };
+  return workResult(deps.board, result);
 }
 
 async function reviewCode(deps: FeatureDeps, run: Run, settings: FeatureSettings, signal: AbortSignal): Promise<{ verdict: 'approve' | 'changes'; findings: Finding[] } | null> {

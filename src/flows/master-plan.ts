@@ -10,7 +10,7 @@ import { checkPhase } from './compliance.js';
 import type { AgentKind } from './feature.js';
 import { notify, type NotificationKind } from './notify.js';
 import { writePhaseStatus, type MasterPlan, type PhaseSpec, type PhaseStatus } from './plan-files.js';
-import { engineAgent, integrationTree, pauseMs, refuseSecondDriver, removeRunWorktrees, runDir, sleep, watchStop, writeAccess, writeAtomic, type RunDeps } from './run-support.js';
+import { engineAgent, integrationTree, recordPause, refuseSecondDriver, removeRunWorktrees, runDir, waitOutPause, watchStop, workResult, writeAccess, writeAtomic, type RunDeps } from './run-support.js';
 
 /**
  * A master-plan run (design D): a person wrote the plan; the orchestrator runs its phases as a
@@ -174,8 +174,7 @@ async function drive(deps: PlanDeps, start: Run): Promise<PlanEnd> {
       engine.id,
       { taskId: request.boardId, signal: request.signal, onEvent: deps.onAgentEvent ? (event) => deps.onAgentEvent!(`phase ${request.task.id}`, event) : undefined },
     );
-    const record = await board.processes.get(result.processIds[result.processIds.length - 1]!);
-    return { outcome: result.outcome, process_id: record.id, log_path: record.log_path };
+    return workResult(board, result);
   };
 
   const prompt = (task: PlanTask, phaseTree: string, problem: string | null) =>
@@ -198,7 +197,7 @@ async function drive(deps: PlanDeps, start: Run): Promise<PlanEnd> {
       await repo.commitAll(tree, 'orchestrator: phase statuses'); // written just before a crash
     }
     for (;;) {
-      if (engineModel.tasks.length === 0) return complete(deps, run, 'every phase was already Completed or skipped');
+      if (engineModel.tasks.length === 0) return complete(deps, run, 'every phase was already Completed or skipped', tell);
       run = await board.runs.update(run.id, { status: 'running', phase: `${engineModel.tasks.length} phases` });
       const end = await runCycle({
         board,
@@ -224,15 +223,13 @@ async function drive(deps: PlanDeps, start: Run): Promise<PlanEnd> {
       });
       if (end.status === 'stopped') return { run: await board.runs.update(run.id, { status: 'stopped', phase: `stopped in ${run.phase}` }), end: 'stopped' };
       if (end.status === 'paused' || end.status === 'held') {
-        const resetAt = end.status === 'paused' ? end.reset_at : (end.until ?? null);
-        const until = resetAt ? Date.parse(resetAt) : null;
-        run = await board.runs.update(run.id, { status: 'paused', phase: `paused: ${end.reason}`, paused_until: until });
-        progress(`paused: ${end.reason}; resuming ${until ? `at ${new Date(until).toISOString()}` : 'in 5 minutes'}`);
-        await (deps.sleep ?? sleep)(pauseMs(until), stop.signal);
+        const pause = await recordPause(board, run, end);
+        run = pause.run;
+        await waitOutPause(deps, pause, stop.signal);
         if (stop.signal.aborted) return { run: await board.runs.update(run.id, { status: 'stopped', phase: 'stopped while paused' }), end: 'stopped' };
         continue;
       }
-      if (end.status === 'done') return complete(deps, run, `all ${engineModel.tasks.length} phases completed and verified`);
+      if (end.status === 'done') return complete(deps, run, `all ${engineModel.tasks.length} phases completed and verified`, tell);
       return stuck(deps, run, end.failed, blocked, tell);
     }
   } finally {
@@ -241,19 +238,20 @@ async function drive(deps: PlanDeps, start: Run): Promise<PlanEnd> {
   }
 }
 
-async function complete(deps: PlanDeps, run: Run, why: string): Promise<PlanEnd> {
+type Tell = (kind: NotificationKind, title: string, message: string, phase: string | null) => Promise<void>;
+
+async function complete(deps: PlanDeps, run: Run, why: string, tell: Tell): Promise<PlanEnd> {
   const settings = run.options as unknown as PlanSettings;
   const where = settings.sequential ? 'in the working tree' : `on branch ${run.branch}`;
   deps.onProgress?.(`completed: ${why}; the work is ${where}`);
   const done = await deps.board.runs.update(run.id, { status: 'completed', phase: why });
   if (!settings.sequential) await removeRunWorktrees(deps.repo, deps.stateDir, run);
-  const failure = await notify(settings.notifications, { kind: 'completed', run_id: run.id, title: `Plan completed: ${run.title}`, message: `${why}; the work is ${where}`, phase: null }, deps.env);
-  if (failure) deps.onProgress?.(`notification not sent: ${failure}`);
+  await tell('completed', `Plan completed: ${run.title}`, `${why}; the work is ${where}`, null);
   return { run: done, end: 'completed' };
 }
 
 /** A phase failed or blocked: what depends on it never started. escalation.json says what it needs. */
-async function stuck(deps: PlanDeps, run: Run, failed: { id: string; reason: string }[], blocked: Map<string, string>, tell: (kind: NotificationKind, title: string, message: string, phase: string | null) => Promise<void>): Promise<PlanEnd> {
+async function stuck(deps: PlanDeps, run: Run, failed: { id: string; reason: string }[], blocked: Map<string, string>, tell: Tell): Promise<PlanEnd> {
   const stopped = failed.filter((f) => blocked.has(f.id));
   const broken = failed.filter((f) => !blocked.has(f.id) && f.reason !== 'blocked by a failed task');
   const waiting = failed.filter((f) => f.reason === 'blocked by a failed task').map((f) => f.id);

@@ -5,6 +5,7 @@ import type { Board } from '../board/board.js';
 import type { DispatchSpec } from '../board/processes.js';
 import type { Run } from '../board/runs.js';
 import { OrchestratorError } from '../core/errors.js';
+import type { CycleEnd, WorkResult } from '../engine/executor.js';
 import type { Repo } from '../engine/git.js';
 import type { Dispatcher } from '../runner/dispatcher.js';
 import type { AgentEvent } from '../runner/events.js';
@@ -80,6 +81,25 @@ export function refuseSecondDriver(run: Run, supervisor: string): void {
 /** How long to pause for a limit that resets at `until` (ms since the epoch; unknown: 5 minutes). */
 export function pauseMs(until: number | null): number {
   return Math.max(MIN_PAUSE_MS, (until ?? Date.now() + 300_000) - Date.now());
+}
+
+/** What the executor keeps of an agent's run: its outcome and its last process (for the evidence). */
+export async function workResult(board: Board, result: { outcome: WorkResult['outcome']; processIds: string[] }): Promise<WorkResult> {
+  const record = await board.processes.get(result.processIds[result.processIds.length - 1]!);
+  return { outcome: result.outcome, process_id: record.id, log_path: record.log_path };
+}
+
+/** Records a cycle that paused for a usage limit (or held until a reset): the run is `paused` until then. */
+export async function recordPause(board: Board, run: Run, end: Extract<CycleEnd, { status: 'paused' | 'held' }>): Promise<{ run: Run; until: number | null; reason: string }> {
+  const resetAt = end.status === 'paused' ? end.reset_at : (end.until ?? null);
+  const until = resetAt ? Date.parse(resetAt) : null;
+  return { run: await board.runs.update(run.id, { status: 'paused', phase: `paused: ${end.reason}`, paused_until: until }), until, reason: end.reason };
+}
+
+/** Waits out a recorded pause (at least MIN_PAUSE_MS), saying until when. */
+export async function waitOutPause(deps: Pick<RunDeps, 'onProgress' | 'sleep'>, pause: { until: number | null; reason: string }, signal: AbortSignal): Promise<void> {
+  deps.onProgress?.(`paused: ${pause.reason}; resuming ${pause.until ? `at ${new Date(pause.until).toISOString()}` : 'in 5 minutes'}`);
+  await (deps.sleep ?? sleep)(pauseMs(pause.until), signal);
 }
 
 /** Every worktree of the run (its run branch's, and task worktrees a crash may have left), with their task branches. */

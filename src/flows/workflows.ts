@@ -12,7 +12,7 @@ import type { Repo } from '../engine/git.js';
 import type { Plan, PlanTask } from '../engine/plan.js';
 import { rolePrompt } from '../runner/roles.js';
 import type { AgentKind } from './feature.js';
-import { engineAgent, pauseMs, refuseSecondDriver, runDir, sleep, watchStop, writeAccess, writeAtomic, type RunDeps } from './run-support.js';
+import { engineAgent, recordPause, refuseSecondDriver, runDir, waitOutPause, watchStop, workResult, writeAccess, writeAtomic, type RunDeps } from './run-support.js';
 
 /**
  * Workflow templates and automatic workflow runs. A template comes from one of three places,
@@ -188,8 +188,7 @@ async function drive(deps: WorkflowDeps, start: Run): Promise<WorkflowEnd> {
       { taskId: request.boardId, signal: request.signal, onEvent: deps.onAgentEvent ? (event) => deps.onAgentEvent!(`step ${step.id}`, event) : undefined },
     );
     if (result.outcome.kind === 'ok') answers.set(step.id, result.outcome.message);
-    const record = await board.processes.get(result.processIds[result.processIds.length - 1]!);
-    return { outcome: result.outcome, process_id: record.id, log_path: record.log_path };
+    return workResult(board, result);
   };
 
   const onTaskState = async (task: PlanTask, state: TaskState, detail: string) => {
@@ -227,10 +226,9 @@ async function drive(deps: WorkflowDeps, start: Run): Promise<WorkflowEnd> {
         return { run, workflow: await board.workflows.get(workflow.id), end: 'stopped' };
       }
       if (end.status === 'paused' || end.status === 'held') {
-        const resetAt = end.status === 'paused' ? end.reset_at : (end.until ?? null);
-        const until = resetAt ? Date.parse(resetAt) : null;
-        run = await board.runs.update(run.id, { status: 'paused', phase: `paused: ${end.reason}`, paused_until: until });
-        await (deps.sleep ?? sleep)(pauseMs(until), stop.signal);
+        const pause = await recordPause(board, run, end);
+        run = pause.run;
+        await waitOutPause(deps, pause, stop.signal);
         continue;
       }
       if (end.status === 'done') {

@@ -91,8 +91,5 @@ export const stateDir = (context: Pick<ToolContext, 'project'>) => join(context.
  * agent's name (stable across restarts, unlike a connection), else "default".
  */
 export async function sessionScope(context: Pick<ToolContext, 'project' | 'board' | 'maybeAgent'>, session?: string): Promise<{ project: string; session: string }> {
-  if (session) return { project: context.project, session };
-  const caller = context.maybeAgent();
-  const name = caller === null ? 'default' : await context.board.agents.get(caller).then((agent) => agent.name, () => caller);
-  return { project: context.project, session: name };
+  return { project: context.project, session: session ?? (await context.board.sessionContext.sessionName(context.maybeAgent())) };
 }

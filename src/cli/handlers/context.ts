@@ -5,12 +5,7 @@ import { moreHint, table } from '../format.js';
 
 /** `orchestrate context …`: the session scope of context (this project; --session, default your agent name). */
 async function scope(call: Call): Promise<SessionScope> {
-  const named = flag(call, 'session');
-  if (named) return { project: call.settings.projectRoot.value, session: named };
-  const board = await call.board();
-  const caller = call.maybeAgent();
-  const session = caller === null ? 'default' : await board.agents.get(caller).then((agent) => agent.name, () => caller);
-  return { project: call.settings.projectRoot.value, session };
+  return { project: call.settings.projectRoot.value, session: flag(call, 'session') ?? (await (await call.board()).sessionContext.sessionName(call.maybeAgent())) };
 }
 
 const key = (call: Call) => required(flagOrArg(call, 'key'), 'the key', 'the key as the argument');
