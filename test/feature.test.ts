@@ -1,9 +1,8 @@
 // Feature runs end to end with the real Claude Code CLI and the fake model server, in a temp git
 // repository: a planner submits a plan, a reviewer approves it, workers write files in their own
 // worktrees, the engine runs the gates and merges, the code review approves or asks for fixes;
-// a gate that keeps failing escalates and `resume --guidance` finishes; a usage limit pauses the
-// run until its reset, so do a usage window above the threshold and a spent budget; stop, dry
-// run, detach. (Crashes: feature-crash.test.ts.)
+// a gate that keeps failing escalates and `resume --guidance` finishes. (Pauses, budgets, stop,
+// dry run and detach: feature-pauses.test.ts; crashes: feature-crash.test.ts.)
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -119,101 +118,5 @@ describe('feature runs with the real Claude Code', () => {
     assert.equal(resumed.json.end, 'completed');
     assert.equal(git(dir, 'show', `${first.json.run.branch}:hello.txt`), 'hello');
   });
-
-  test('a usage limit pauses the run until its reset time; it resumes by itself and completes', async () => {
-    const dir = project();
-    // The limit resets 4 s after it is hit (the message is made when the request comes).
-    const limited: Scenario = { name: 'limit b', match: { prompt: 'Task b:' }, turns: [{ error: { status: 429, type: 'rate_limit_error', get message() { return `Claude AI usage limit reached|${Math.floor(Date.now() / 1000) + 4}`; } } }] };
-    fake.model().setScenarios(scenarios([limited]));
-    const running = cliInBackground(dir, ['start', 'Add greetings', '--reviewer', 'none', '--json'], env());
-    const paused = await until('the run pauses', async () => {
-      const list = (await cli(dir, ['runs', '--json'], env())).json?.items ?? [];
-      return list.find((r: { status: string }) => r.status === 'paused');
-    });
-    const reset = Date.parse(paused.paused_until);
-    assert.ok(reset > Date.now() - 1000, 'paused until the reset the limit named');
-    fake.model().setScenarios(scenarios()); // the limit is over
-    const done = await running.done;
-    assert.equal(done.code, 0, done.stderr);
-    assert.equal(done.json.end, 'completed');
-    assert.ok(done.at + performance.timeOrigin >= reset - 50, 'it waited for the reset');
-    assert.match(done.stderr, /paused: task b: usage limit reached; resuming at/);
-    assert.equal(git(dir, 'show', `${done.json.run.branch}:world.txt`), 'world');
-  });
-
-  test('a usage window fuller than the threshold pauses the run before new work; it resumes at the reset', async () => {
-    const dir = project();
-    fake.model().setScenarios(scenarios());
-    let utilization = 95;
-    const resetsAt = new Date(Date.now() + 6_000).toISOString();
-    const seen: string[] = [];
-    const usage = createServer((req, res) => {
-      seen.push(String(req.headers.authorization));
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ five_hour: { utilization, resets_at: resetsAt }, seven_day: { utilization: 20, resets_at: null } }));
-    });
-    await new Promise<void>((resolve) => usage.listen(0, '127.0.0.1', resolve));
-    try {
-      const usageEnv = { ...env(), ORCHESTRATOR_USAGE_TOKEN: 'usage-token', ORCHESTRATOR_USAGE_URL: `http://127.0.0.1:${(usage.address() as AddressInfo).port}/usage`, ORCHESTRATOR_USAGE_MAX_AGE_MS: '0' };
-      const running = cliInBackground(dir, ['start', 'Add greetings', '--reviewer', 'none', '--usage-threshold', '0.9', '--json'], usageEnv);
-      const paused = await until('the run pauses', async () => ((await cli(dir, ['runs', '--json'], usageEnv)).json?.items ?? []).find((r: { status: string }) => r.status === 'paused'));
-      assert.equal(paused.paused_until, resetsAt);
-      assert.deepEqual((await cli(dir, ['task', 'list', '--json'], usageEnv)).json.items.map((t: { status: string }) => t.status), ['pending', 'pending', 'pending'], 'no task started');
-      utilization = 10;
-      const done = await running.done;
-      assert.equal(done.code, 0, done.stderr);
-      assert.match(done.stderr, /paused: the five_hour usage window is 95% used \(threshold 90%\)/);
-      assert.ok(seen.every((header) => header === 'Bearer usage-token'));
-    } finally {
-      usage.close();
-    }
-  });
-
-  test('--dry-run plans and stops; --detach runs in the background and log --follow shows it to the end', async () => {
-    const dir = project();
-    fake.model().setScenarios(scenarios());
-    const dry = await cli(dir, ['start', 'Add greetings', '--dry-run', '--reviewer', 'none'], env());
-    assert.equal(dry.code, 0, dry.stderr);
-    assert.match(dry.stdout, /stopped — dry run: planned, not started\n[\s\S]*plan-v1\.md/);
-    assert.equal((await cli(dir, ['task', 'list', '--json'], env())).json.items.length, 0, 'no task was put on the board');
-    const detached = await cli(dir, ['start', 'Add greetings', '--detach', '--reviewer', 'none', '--json'], env());
-    assert.equal(detached.code, 0, detached.stderr);
-    assert.notEqual(detached.json.pid, undefined);
-    const follow = await cli(dir, ['log', '--follow', '--run', detached.json.run.id], env());
-    assert.equal(follow.code, 0, follow.stderr);
-    assert.match(follow.stdout, /run\.updated\s+status=completed/);
-    assert.match(follow.stdout, /task\.completed/);
-    assert.equal(git(dir, 'show', `${detached.json.run.branch}:both.txt`), 'hello world');
-    assert.match(readFileSync(detached.json.log, 'utf8'), /completed: all tasks merged/);
-  });
-
-  test('once the budget is spent no new work starts and the run escalates; resume with a larger budget completes', async () => {
-    const dir = project();
-    fake.model().setScenarios(scenarios());
-    const first = await cli(dir, ['start', 'Add greetings', '--reviewer', 'none', '--budget-usd', '0.001', '--json'], env());
-    assert.equal(first.code, 13, first.stderr);
-    assert.equal(first.json.run.escalation.reason, 'budget reached');
-    assert.match(first.json.run.escalation.details, /the run has spent \$0\.\d+ of its \$0\.001 budget/);
-    const tasks = (await cli(dir, ['task', 'list', '--json'], env())).json.items;
-    assert.ok(tasks.every((t: { status: string }) => t.status === 'pending'), 'the planner spent the budget: no task started');
-    const resumed = await cli(dir, ['resume', '--budget-usd', '5', '--json'], env());
-    assert.equal(resumed.code, 0, resumed.stderr);
-    assert.equal(resumed.json.end, 'completed');
-    assert.equal(resumed.json.run.options.budget_usd, 5);
-  });
-
-  test('orchestrate stop from another terminal stops a run; doctor lists the worktrees it left', async () => {
-    const dir = project();
-    fake.model().setScenarios(scenarios([{ name: 'slow a', match: { prompt: 'Task a:' }, turns: [{ delayMs: 20_000, text: 'too slow' }] }]));
-    const running = cliInBackground(dir, ['start', 'Add greetings', '--reviewer', 'none', '--json'], env());
-    await until('a worker runs', async () => ((await cli(dir, ['log', '--json'], env())).json?.events ?? []).some((e: { type: string }) => e.type === 'task.started'));
-    const asked = performance.now();
-    const stopped = await cli(dir, ['stop'], env());
-    assert.equal(stopped.code, 0, stopped.stderr);
-    const done = await running.done;
-    assert.equal(done.code, 14, done.stderr);
-    assert.equal(done.json.end, 'stopped');
-    assert.ok(done.at - asked < 10_000, 'it did not wait for the slow worker (20 s)');
-    const doctor = await cli(dir, ['doctor', '--skip-smoke'], env());
-    assert.match(doctor.stdout, new RegExp(`worktrees of runs that ended[\\s\\S]*${done.json.run.id}-run \\(run ${done.json.run.id} is stopped\\)`));
-  });
 });
+

@@ -19,11 +19,13 @@ if (!env.PG_URL) {
   console.log('# PostgreSQL from PG_URL');
 }
 
+const timeoutMs = process.env.ORCHESTRATOR_SLOW_TESTS ? 1_200_000 : 180_000;
+env.ORCHESTRATOR_TEST_TIMEOUT_MS = String(timeoutMs);
 const args = [
   '--import', 'tsx',
   '--test',
   '--test-concurrency=2',
-  `--test-timeout=${process.env.ORCHESTRATOR_SLOW_TESTS ? 1_200_000 : 180_000}`,
+  `--test-timeout=${timeoutMs}`,
   '--test-reporter=spec', '--test-reporter-destination=stdout',
   '--test-reporter=./test/support/summary-reporter.mjs', '--test-reporter-destination=stdout',
   ...files,

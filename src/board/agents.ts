@@ -157,6 +157,7 @@ export class Agents {
       await releaseHeldBy(tx, agent.id, 'its agent unregistered', now);
       return gone;
     });
+    this.board.presence.forget(agent.id);
     if (!row) throw new OrchestratorError('conflict', `agent '${agent.name}' (${agent.id}) is already offline`);
     return toAgent(row);
   }
@@ -175,6 +176,7 @@ export class Agents {
   }
 
   async get(agentRef: string): Promise<Agent> {
+    await this.board.sweep();
     return toAgent(await this.resolve(agentRef));
   }
 
@@ -223,6 +225,54 @@ export class Agents {
       await tx.exec('UPDATE agents SET last_seen_at = ?, lease_expires_at = ? WHERE id = ?', [now, now + row.lease_ttl_ms, row.id]);
     }
     return row;
+  }
+
+  /**
+   * Renews the leases of agents this process keeps alive (presence.ts), in one statement, with a
+   * leadership one of them holds. An agent still online is renewed even if its lease has just run
+   * out: only the sweep declares an agent dead, and until it has, nobody has taken its tasks.
+   * Returns the agents renewed; the others are offline.
+   */
+  async renewLeases(ids: readonly string[]): Promise<{ id: string; lease_ttl_ms: number }[]> {
+    if (ids.length === 0) return [];
+    const now = this.board.now();
+    const marks = ids.map(() => '?').join(', ');
+    return this.board.db.transaction(async (tx) => {
+      const renewed = await tx.query<{ id: string; lease_ttl_ms: number }>(
+        `UPDATE agents SET last_seen_at = ?, lease_expires_at = ? + lease_ttl_ms
+         WHERE status = 'online' AND id IN (${marks}) RETURNING id, lease_ttl_ms`,
+        [now, now, ...ids],
+      );
+      if (renewed.length > 0) {
+        await tx.exec(
+          `UPDATE leader SET lease_expires_at = ? + (SELECT lease_ttl_ms FROM agents WHERE agents.id = leader.agent_id)
+           WHERE id = 1 AND agent_id IN (${marks})`,
+          [now, ...ids],
+        );
+      }
+      return renewed;
+    });
+  }
+
+  /**
+   * Takes back an agent whose lease ran out while the process that keeps it was alive but cut
+   * off: online again with the same id and name, holding nothing (its tasks went back to the
+   * queue). Not when it was unregistered, or its name has been taken since. Null when not revived.
+   */
+  async revive(agentId: string): Promise<Agent | null> {
+    const now = this.board.now();
+    return this.board.db.transaction(async (tx) => {
+      const [row] = await tx.query<AgentRow>(
+        `UPDATE agents SET status = 'online', current_task = NULL, last_seen_at = ?, lease_expires_at = ? + lease_ttl_ms, offline_reason = NULL
+         WHERE id = ? AND status = 'offline' AND offline_reason = 'lease expired'
+           AND NOT EXISTS (SELECT 1 FROM agents other WHERE other.name = agents.name AND other.status = 'online')
+         RETURNING *`,
+        [now, now, agentId],
+      );
+      if (!row) return null;
+      await appendEvent(tx, { type: 'agent.returned', subject: row.id, actor: row.id, data: { name: row.name, via: 'presence' } }, now);
+      return toAgent(row);
+    });
   }
 
   /**

@@ -10,6 +10,7 @@ import { Workflows } from './workflows.js';
 import { Leader } from './leader.js';
 import { sweepExpiredLeases } from './leases.js';
 import { Messages } from './messages.js';
+import { Presence } from './presence.js';
 import { Processes } from './processes.js';
 import { Approvals } from './approvals.js';
 import { RunnerSettings } from './runner-config.js';
@@ -20,10 +21,11 @@ import { Tasks } from './tasks.js';
 /**
  * The coordination board: agents with leases, the task queue, messages, shared context, the
  * leader and the event log, all on one Db. Interfaces (CLI, MCP, HTTP) hold one Board and call
- * its parts; none of them writes SQL.
+ * its parts; none of them writes SQL. Its clock is the store's (on PostgreSQL the server's, so
+ * every host decides leases alike); tests pass a manual one.
  */
 export interface BoardSettings {
-  /** How long an agent stays online without a heartbeat. */
+  /** How long an agent stays online after its last renewal (its presence renews it every third of this). */
   leaseTtlMs: number;
   /** Default retries for a pushed task before a release fails it. */
   maxRetries: number;
@@ -41,6 +43,7 @@ export interface BoardContext {
   readonly db: Db;
   readonly settings: BoardSettings;
   readonly agents: Agents;
+  readonly presence: Presence;
   now(): number;
   /** Runs the lease sweep when a known lease may have ended (or always, with `force`). */
   sweep(force?: boolean): Promise<void>;
@@ -59,6 +62,7 @@ export interface BoardStatus {
 export class Board implements BoardContext {
   readonly settings: BoardSettings;
   readonly agents: Agents;
+  readonly presence: Presence;
   readonly tasks: Tasks;
   readonly messages: Messages;
   readonly context: SharedContext;
@@ -75,12 +79,14 @@ export class Board implements BoardContext {
   readonly sessionContext: SessionContext;
   private readonly clock: () => number;
   private nextSweepAt = Number.NEGATIVE_INFINITY;
+  private nextLeaseEnd: number | null = null;
 
   constructor(readonly db: Db, options: Partial<BoardSettings> & { now?: () => number } = {}) {
     const { now, ...settings } = options;
     this.settings = { ...DEFAULT_SETTINGS, ...settings };
-    this.clock = now ?? Date.now;
+    this.clock = now ?? (() => db.now());
     this.agents = new Agents(this);
+    this.presence = new Presence(this);
     this.tasks = new Tasks(this);
     this.messages = new Messages(this);
     this.context = new SharedContext(this);
@@ -104,8 +110,19 @@ export class Board implements BoardContext {
   async sweep(force = false): Promise<void> {
     const now = this.now();
     if (!force && now < this.nextSweepAt) return;
-    const { nextExpiry } = await sweepExpiredLeases(this.db, now);
+    const { nextExpiry } = await sweepExpiredLeases(this.db, now, this.presence.ids());
+    this.nextLeaseEnd = nextExpiry;
     this.nextSweepAt = Math.min(nextExpiry ?? Number.POSITIVE_INFINITY, now + this.settings.sweepEveryMs);
+  }
+
+  /**
+   * How long a waiter that claims (an idle worker) may sleep on the change signal: until the next
+   * lease this process knows of ends (its tasks may come back then, with no event before the
+   * sweep), at most `capMs`.
+   */
+  untilNextLeaseEnd(capMs: number): number {
+    if (this.nextLeaseEnd === null) return capMs;
+    return Math.max(0, Math.min(capMs, this.nextLeaseEnd - this.now() + 1));
   }
 
   async status(): Promise<BoardStatus> {
@@ -133,6 +150,7 @@ export class Board implements BoardContext {
   }
 
   close(): Promise<void> {
+    this.presence.close();
     return this.db.close();
   }
 }

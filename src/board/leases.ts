@@ -10,17 +10,28 @@ import { transition, type TaskStatus } from './task-states.js';
  * runs it on each heartbeat. It starts with one cheap read (the earliest lease end), so a healthy
  * board never takes the write lock for it; the caller keeps that time and need not look again
  * before it comes.
+ *
+ * Two exceptions keep a live agent from being swept by mistake. Nobody could renew a lease while
+ * the store was down, so no lease ends before one TTL after the store started (`upSince`; a
+ * PostgreSQL restart). And the agents this process itself keeps alive (`kept`: its presence) are
+ * never swept by it: it knows they are alive, and renews them.
  */
-export async function sweepExpiredLeases(db: Db, now: number): Promise<{ expired: string[]; nextExpiry: number | null }> {
+export async function sweepExpiredLeases(db: Db, now: number, kept: readonly string[] = []): Promise<{ expired: string[]; nextExpiry: number | null }> {
+  const upSince = db.upSince();
   const nextExpiry = async () =>
-    (await db.query<{ next: number | null }>(`SELECT min(lease_expires_at) AS next FROM agents WHERE status = 'online'`))[0]?.next ?? null;
+    (await db.query<{ next: number | null }>(
+      `SELECT min(CASE WHEN lease_expires_at > ? + lease_ttl_ms THEN lease_expires_at ELSE ? + lease_ttl_ms END) AS next
+       FROM agents WHERE status = 'online'`,
+      [upSince, upSince],
+    ))[0]?.next ?? null;
   const next = await nextExpiry();
   if (next === null || next >= now) return { expired: [], nextExpiry: next };
   const expired = await db.transaction(async (tx) => {
     const expired = await tx.query<{ id: string; name: string }>(
       `UPDATE agents SET status = 'offline', offline_reason = 'lease expired', current_task = NULL
-       WHERE status = 'online' AND lease_expires_at < ? RETURNING id, name`,
-      [now],
+       WHERE status = 'online' AND lease_expires_at < ? AND ? + lease_ttl_ms < ?${kept.length > 0 ? ` AND id NOT IN (${kept.map(() => '?').join(', ')})` : ''}
+       RETURNING id, name`,
+      [now, upSince, now, ...kept],
     );
     for (const agent of expired) {
       await appendEvent(tx, { type: 'agent.expired', subject: agent.id, data: { name: agent.name } }, now);

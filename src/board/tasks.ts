@@ -199,6 +199,15 @@ export class Tasks {
     return toTask(row);
   }
 
+  /**
+   * Claims the best claimable task, waiting until there is one: each change on the board (a push,
+   * a completed dependency, a release) wakes it to try again, so it does not poll. Null when the
+   * time runs out or `abort` fires.
+   */
+  async claimWhenReady(agentRef: string, options: WaitOptions, abort?: AbortSignal): Promise<Task | null> {
+    return waitFor(this.board.db, () => this.claim(agentRef), options, abort);
+  }
+
   async start(taskId: string, actor: string | null = null): Promise<Task> {
     return this.move(taskId, 'start', actor, {});
   }
@@ -228,6 +237,7 @@ export class Tasks {
   }
 
   async get(taskId: string): Promise<Task & { waiting_on: string[] }> {
+    await this.board.sweep(); // a task whose holder's lease ended shows as released, not claimed
     const task = toTask(await this.row(this.board.db, taskId));
     const waiting = task.depends_on.length === 0 ? [] : await this.board.db.query<{ id: string }>(
       `SELECT id FROM tasks WHERE id IN (${marks(task.depends_on)}) AND status <> 'completed' ORDER BY seq`,

@@ -20,6 +20,8 @@ export interface Command {
   args?: string;
   aliases?: string[];
   options?: Record<string, OptionSpec>;
+  /** Runs until stopped (a server, workers, a run): it waits out a store outage instead of exiting 9. */
+  longRunning?: boolean;
   load: () => Promise<Handler>;
 }
 
@@ -204,9 +206,9 @@ export const COMMANDS: Command[] = [
     options: { subject: { type: 'string', description: 'only events about this task, agent or key' }, type: { type: 'string', description: 'only this event type' }, ...page },
     load: async () => (await board()).events,
   },
-  { name: 'mcp', summary: 'serve the board to one Claude Code session over stdio (MCP)', load: async () => (await mcp()).mcp },
+  { name: 'mcp', longRunning: true, summary: 'serve the board to one Claude Code session over stdio (MCP)', load: async () => (await mcp()).mcp },
   {
-    name: 'serve', summary: 'serve the board over Streamable HTTP at /mcp, to many sessions',
+    name: 'serve', longRunning: true, summary: 'serve the board over Streamable HTTP at /mcp, to many sessions',
     options: {
       host: { type: 'string', description: 'the address to bind (default 127.0.0.1; any other needs --token)' },
       port: { type: 'string', description: 'the port (default 3100; 0 picks a free one)' },
@@ -251,7 +253,7 @@ export const COMMANDS: Command[] = [
     load: async () => (await dispatch()).listDispatches,
   },
   {
-    name: 'dispatch', args: '<prompt>', summary: 'run one agent on a prompt, supervised, and report its outcome (exit 12 when it is not ok)',
+    name: 'dispatch', longRunning: true, args: '<prompt>', summary: 'run one agent on a prompt, supervised, and report its outcome (exit 12 when it is not ok)',
     options: {
       agent: { type: 'string', description: 'claude, codex, gemini or command (default claude)' },
       prompt: { type: 'string', description: 'the prompt (or give it as the argument)' },
@@ -272,7 +274,7 @@ export const COMMANDS: Command[] = [
     load: async () => (await runs()).stop,
   },
   {
-    name: 'start', args: '"<feature>"', summary: 'plan a feature, build it with parallel agents in worktrees, merge what the gates verify, review in cycles (exit 13: it needs a person, 14: paused or stopped)',
+    name: 'start', longRunning: true, args: '"<feature>"', summary: 'plan a feature, build it with parallel agents in worktrees, merge what the gates verify, review in cycles (exit 13: it needs a person, 14: paused or stopped)',
     options: {
       feature: { type: 'string', description: 'what to build (or give it as the argument)' },
       concurrency: { type: 'string', description: 'agents at once (default 2)' },
@@ -291,7 +293,7 @@ export const COMMANDS: Command[] = [
     load: async () => (await runs()).start,
   },
   {
-    name: 'run', args: '<master-plan.md>', summary: "run a master plan's phases as a DAG, each verified by its gates and a compliance check (exit 2: the plan has problems, 13: a phase failed or blocked, 14: paused or stopped)",
+    name: 'run', longRunning: true, args: '<master-plan.md>', summary: "run a master plan's phases as a DAG, each verified by its gates and a compliance check (exit 2: the plan has problems, 13: a phase failed or blocked, 14: paused or stopped)",
     options: {
       plan: { type: 'string', description: 'the master plan (or give it as the argument)' },
       'dry-run': { type: 'boolean', short: 'n', description: 'validate the plan and print the phase DAG; run nothing' },
@@ -320,7 +322,7 @@ export const COMMANDS: Command[] = [
     load: async () => (await runs()).history,
   },
   {
-    name: 'resume', summary: 'go on with a paused, escalated, blocked, failed, stopped or crashed run (default: the newest)',
+    name: 'resume', longRunning: true, summary: 'go on with a paused, escalated, blocked, failed, stopped or crashed run (default: the newest)',
     options: {
       run: { type: 'string', description: 'the run' },
       guidance: { type: 'string', description: 'your answer to the escalation, passed to the agents' },
@@ -362,7 +364,7 @@ export const COMMANDS: Command[] = [
   },
   { name: 'workflow templates', summary: 'the workflow templates: built-in, .orchestrator/workflows/, and defined on the board', load: async () => (await workflows()).templates },
   {
-    name: 'workflow run', args: '<template>', summary: 'run a workflow by itself: its steps become engine tasks with roles, run by agents (exit 13: a step failed)',
+    name: 'workflow run', longRunning: true, args: '<template>', summary: 'run a workflow by itself: its steps become engine tasks with roles, run by agents (exit 13: a step failed)',
     options: {
       template: { type: 'string', description: 'the template (or give it as the argument)' },
       input: inputs,
@@ -398,7 +400,7 @@ export const COMMANDS: Command[] = [
     load: async () => (await teams()).assign,
   },
   {
-    name: 'team up', args: '<team>', summary: "run the team's workers here until 'team down': each claims its role's tasks and runs its agent on them",
+    name: 'team up', longRunning: true, args: '<team>', summary: "run the team's workers here until 'team down': each claims its role's tasks and runs its agent on them",
     options: {
       team: { type: 'string', description: 'the team (or give it as the argument)' },
       program: { type: 'string', description: "for command workers: the program (the prompt is its last argument, or replaces '{prompt}' in one)" },

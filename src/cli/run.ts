@@ -1,6 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { OrchestratorError, type ErrorCode } from '../core/errors.js';
 import type { Board } from '../board/board.js';
+import type { Db } from '../store/db.js';
 import type { Call } from './call.js';
 import { COMMANDS, GLOBAL_OPTIONS, findCommand, type Command, type OptionSpec } from './commands.js';
 
@@ -89,7 +90,8 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
         if (!board) {
           const [{ openDb, isPostgresUrl }, { Board }] = await Promise.all([import('../store/open.js'), import('../board/board.js')]);
           if (settings.db.source === 'default' && !isPostgresUrl(settings.db.value)) ensureStateDir(settings.projectRoot.value);
-          board = new Board(await openDb(settings.db.value), { leaseTtlMs: settings.leaseTtlMs.value, maxRetries: settings.maxRetries.value });
+          const db = await openDb(settings.db.value);
+          board = new Board(command.longRunning ? await outageTolerant(db, io) : db, { leaseTtlMs: settings.leaseTtlMs.value, maxRetries: settings.maxRetries.value });
         }
         return board;
       },
@@ -118,6 +120,15 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   } finally {
     await board?.close().catch(() => undefined);
   }
+}
+
+/** A long-running command's store: outages are waited out, and said once on stderr when they begin and end. */
+async function outageTolerant(db: Db, io: Io): Promise<Db> {
+  const { RetryingDb } = await import('../store/retrying.js');
+  return new RetryingDb(db, {
+    down: (error) => io.stderr(`board unreachable: ${error.message}; retrying until it is back`),
+    up: (ms) => io.stderr(`board reachable again after ${(ms / 1000).toFixed(1)} s`),
+  }, io.shutdownSignal());
 }
 
 function describe(error: unknown, env: Record<string, string | undefined>): string {

@@ -122,17 +122,24 @@ export async function runCycle(options: CycleOptions): Promise<CycleEnd> {
   await ensureTasks(options);
   const schedule = new Schedule(plan.tasks.map((task) => ({ id: task.id, depends_on: task.depends_on ?? [], files: task.files ?? [] })), options.concurrency);
 
-  // Settle what a crash left: held tasks either made it onto the run branch, or start over.
+  // Settle what a crash left: held tasks either made it onto the run branch, or start over. A task
+  // the engine's agent held when the orchestrator died is pending again if the crash outlasted the
+  // lease; it may have been merged all the same (a dependant only starts after its dependency
+  // completed, so plan order claims them fine).
   for (const task of plan.tasks) {
     const held = await board.tasks.get(idOf(task.id));
-    if (held.status !== 'claimed' && held.status !== 'in_progress') continue;
+    if (held.status !== 'claimed' && held.status !== 'in_progress' && held.status !== 'pending') continue;
     const branch = taskBranch(run, cycle, task.id);
     if (!shared && (await repo.branchExists(branch)) && (await repo.mergedInto(run.branch, branch))) {
+      if (held.status === 'pending') {
+        await board.tasks.claim(options.engineAgent, { task_id: held.id });
+        await board.tasks.start(held.id, options.engineAgent);
+      }
       await tell(task, 'completed', 'merged before a restart');
       await board.tasks.complete(held.id, options.engineAgent, 'merged before a restart');
       await repo.removeWorktree(join(options.worktreeRoot, `${run.id}-c${cycle}-${task.id}`), { deleteBranch: branch });
       progress(`[${task.id}] was merged before the restart`);
-    } else {
+    } else if (held.status !== 'pending') {
       await board.tasks.fail(held.id, options.engineAgent, 'the orchestrator stopped while it ran');
       await board.tasks.retry(held.id, options.engineAgent);
     }

@@ -50,13 +50,20 @@ export const integrationTree = (stateDir: string, run: Run) => join(stateDir, 'w
 /** A pause is never shorter than this, even when the reset has passed: a limit is never retried in a tight loop. */
 export const MIN_PAUSE_MS = 5_000;
 
-/** The agent that holds the run's tasks; after a crash it is still online (a long lease) and is taken over. */
+/**
+ * The agent that holds the run's tasks, alive while this process drives the run (its presence).
+ * After a crash it is taken over: still online if the crash was shorter than its lease, else
+ * registered again under its name (same id); the tasks it held went back to the queue then, and
+ * the executor settles them.
+ */
 export async function engineAgent(board: Board, run: Run): Promise<Agent> {
   const name = `engine-${run.id}`;
-  return board.agents.register({ name, role: 'generalist', kind: 'command', lease_ttl_ms: 24 * 3_600_000 }).catch(async (error: unknown) => {
+  const agent = await board.agents.register({ name, role: 'generalist', kind: 'command' }).catch(async (error: unknown) => {
     if (error instanceof OrchestratorError && error.code === 'name_taken') return board.agents.get(name);
     throw error;
   });
+  board.presence.keep(agent.id); // until the flow unregisters it at the end
+  return agent;
 }
 
 /** A signal that aborts when the run is stopped on the board (`orchestrate stop`, from any process) or `signal` aborts. */

@@ -41,7 +41,6 @@ export interface TeamRunSummary {
 }
 
 const WORKER_TOOLS = ['Read', 'Write', 'Edit', 'MultiEdit', 'Bash', 'Glob', 'Grep', 'LS', 'TodoWrite'];
-const IDLE_WAIT_MS = 5_000;
 
 export async function runTeam(deps: TeamDeps, ref: string): Promise<TeamRunSummary> {
   const { board } = deps;
@@ -57,32 +56,48 @@ export async function runTeam(deps: TeamDeps, ref: string): Promise<TeamRunSumma
   const watcher = setInterval(() => {
     void board.teams.get(team.id).then((current) => (current.status !== 'active' || current.down_requested_at) && stop.abort(), () => undefined);
   }, 1000);
+  const quiet = board.presence.listen({
+    revived: (id) => deps.onProgress?.(`worker ${id} is back on the board after its lease ran out; the task it held went back to the queue`),
+  });
   const totals = { completed: 0, failed: 0 };
   const slots = team.roles.flatMap((role) => Array.from({ length: role.count }, (_, i) => ({ role, n: i + 1 })));
   deps.onProgress?.(`team ${team.name} up: ${slots.length} workers (${team.roles.map((r) => `${r.count} ${r.role} on ${r.agent}`).join(', ')})`);
   try {
-    await Promise.all(slots.map(({ role, n }) => worker(deps, team, role, n, stop.signal, totals)));
+    // A worker that cannot go on stops the others: the process then exits non-zero.
+    const ends = await Promise.allSettled(slots.map(({ role, n }) => worker(deps, team, role, n, stop.signal, totals).catch((error: unknown) => {
+      stop.abort();
+      throw error;
+    })));
+    const failure = ends.find((end): end is PromiseRejectedResult => end.status === 'rejected');
+    if (failure) throw failure.reason;
   } finally {
     clearInterval(watcher);
+    quiet();
     await board.teams.setWorkers(team.id, null).catch(() => undefined);
   }
   deps.onProgress?.(`team ${team.name} down: ${totals.completed} tasks completed, ${totals.failed} failed`);
   return { team: await board.teams.get(team.id), workers: slots.length, ...totals };
 }
 
+/** An idle worker sleeps on the change signal at most this long before it looks again (for a lease that ended). */
+const IDLE_WAIT_MS = 60_000;
+
+/**
+ * One worker slot. Its board agent is alive while this loop runs (the process's presence renews
+ * it); an idle worker sleeps on the board's change signal. A task that went back to the queue
+ * while its agent ran (this process was cut off from the board longer than the lease) is not
+ * completed: its result is dropped and the task is someone else's now.
+ */
 async function worker(deps: TeamDeps, team: Team, role: TeamRole, n: number, signal: AbortSignal, totals: { completed: number; failed: number }): Promise<void> {
   const { board } = deps;
   const agent = await register(board, `${team.name}-${role.role}-${n}`, role);
+  const release = board.presence.keep(agent.id);
   await board.teams.join(team.id, agent.id, role.role, null);
   const name = agent.name;
   try {
     while (!signal.aborted) {
-      await board.agents.heartbeat(agent.id, {});
-      const task = await board.tasks.claim(agent.id);
-      if (!task) {
-        await board.tasks.watch({ role: role.role, status: 'pending', timeout_ms: IDLE_WAIT_MS }, signal).catch(() => null);
-        continue;
-      }
+      const task = await claimNext(board, agent.id, signal);
+      if (!task) continue;
       await board.tasks.start(task.id, agent.id);
       await board.agents.heartbeat(agent.id, { current_task: task.id });
       deps.onProgress?.(`[${name}] ${task.id}: ${task.title}`);
@@ -99,31 +114,58 @@ async function worker(deps: TeamDeps, team: Team, role: TeamRole, n: number, sig
         { taskId: task.id, signal, onEvent: deps.onAgentEvent ? (event) => deps.onAgentEvent!(name, event) : undefined },
       );
       const { outcome } = result;
-      if (outcome.kind === 'ok') {
-        await board.tasks.complete(task.id, agent.id, outcome.message.slice(0, 10_000) || 'done');
-        totals.completed++;
-        deps.onProgress?.(`[${name}] ${task.id} completed`);
-      } else if (outcome.kind === 'killed' && signal.aborted) {
-        break; // stopped: unregistering below puts the task back in the queue
-      } else if (outcome.kind === 'rate_limited') {
+      if (outcome.kind === 'killed' && signal.aborted) break; // stopped: unregistering below puts the task back in the queue
+      if (outcome.kind === 'rate_limited') {
         deps.onProgress?.(`[${name}] rate limited${outcome.reset_at ? ` until ${outcome.reset_at}` : ''}; the task goes back to the queue`);
         break;
+      }
+      const settled = await settle(board, task.id, agent.id, outcome.kind === 'ok' ? { result: outcome.message.slice(0, 10_000) || 'done' } : { reason: `${outcome.kind}: ${outcome.message}`.slice(0, 2000) });
+      if (settled === 'released') deps.onProgress?.(`[${name}] ${task.id} is no longer this worker's (it went back to the queue, or was cancelled, while its agent ran); this run's result is dropped`);
+      else if (outcome.kind === 'ok') {
+        totals.completed++;
+        deps.onProgress?.(`[${name}] ${task.id} completed`);
       } else {
-        await board.tasks.fail(task.id, agent.id, `${outcome.kind}: ${outcome.message}`.slice(0, 2000));
         totals.failed++;
         deps.onProgress?.(`[${name}] ${task.id} failed: ${outcome.kind}`);
       }
     }
   } finally {
+    release();
     await board.agents.unregister(agent.id).catch(() => undefined);
   }
 }
 
-/** A worker agent for the slot; a name still held (by a crashed `team up`, say) gets a suffix. */
+/**
+ * The next task for the worker, waiting without polling until there is one. A lease found ended
+ * (the process was cut off or stalled) is renewed — or the agent taken back — and it goes on.
+ */
+async function claimNext(board: Board, agentId: string, signal: AbortSignal): Promise<Task | null> {
+  try {
+    return await board.tasks.claimWhenReady(agentId, { timeout_ms: board.untilNextLeaseEnd(IDLE_WAIT_MS) }, signal);
+  } catch (error) {
+    if (!(error instanceof OrchestratorError && error.code === 'lease_expired') || !board.presence.isKept(agentId)) throw error;
+    await board.presence.renewNow();
+    return null;
+  }
+}
+
+/** Completes or fails the task as its holder; 'released' when it is no longer this agent's to settle. */
+async function settle(board: Board, taskId: string, agentId: string, end: { result: string } | { reason: string }): Promise<'settled' | 'released'> {
+  try {
+    if ('result' in end) await board.tasks.complete(taskId, agentId, end.result);
+    else await board.tasks.fail(taskId, agentId, end.reason);
+    return 'settled';
+  } catch (error) {
+    if (error instanceof OrchestratorError && (error.code === 'conflict' || error.code === 'lease_expired')) return 'released';
+    throw error;
+  }
+}
+
+/** A worker agent for the slot, with the board's lease TTL; a name still held (by a crashed `team up`, say) gets a suffix. */
 async function register(board: Board, name: string, role: TeamRole) {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await board.agents.register({ name: attempt === 0 ? name : `${name}-${attempt + 1}`, role: role.role, kind: role.agent, lease_ttl_ms: 120_000, metadata: { team_worker: true } });
+      return await board.agents.register({ name: attempt === 0 ? name : `${name}-${attempt + 1}`, role: role.role, kind: role.agent, metadata: { team_worker: true } });
     } catch (error) {
       if (!(error instanceof OrchestratorError && error.code === 'name_taken') || attempt >= 20) throw error;
     }

@@ -2,12 +2,13 @@ import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { EmptyResultSchema, isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { OrchestratorError } from '../core/errors.js';
 import type { Board } from '../board/board.js';
 import type { Dispatcher } from '../runner/dispatcher.js';
 import type { Registry } from './registry.js';
-import { createMcpServer } from './server.js';
+import { SessionPresence } from './presence.js';
+import { AGENT_HEADER, createMcpServer, headerValue } from './server.js';
 
 /**
  * `orchestrate serve`: Streamable HTTP at /mcp, one MCP session per client, all on one board.
@@ -47,12 +48,11 @@ export async function serveHttp(options: HttpOptions): Promise<{ url: string; cl
       `binding ${options.host} opens the board beyond this machine: pass --token <secret> (or set ORCHESTRATOR_TOKEN), and clients must send "Authorization: Bearer <secret>"`,
     );
   }
-  const sessions = new Map<string, StreamableHTTPServerTransport>();
-  const lastUsed = new Map<string, number>();
+  const sessions = new Map<string, Session>();
   const sweeper = setInterval(() => {
     const cutoff = Date.now() - SESSION_IDLE_MS;
-    for (const [id, at] of lastUsed) {
-      if (at < cutoff) void sessions.get(id)?.close();
+    for (const session of sessions.values()) {
+      if (session.lastSeen < cutoff) void session.transport.close();
     }
   }, 60_000);
   sweeper.unref();
@@ -86,28 +86,14 @@ export async function serveHttp(options: HttpOptions): Promise<{ url: string; cl
     const sessionId = req.headers['mcp-session-id'];
     const body = req.method === 'POST' ? await readJson(req) : undefined;
     if (body instanceof Error) return reply(res, 400, body.message);
-    let transport = typeof sessionId === 'string' ? sessions.get(sessionId) : undefined;
-    if (transport && typeof sessionId === 'string') lastUsed.set(sessionId, Date.now());
-    if (!transport) {
+    let session = typeof sessionId === 'string' ? sessions.get(sessionId) : undefined;
+    if (!session) {
       if (typeof sessionId === 'string') return rpcError(res, 404, 'unknown or ended session; initialize a new one');
       if (req.method !== 'POST' || !isInitializeRequest(body)) return rpcError(res, 400, 'no session: the first request must be initialize');
-      const created = new StreamableHTTPServerTransport({
-        sessionIdGenerator: () => randomUUID(),
-        onsessioninitialized: (id) => {
-          sessions.set(id, created);
-          lastUsed.set(id, Date.now());
-        },
-      });
-      created.onclose = () => {
-        if (created.sessionId) {
-          sessions.delete(created.sessionId);
-          lastUsed.delete(created.sessionId);
-        }
-      };
-      await createMcpServer(options.board, options.registry, { defaultAgent: options.defaultAgent, dispatcher: options.dispatcher, project: options.project }).connect(created);
-      transport = created;
+      session = openSession(options, (id, opened) => sessions.set(id, opened), (id) => sessions.delete(id));
     }
-    await transport.handleRequest(req, res, body);
+    session.seen(req, res);
+    await session.transport.handleRequest(req, res, body);
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -122,12 +108,75 @@ export async function serveHttp(options: HttpOptions): Promise<{ url: string; cl
     url: `http://${shown}:${port}/mcp`,
     async close() {
       clearInterval(sweeper);
-      for (const transport of sessions.values()) await transport.close().catch(() => undefined);
+      for (const session of sessions.values()) await session.transport.close().catch(() => undefined);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections(); // open streams would otherwise hold close() forever
       await closed;
     },
   };
+}
+
+/**
+ * One client's MCP session and its presence. A client that keeps an event stream open (GET /mcp,
+ * as Claude Code does) is connected while that stream is open and answers the pings sent on it
+ * every third of the lease — a cut-off host stops answering, a killed one closes the stream. A
+ * client without a stream is connected while it was seen within the lease.
+ */
+interface Session {
+  transport: StreamableHTTPServerTransport;
+  lastSeen: number;
+  /** Marks a request of the client: it is seen, its agent header read, an event stream counted. */
+  seen(req: IncomingMessage, res: ServerResponse): void;
+}
+
+function openSession(options: HttpOptions, onOpen: (id: string, session: Session) => void, onClose: (id: string) => void): Session {
+  const ttl = options.board.settings.leaseTtlMs;
+  let streams = 0;
+  let streamed = false;
+  let answering = true;
+  const connected = () => (streamed ? streams > 0 && answering : Date.now() - session.lastSeen < ttl);
+  const presence = new SessionPresence(options.board, connected).start();
+  const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+    sessionIdGenerator: () => randomUUID(),
+    onsessioninitialized: (id) => onOpen(id, session),
+  });
+  const server = createMcpServer(options.board, options.registry, { defaultAgent: options.defaultAgent, dispatcher: options.dispatcher, project: options.project, presence });
+  const pinger = setInterval(() => {
+    if (streams === 0) return;
+    server.request({ method: 'ping' }, EmptyResultSchema, { timeout: Math.max(1000, Math.floor(ttl / 3)) }).then(
+      () => (answering = true),
+      () => {
+        answering = false;
+        void presence.check();
+      },
+    );
+  }, Math.max(1000, Math.floor(ttl / 3)));
+  pinger.unref();
+  transport.onclose = () => {
+    clearInterval(pinger);
+    presence.close();
+    if (transport.sessionId) onClose(transport.sessionId);
+  };
+  const session: Session = {
+    transport,
+    lastSeen: Date.now(),
+    seen(req, res) {
+      session.lastSeen = Date.now();
+      if (!presence.hasRegistered()) presence.configuredAs(headerValue(req.headers[AGENT_HEADER]) ?? options.defaultAgent);
+      if (req.method === 'GET') {
+        streams++;
+        streamed = true;
+        answering = true;
+        res.on('close', () => {
+          streams--;
+          void presence.check();
+        });
+      }
+      void presence.check();
+    },
+  };
+  void server.connect(transport);
+  return session;
 }
 
 function bearerMatches(header: string | undefined, token: string): boolean {

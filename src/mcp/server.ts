@@ -13,6 +13,7 @@ import { OrchestratorError } from '../core/errors.js';
 import { packageVersion } from '../core/version.js';
 import type { Board } from '../board/board.js';
 import type { Dispatcher } from '../runner/dispatcher.js';
+import type { SessionPresence } from './presence.js';
 import type { Registry } from './registry.js';
 import { matchUri } from './resource.js';
 import { invalidArguments, toErrorResult, toResult, type ToolContext } from './tool.js';
@@ -21,17 +22,19 @@ import { invalidArguments, toErrorResult, toResult, type ToolContext } from './t
 export const AGENT_HEADER = 'x-orchestrator-agent';
 
 const INSTRUCTIONS = `The orchestrator board coordinates a team of agents. Start with register_instance (unless this session
-was registered for you), then: claim_task for work, heartbeat with current_task while working, complete_task with a
-result that says what changed and how you checked it, block_task or fail_task with a reason when stuck, and
-send_message / wait_for_message / request_help to talk. Shared decisions go in set_context.`;
+was registered for you), then: claim_task for work, start_task (or heartbeat with current_task) when you begin it,
+complete_task with a result that says what changed and how you checked it, block_task or fail_task with a reason when
+stuck, and send_message / wait_for_message / request_help to talk. Shared decisions go in set_context. You stay online
+while this session is connected: work as long as the task needs, there is nothing to renew.`;
 
 /**
  * One MCP server session on the board: the tools and resources of the registry, with the
  * session's identity. Who calls: the agent this session registered as (register_instance), else
  * the X-Orchestrator-Agent header of the request (HTTP), else the agent the server was started
- * for (ORCHESTRATOR_AGENT, stdio). Every failure, bad input included, is an isError result.
+ * for (ORCHESTRATOR_AGENT, stdio). Every failure, bad input included, is an isError result. The
+ * session's `presence` keeps that agent alive while the session is connected.
  */
-export function createMcpServer(board: Board, registry: Registry, options: { defaultAgent: string | null; dispatcher?: Dispatcher | null; project: string }): Server {
+export function createMcpServer(board: Board, registry: Registry, options: { defaultAgent: string | null; dispatcher?: Dispatcher | null; project: string; presence: SessionPresence }): Server {
   const server = new Server(
     { name: 'claude-orchestrator', version: packageVersion() },
     { capabilities: { tools: {}, resources: {} }, instructions: INSTRUCTIONS },
@@ -56,6 +59,7 @@ export function createMcpServer(board: Board, registry: Registry, options: { def
     if (!parsed.success) return toErrorResult(invalidArguments(tool.name, parsed.error));
     const header = headerValue(extra.requestInfo?.headers?.[AGENT_HEADER]);
     const configured = () => header ?? options.defaultAgent;
+    if (sessionAgent === null) options.presence.configuredAs(configured());
     const caller = () => sessionAgent ?? configured();
     const context: ToolContext = {
       board,
@@ -75,6 +79,7 @@ export function createMcpServer(board: Board, registry: Registry, options: { def
       },
       setAgent(agent) {
         sessionAgent = agent;
+        options.presence.registeredAs(agent);
       },
       dispatcher() {
         if (!options.dispatcher) throw new OrchestratorError('invalid_input', `${tool.name} needs a runner; this server was started without one`);
@@ -115,7 +120,7 @@ export function createMcpServer(board: Board, registry: Registry, options: { def
   return server;
 }
 
-function headerValue(value: string | string[] | undefined): string | null {
+export function headerValue(value: string | string[] | undefined): string | null {
   const text = Array.isArray(value) ? value[0] : value;
   return text && text.trim() !== '' ? text.trim() : null;
 }

@@ -164,9 +164,14 @@ export class Dispatcher {
     return this.runner;
   }
 
-  /** A board agent for a worker whose permission requests come to the board: its role picks the policy. */
+  /**
+   * A board agent for a worker (its role picks the approval policy; it holds a submitted task),
+   * alive while this process runs it; unregistering it at the end lets it go.
+   */
   private async registerWorker(spec: DispatchSpec): Promise<string> {
-    const agent = await this.options.board.agents.register({ name: `${WORKER_PREFIX}${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`, role: spec.role ?? 'generalist', kind: spec.agent });
+    const { board } = this.options;
+    const agent = await board.agents.register({ name: `${WORKER_PREFIX}${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`, role: spec.role ?? 'generalist', kind: spec.agent });
+    board.presence.keep(agent.id);
     return agent.id;
   }
 

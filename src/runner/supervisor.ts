@@ -151,6 +151,27 @@ export class Supervisor {
   }
 
   private async attempt<Options>(job: Job<Options>, id: string): Promise<RunResult> {
+    const holder = await this.keepHolder(job.taskId ?? null);
+    try {
+      return await this.supervise(job, id);
+    } finally {
+      holder();
+    }
+  }
+
+  /**
+   * The agent that holds the job's task stays alive while its process runs (the supervisor is
+   * its presence): a long silent run never loses its task to a lease. A hung process is ended by
+   * the idle and total timeouts instead.
+   */
+  private async keepHolder(taskId: string | null): Promise<() => void> {
+    if (taskId === null) return () => undefined;
+    const { board } = this.options;
+    const task = await board.tasks.get(taskId).catch(() => null);
+    return task?.claimed_by && (task.status === 'claimed' || task.status === 'in_progress') ? board.presence.keep(task.claimed_by) : () => undefined;
+  }
+
+  private async supervise<Options>(job: Job<Options>, id: string): Promise<RunResult> {
     const stop = new AbortController();
     const onAbort = () => stop.abort();
     job.signal?.addEventListener('abort', onAbort, { once: true });

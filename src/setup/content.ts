@@ -9,9 +9,10 @@ ${MARKER}
 
 Use the orchestrator MCP tools (server \`orchestrator\`) to do this: $ARGUMENTS
 
-If nothing more specific was asked: call \`server_status\` and \`poll_messages\`, then \`claim_task\`. Work on the
-task you get, call \`heartbeat\` with \`current_task\` while you work, and finish with \`complete_task\` and a result
-that says what changed and how you checked it — or \`block_task\` / \`fail_task\` with the exact reason.
+If nothing more specific was asked: call \`server_status\` and \`poll_messages\`, then \`claim_task\`. Start the
+task you get (\`start_task\`), work on it as long as it needs — the task stays yours while this session is connected —
+and finish with \`complete_task\` and a result that says what changed and how you checked it — or \`block_task\` /
+\`fail_task\` with the exact reason.
 `;
 
 export const SKILL = `---
@@ -27,8 +28,11 @@ decisions; other agents, on this machine or others, read the same board.
 
 ## Join
 - If you were not registered for this session, call \`register_instance\` with your name and role.
-- Your lease lasts 30 s without a sign of life: call \`heartbeat\` (with \`current_task\` while working) at least
-  that often during long work. If a call says your lease expired, your tasks went back to the queue: register again.
+- You stay online, and keep the tasks you hold, while this session is connected to the board: there is nothing to
+  renew, so take the time the work needs (a long build or test run is fine). When the session ends, your tasks go
+  back to the queue after a short lease. \`heartbeat\` with \`current_task\` says what you work on; it is not needed
+  to stay alive. If a call says your lease expired (the session was cut off), your tasks went back to the queue:
+  register again.
 
 ## Work
 1. \`claim_task\` gives you the best task you may do; \`{task: null}\` means none right now (\`wait_for_message\` or
@@ -38,7 +42,7 @@ decisions; other agents, on this machine or others, read the same board.
 4. \`complete_task\` with a result that names what changed (files, commits) and how you checked it. Never claim work
    you did not do or check: the orchestrator re-runs the checks.
 5. Stuck on something outside your control: \`block_task\` with the exact thing you wait for. Failed: \`fail_task\`
-   with the reason. Either way, say it — silent tasks are recovered only when your lease ends.
+   with the reason. Either way, say it — a task you hold stays yours until this session ends.
 
 ## Talk
 - \`send_message\` (\`to_name\`) for one agent, \`broadcast: true\` for all, \`request_help\` with the context a helper needs.

@@ -31,6 +31,17 @@ export interface Db extends Queryable {
    * call to it from inside would wait forever).
    */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * The store's clock, in ms since the epoch: the one every process on the board agrees on for
+   * leases. PostgreSQL: the server's time (this host's clock corrected by the measured offset);
+   * SQLite (one machine): this host's clock.
+   */
+  now(): number;
+  /**
+   * When the store last started (PostgreSQL: the server's start; SQLite: 0). Nobody could renew a
+   * lease while it was down, so a lease does not end before one TTL after this.
+   */
+  upSince(): number;
   /** The change signal, set up on first use (PostgreSQL opens a LISTEN connection). */
   changes(): Promise<ChangeSignal>;
   /** After a bulk write: refresh the planner's statistics of these tables (PostgreSQL). */

@@ -34,6 +34,7 @@ export async function openDb(location: string, options: OpenOptions = {}): Promi
     }
     const db = new PostgresDb(target, { maxConnections: options.maxConnections });
     try {
+      await db.readClock();
       await migratePostgres(db, now);
     } catch (error) {
       await db.close().catch(() => undefined);

@@ -1,7 +1,8 @@
 import pg from 'pg';
 import type { Db, Queryable, SqlValue } from './db.js';
 import { ChangeCounter } from './change-signal.js';
-import { mapStoreError } from './errors.js';
+import { OrchestratorError } from '../core/errors.js';
+import { isConnectionFailure, mapStoreError } from './errors.js';
 import { quoteIdent } from './identifiers.js';
 
 const INT8 = 20;
@@ -32,62 +33,107 @@ function statement(sql: string, params: readonly SqlValue[]): pg.QueryConfig {
 }
 
 export interface PostgresTarget {
-  /** The connection string as pg takes it (the `schema` parameter removed). */
+  /** The connection string as pg takes it (the `schema` and `connect_timeout` parameters removed). */
   connectionString: string;
   /** The schema that holds the board (`?schema=` in the URL), `public` by default. */
   schema: string;
   /** The URL without its password, for messages. */
   location: string;
+  /** How long a connection attempt may take (`?connect_timeout=<s>`, as in libpq; 10 s by default). */
+  connectTimeoutMs: number;
 }
 
-/** Splits an orchestrator URL (`postgres://…[?schema=name]`) into what pg and the board need. */
+/** A server that accepts connections and never answers is given up on after this long. */
+export const CONNECT_TIMEOUT_MS = 10_000;
+/** No board statement takes this long; one that does waits on a dead connection, which is then dropped. */
+export const QUERY_TIMEOUT_MS = 30_000;
+/** How often this host's clock is compared with the server's again (a host clock may be stepped). */
+const CLOCK_RESYNC_MS = 30_000;
+/** How often a listening connection is checked while it listens (a silently cut network sends no error). */
+const LISTEN_CHECK_MS = 10_000;
+
+/** Splits an orchestrator URL (`postgres://…[?schema=name][&connect_timeout=s]`) into what pg and the board need. */
 export function parsePostgresUrl(url: string): PostgresTarget {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new Error(`not a valid URL: ${url}`);
+    throw new Error(`not a valid URL: ${maskPassword(url)}`);
   }
   const schema = parsed.searchParams.get('schema') ?? 'public';
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,50}$/.test(schema)) {
     throw new Error(`schema '${schema}' must be letters, digits and _ (starting with a letter or _), at most 51 characters`);
   }
+  const timeout = parsed.searchParams.get('connect_timeout');
+  if (timeout !== null && !/^\d{1,4}$/.test(timeout)) throw new Error(`connect_timeout '${timeout}' must be whole seconds`);
   parsed.searchParams.delete('schema');
+  parsed.searchParams.delete('connect_timeout');
   const connectionString = parsed.toString();
   if (parsed.password) parsed.password = '***';
-  return { connectionString, schema, location: parsed.toString() };
+  return { connectionString, schema, location: parsed.toString(), connectTimeoutMs: timeout === null || timeout === '0' ? CONNECT_TIMEOUT_MS : Number(timeout) * 1000 };
 }
+
+/** A URL with its password masked, for messages about a URL that did not parse. */
+function maskPassword(url: string): string {
+  return url.replace(/(\/\/[^:/@\s]*:)[^@\s]*@/, '$1***@');
+}
+
+const CLOCK_SQL = `SELECT (extract(epoch FROM clock_timestamp()) * 1000)::int8 AS now,
+  (extract(epoch FROM pg_postmaster_start_time()) * 1000)::int8 AS started`;
+
+/** A statement that only reads may be sent again after its connection broke; a write may have been applied. */
+const READ_ONLY = /^\s*SELECT\b/i;
 
 /**
  * The PostgreSQL adapter: a small pool, every connection with the board's schema on its
  * search_path. The change signal is LISTEN on a channel named after the schema; the board's
  * events table has a trigger that NOTIFYs it, so every commit that appends events wakes waiters
  * in every process on every machine.
+ *
+ * Time is the server's: `now()` is this host's clock corrected by the offset measured against
+ * `clock_timestamp()` (at open, then every 30 s), so a host with a wrong clock decides leases as
+ * everyone else does. Connecting and every statement are bounded (connect_timeout, 30 s); a
+ * connection that broke or timed out is dropped, never handed out again. A failure to reach the
+ * server is `store_unreachable`, retryable when nothing can have been applied (it broke while
+ * connecting, inside a transaction before COMMIT, or during a read) and not otherwise.
  */
 export class PostgresDb implements Db {
   readonly dialect = 'postgres' as const;
   readonly location: string;
   readonly schema: string;
   private readonly connectionString: string;
+  private readonly connectTimeoutMs: number;
   private readonly pool: pg.Pool;
   private signal: Promise<ChangeCounter> | undefined;
   private listener: pg.Client | undefined;
+  private listenCheck: NodeJS.Timeout | undefined;
+  private clockOffsetMs = 0;
+  private serverStartedAt = 0;
+  private clockReadAt = Number.NEGATIVE_INFINITY;
+  private clockReading: Promise<void> | null = null;
+  private closed = false;
 
   constructor(target: PostgresTarget, options: { maxConnections?: number } = {}) {
     this.location = target.location;
     this.schema = target.schema;
     this.connectionString = target.connectionString;
+    this.connectTimeoutMs = target.connectTimeoutMs;
     this.pool = new pg.Pool({
       connectionString: target.connectionString,
       max: options.maxConnections ?? 4,
       types,
       // Generic plans: the board's statements are few and always fit the same indexes.
       options: `-c search_path=${quoteIdent(target.schema)} -c plan_cache_mode=force_generic_plan`,
-      connectionTimeoutMillis: 10_000,
+      connectionTimeoutMillis: target.connectTimeoutMs,
+      query_timeout: QUERY_TIMEOUT_MS,
+      keepAlive: true,
     });
     this.pool.on('error', () => {
       // An idle connection died; the pool replaces it on next use, and that use reports errors.
     });
+    // A connection that breaks between statements (inside a transaction) emits 'error' with no
+    // statement to fail: without a listener that would end the process. The next statement reports it.
+    this.pool.on('connect', (client) => client.on('error', () => undefined));
   }
 
   /** The NOTIFY channel of this board (one per schema). */
@@ -96,38 +142,36 @@ export class PostgresDb implements Db {
   }
 
   async query<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-    try {
-      const result = await this.pool.query(statement(sql, params));
-      return result.rows as T[];
-    } catch (error) {
-      throw mapStoreError(error, this.location);
-    }
+    return (await this.run(sql, params)).rows as T[];
   }
 
   async exec(sql: string, params: readonly SqlValue[] = []): Promise<number> {
-    try {
-      const result = await this.pool.query(statement(sql, params));
-      return result.rowCount ?? 0;
-    } catch (error) {
-      throw mapStoreError(error, this.location);
-    }
+    return (await this.run(sql, params)).rowCount ?? 0;
   }
 
   async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
     const client = await this.connect();
     const tx = clientQueryable(client, this.location);
-    let broken = false;
+    let committing = false;
     try {
       await client.query('BEGIN');
       const result = await work(tx);
+      committing = true;
       await client.query('COMMIT');
+      client.release();
       return result;
     } catch (error) {
+      if (brokenConnection(error)) {
+        drop(client);
+        // The server rolls back a transaction whose connection ended, unless COMMIT was on its way.
+        throw unreachable(error, this.location, committing ? 'while committing' : null);
+      }
       // A connection that cannot even roll back is broken: the pool must not hand it out again.
+      let broken = false;
       await client.query('ROLLBACK').catch(() => (broken = true));
+      if (broken) drop(client);
+      else client.release();
       throw mapStoreError(error, this.location);
-    } finally {
-      client.release(broken);
     }
   }
 
@@ -149,39 +193,134 @@ export class PostgresDb implements Db {
     }
   }
 
+  /** The server's time: this host's clock plus the offset last measured (measured again when it is 30 s old). */
+  now(): number {
+    const local = Date.now();
+    if (local - this.clockReadAt > CLOCK_RESYNC_MS && !this.clockReading && !this.closed) {
+      this.clockReading = this.readClock().catch(() => undefined).finally(() => (this.clockReading = null));
+    }
+    return local + this.clockOffsetMs;
+  }
+
+  upSince(): number {
+    return this.serverStartedAt;
+  }
+
+  /**
+   * Measures how far this host's clock is from the server's (half the round trip is the error
+   * bound), and when the server started.
+   */
+  async readClock(): Promise<void> {
+    const sent = Date.now();
+    const [row] = await this.query<{ now: number; started: number }>(CLOCK_SQL);
+    const back = Date.now();
+    this.clockOffsetMs = row!.now - Math.round((sent + back) / 2);
+    this.serverStartedAt = row!.started;
+    this.clockReadAt = back;
+  }
+
   changes(): Promise<ChangeCounter> {
     this.signal ??= this.listen();
     return this.signal;
   }
 
   async close(): Promise<void> {
-    const listener = this.listener;
-    this.listener = undefined;
-    if (listener) await listener.end().catch(() => undefined);
+    this.closed = true;
+    await this.clockReading;
+    this.forgetListener();
     await this.pool.end();
   }
 
+  /** One statement on a pooled connection; a broken connection is dropped, not returned to the pool. */
+  private async run(sql: string, params: readonly SqlValue[]): Promise<pg.QueryResult> {
+    const client = await this.connect();
+    try {
+      const result = await client.query(statement(sql, params));
+      client.release();
+      return result;
+    } catch (error) {
+      if (brokenConnection(error)) {
+        drop(client);
+        throw unreachable(error, this.location, READ_ONLY.test(sql) ? null : 'during a write');
+      }
+      client.release();
+      throw mapStoreError(error, this.location);
+    }
+  }
+
+  /**
+   * LISTEN on a connection of its own. When it breaks — an error, the server closing it, or a
+   * check query that gets no answer — every waiter is woken to look again, and the next wait
+   * listens anew, so no change is missed across an outage.
+   */
   private async listen(): Promise<ChangeCounter> {
     const counter = new ChangeCounter();
-    const client = new pg.Client({ connectionString: this.connectionString });
+    const client = new pg.Client({ connectionString: this.connectionString, connectionTimeoutMillis: this.connectTimeoutMs, query_timeout: QUERY_TIMEOUT_MS, keepAlive: true });
+    client.on('error', () => undefined); // reported through lost() below
     try {
       await client.connect();
       await client.query(`LISTEN ${quoteIdent(this.channel)}`);
     } catch (error) {
-      await client.end().catch(() => undefined);
+      drop(client);
       this.signal = undefined;
       throw mapStoreError(error, this.location);
     }
-    client.on('notification', () => counter.bump());
-    client.on('error', () => {
-      // The listening connection broke: wake everyone so they re-check, and listen anew next time.
-      this.signal = undefined;
-      this.listener = undefined;
+    let gone = false;
+    const lost = (): void => {
+      if (gone) return;
+      gone = true;
+      if (this.listener === client) this.forgetListener();
+      drop(client);
       counter.bump();
-    });
+    };
+    client.on('notification', () => counter.bump());
+    client.on('error', lost);
+    client.on('end', lost);
     this.listener = client;
+    this.listenCheck = setInterval(() => void client.query('SELECT 1').catch(lost), LISTEN_CHECK_MS);
+    this.listenCheck.unref();
     return counter;
   }
+
+  private forgetListener(): void {
+    if (this.listenCheck) clearInterval(this.listenCheck);
+    this.listenCheck = undefined;
+    const listener = this.listener;
+    this.listener = undefined;
+    this.signal = undefined;
+    if (listener) void listener.end().catch(() => undefined);
+  }
+}
+
+/** True when the connection itself failed (not the statement): it must be dropped. */
+function brokenConnection(error: unknown): boolean {
+  return (error instanceof OrchestratorError && error.code === 'store_unreachable') || isConnectionFailure(error);
+}
+
+/** Closes a connection's socket at once (ending it politely would wait on a dead peer) and drops it from the pool. */
+function drop(client: pg.Client | pg.PoolClient): void {
+  (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+  if ('release' in client) {
+    try {
+      client.release(true);
+    } catch {
+      // released already
+    }
+  }
+}
+
+/**
+ * A broken connection as store_unreachable: retryable unless a change may have been applied
+ * (`when` says when it broke: during a write outside a transaction, or while committing).
+ */
+function unreachable(error: unknown, location: string, when: string | null): unknown {
+  const mapped = mapStoreError(error, location);
+  if (when === null || !(mapped instanceof OrchestratorError) || mapped.code !== 'store_unreachable') return mapped;
+  return new OrchestratorError(
+    'store_unreachable',
+    `${mapped.message}; the connection broke ${when}, so whether that change was saved is unknown — look at the board before doing it again`,
+    { retryable: false, cause: mapped.cause },
+  );
 }
 
 function clientQueryable(client: pg.PoolClient, location: string): Queryable {

@@ -92,6 +92,14 @@ export class SqliteDb implements Db {
     }
   }
 
+  now(): number {
+    return Date.now();
+  }
+
+  upSince(): number {
+    return 0;
+  }
+
   /** SQLite plans the board's statements well without statistics. */
   async refreshStatistics(): Promise<void> {}
 

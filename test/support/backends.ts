@@ -48,8 +48,11 @@ export async function cleanupBackends(): Promise<void> {
   }
 }
 
-/** A clock a test moves by hand, so lease expiry needs no sleeping. */
-export function manualClock(start = Date.parse('2026-01-01T00:00:00Z')): { now: () => number; advance: (ms: number) => void } {
+/**
+ * A clock a test moves by hand, so lease expiry needs no sleeping. It starts a day ahead of now:
+ * no lease ends before one TTL after the store started (a PostgreSQL server started just now).
+ */
+export function manualClock(start = Math.floor(Date.now() / 60_000) * 60_000 + 86_400_000): { now: () => number; advance: (ms: number) => void } {
   let time = start;
   return { now: () => time, advance: (ms) => { time += ms; } };
 }

@@ -3,6 +3,7 @@ import type { Readable, Writable } from 'node:stream';
 import { integerInRange } from '../../board/input.js';
 import { loadRegistry } from '../../mcp/registry.js';
 import { createMcpServer } from '../../mcp/server.js';
+import { SessionPresence } from '../../mcp/presence.js';
 import { serveHttp } from '../../mcp/http.js';
 import { flag, list, type Call, type Handler } from '../call.js';
 import { startDispatcher } from './dispatch.js';
@@ -17,7 +18,10 @@ function defaultAgent(call: Call): string | null {
 export const mcp: Handler = async (call) => {
   const board = await call.board();
   const dispatcher = await startDispatcher(call, board);
-  const server = createMcpServer(board, await loadRegistry(), { defaultAgent: defaultAgent(call), dispatcher, project: call.settings.projectRoot.value });
+  // Over stdio the session is this process: its agent is alive until the client goes away.
+  const presence = new SessionPresence(board).start();
+  presence.configuredAs(defaultAgent(call));
+  const server = createMcpServer(board, await loadRegistry(), { defaultAgent: defaultAgent(call), dispatcher, project: call.settings.projectRoot.value, presence });
   const stdin = call.io.stdin as Readable;
   const transport = new StdioServerTransport(stdin, call.io.stdoutStream as Writable);
   const closed = new Promise<void>((resolve) => {
@@ -27,6 +31,7 @@ export const mcp: Handler = async (call) => {
   });
   await server.connect(transport);
   await closed;
+  presence.close();
   await dispatcher.close();
   await server.close().catch(() => undefined);
   return { data: null, text: null };
