@@ -198,10 +198,11 @@ describe('codex adapter details', () => {
     assert.throws(() => codex.commandLine({ prompt: 'x', mcpServers: { 'bad name': { command: 'x' } } }), /letters, digits/);
   });
 
-  test('a usage limit reset named by the clock is the next such moment', () => {
+  test('a usage limit reset named by the clock is the next such moment, at the end of the minute named', () => {
     const now = new Date(2026, 10, 21, 17, 0, 0);
-    assert.equal(resetTime('or try again at 6:30 PM.', now), new Date(2026, 10, 21, 18, 30).toISOString());
-    assert.equal(resetTime('or try again at 9:05 AM.', now), new Date(2026, 10, 22, 9, 5).toISOString());
+    assert.equal(resetTime('or try again at 6:30 PM.', now), new Date(2026, 10, 21, 18, 31).toISOString());
+    assert.equal(resetTime('or try again at 9:05 AM.', now), new Date(2026, 10, 22, 9, 6).toISOString());
+    assert.equal(resetTime('or try again at Dec 2nd, 2026 1:15 AM.', now), new Date(2026, 11, 2, 1, 16).toISOString(), 'Codex 0.169 names the date when it is not today');
     assert.equal(resetTime('try again in 2 hours', now), new Date(now.getTime() + 7_200_000).toISOString());
     assert.equal(resetTime('no time given', now), null);
   });

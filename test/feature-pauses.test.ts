@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { cleanupBackends } from './support/backends.js';
 import { cli, cliInBackground } from './support/cli.js';
+import { anthropicUsageLimit } from './support/fake-model/limits.js';
 import type { Scenario } from './support/fake-model/server.js';
 import { featureModel, git, project, runId, scenarios, write } from './support/feature.js';
 import { until } from './support/until.js';
@@ -22,22 +23,30 @@ const env = fake.env;
 describe('feature runs that pause, stop or hold, with the real Claude Code', () => {
   test('a usage limit pauses the run until its reset time; it resumes by itself and completes', async () => {
     const dir = project();
-    // The limit resets 4 s after it is hit (the message is made when the request comes).
-    const limited: Scenario = { name: 'limit b', match: { prompt: 'Task b:' }, turns: [{ error: { status: 429, type: 'rate_limit_error', get message() { return `Claude AI usage limit reached|${Math.floor(Date.now() / 1000) + 4}`; } } }] };
+    // Claude Code 2.1.330 with a subscription login, refused as the vendor refuses: HTTP 429 with
+    // the unified rate-limit headers, a limit that resets 4 s after the request.
+    const limited: Scenario = { name: 'limit b', match: { prompt: 'Task b:' }, turns: [anthropicUsageLimit(4)] };
     fake.model().setScenarios(scenarios([limited]));
-    const running = cliInBackground(dir, ['start', 'Add greetings', '--reviewer', 'none', '--json'], env());
+    const subscription = env('subscription');
+    const running = cliInBackground(dir, ['start', 'Add greetings', '--reviewer', 'none', '--json'], subscription);
     const paused = await until('the run pauses', async () => {
-      const list = (await cli(dir, ['runs', '--json'], env())).json?.items ?? [];
+      const list = (await cli(dir, ['runs', '--json'], subscription)).json?.items ?? [];
       return list.find((r: { status: string }) => r.status === 'paused');
     });
+    const refused = fake.model().requests.find((r) => r.scenario === 'limit b')!;
     const reset = Date.parse(paused.paused_until);
-    assert.ok(reset > Date.now() - 1000, 'paused until the reset the limit named');
+    assert.ok(reset > Date.now() - 5000 && reset % 1000 === 0, `paused until the reset the vendor named, to the second: ${paused.paused_until}`);
+    assert.ok(refused, 'the worker of b was refused');
     fake.model().setScenarios(scenarios()); // the limit is over
     const done = await running.done;
     assert.equal(done.code, 0, done.stderr);
     assert.equal(done.json.end, 'completed');
     assert.ok(done.at + performance.timeOrigin >= reset - 50, 'it waited for the reset');
-    assert.match(done.stderr, /paused: task b: usage limit reached; resuming at/);
+    assert.match(done.stderr, /paused: task b: You've hit your 5-hour limit · resets \d{1,2}(:\d\d)?[ap]m \([^)]+\); resuming at/);
+    const processes = (await cli(dir, ['ps', '--json'], subscription)).json;
+    const limitedRun = (processes.items ?? processes).find((p: { outcome: string }) => p.outcome === 'rate_limited');
+    assert.equal(limitedRun.reset_at, paused.paused_until);
+    assert.deepEqual(limitedRun.windows.map((w: { name: string; used: number }) => [w.name, w.used]), [['five_hour', 1], ['seven_day', 0.4]]);
     assert.equal(git(dir, 'show', `${done.json.run.branch}:world.txt`), 'world');
   });
 

@@ -33,6 +33,8 @@ export interface ProcessRecord {
   session_id: string | null;
   usage: unknown;
   cost_usd: number | null;
+  /** The usage windows the CLI reported: name, how full (0..1), reset, and where the figures came from. */
+  windows: UsageWindow[];
   log_path: string | null;
   /** What was asked, for a dispatch (agent, prompt, cwd, model, …): enough to run it again. */
   spec: DispatchSpec | null;
@@ -66,16 +68,29 @@ export interface DispatchSpec {
   allowed_tools?: string[];
 }
 
-interface ProcessRow extends Omit<ProcessRecord, 'argv' | 'usage' | 'spec' | 'awaiting_input' | 'stop_requested_at' | 'queued_at' | 'started_at' | 'ended_at'> {
+interface ProcessRow extends Omit<ProcessRecord, 'argv' | 'usage' | 'windows' | 'spec' | 'awaiting_input' | 'stop_requested_at' | 'queued_at' | 'started_at' | 'ended_at'> {
   seq: number;
   argv: string;
   usage: string | null;
+  windows: string | null;
   spec: string | null;
   awaiting_input: number;
   stop_requested_at: number | null;
   queued_at: number;
   started_at: number | null;
   ended_at: number | null;
+}
+
+/**
+ * A usage window as an agent CLI reported it: its name (five_hour, seven_day, seven_day_opus, the
+ * CLI's own word otherwise), how full it is (0..1, null when not said), when it resets (null when
+ * not said), and where the figures came from.
+ */
+export interface UsageWindow {
+  name: string;
+  used: number | null;
+  resets_at: string | null;
+  source: string;
 }
 
 export interface ProcessEnd {
@@ -85,6 +100,7 @@ export interface ProcessEnd {
   session_id: string | null;
   usage: unknown;
   cost_usd: number | null;
+  windows?: UsageWindow[];
   /** The agent's final answer. */
   output?: string | null;
 }
@@ -149,7 +165,7 @@ export class Processes {
     await this.board.db.transaction(async (tx) => {
       const changed = await tx.exec(
         `UPDATE processes SET state = 'exited', outcome = ?, outcome_message = ?, reset_at = ?, session_id = ?, usage = ?, cost_usd = ?, output = ?,
-           awaiting_input = 0, ended_at = ?
+           windows = ?, awaiting_input = 0, ended_at = ?
          WHERE id = ? AND state <> 'exited'`,
         [
           end.outcome,
@@ -159,6 +175,7 @@ export class Processes {
           end.usage === null ? null : JSON.stringify(end.usage),
           end.cost_usd,
           end.output?.slice(-OUTPUT_LIMIT) ?? null,
+          end.windows?.length ? JSON.stringify(end.windows) : null,
           now,
           id,
         ],
@@ -267,6 +284,7 @@ function toRecord(row: ProcessRow): ProcessRecord {
     ...rest,
     argv: parseJson(row.argv, []) as string[],
     usage: parseJson(row.usage, null),
+    windows: parseJson(row.windows, []) as UsageWindow[],
     spec: parseJson(row.spec, null) as DispatchSpec | null,
     awaiting_input: Boolean(row.awaiting_input),
     stop_requested_at: iso(row.stop_requested_at),

@@ -37,6 +37,11 @@ export interface Adapter<Options> {
   commandLine(options: Options): CommandLine;
   parseLine(line: string): AgentEvent[];
   outcome(events: AgentEvent[], end: ProcessEnd, options?: Options): Outcome;
+  /**
+   * What the CLI left outside its output, read once the process has ended (Codex: the usage
+   * windows in its session file). `env` is the environment the process ran with.
+   */
+  afterExit?(events: AgentEvent[], options: Options, env: Record<string, string | undefined>): AgentEvent[];
   /** A follow-up prompt as the stdin line an interactive session reads. */
   inputLine?(text: string): string;
 }

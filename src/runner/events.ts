@@ -1,3 +1,7 @@
+import type { UsageWindow } from '../board/processes.js';
+
+export type { UsageWindow };
+
 /**
  * What every agent CLI's output becomes: one normalised event union, whatever the CLI, and one
  * classified outcome per run. Adapters (adapters/) turn validated output lines into these.
@@ -18,6 +22,12 @@ export type AgentEvent =
   | { type: 'retry'; attempt: number; error: string; delay_ms: number | null }
   /** An error the CLI reported on the way (the run may still go on). */
   | { type: 'error'; message: string }
+  /**
+   * What the CLI said about its usage limits: the state (allowed, allowed_warning, rejected), when a
+   * refusal ends, and the windows. `precise` is false for figures read from a message printed for
+   * people (a reset to the minute, read as the end of that minute).
+   */
+  | { type: 'limits'; status: string | null; resets_at: string | null; windows: UsageWindow[]; precise: boolean }
   | { type: 'result'; is_error: boolean; subtype: string; text: string; num_turns: number | null; cost_usd: number | null; usage: Usage | null; api_error_status: number | null }
   | { type: 'unknown'; raw: unknown }
   | { type: 'parse_error'; line: string; error: string };
@@ -79,6 +89,8 @@ export function renderEvent(event: AgentEvent): string | null {
       return event.is_error ? `[ERROR: ${short(event.content)}]` : null;
     case 'usage':
       return null;
+    case 'limits':
+      return event.status === 'rejected' ? `[limit reached${event.resets_at ? `; resets ${event.resets_at}` : '; no reset time given'}]` : null;
     case 'retry':
       return `[retry ${event.attempt}: ${short(event.error)}]`;
     case 'error':
@@ -90,4 +102,24 @@ export function renderEvent(event: AgentEvent): string | null {
     case 'parse_error':
       return `[ERROR: unreadable output line: ${short(event.line)}]`;
   }
+}
+
+/** The windows the run reported, the latest figure of each (by name); figures in data outrank those read from words. */
+export function windowsOf(events: AgentEvent[]): UsageWindow[] {
+  const latest = new Map<string, UsageWindow>();
+  const limits = events.filter((e): e is Extract<AgentEvent, { type: 'limits' }> => e.type === 'limits');
+  for (const event of [...limits.filter((e) => !e.precise), ...limits.filter((e) => e.precise)]) {
+    for (const window of event.windows) latest.set(window.name, window);
+  }
+  return [...latest.values()];
+}
+
+/**
+ * When a refused run may try again: the reset of the last refusal the CLI reported in data, else
+ * the one it printed in words; null when it named none.
+ */
+export function refusalReset(events: AgentEvent[]): string | null {
+  const refusals = events.filter((e): e is Extract<AgentEvent, { type: 'limits' }> => e.type === 'limits' && e.status === 'rejected' && e.resets_at !== null);
+  const best = refusals.filter((e) => e.precise).pop() ?? refusals.pop();
+  return best?.resets_at ?? null;
 }

@@ -179,6 +179,11 @@ export function runAgent<Options>(adapter: Adapter<Options>, options: Options, r
       } catch {
         // leftovers of a per-run setting are not worth failing the run over
       }
+      try {
+        for (const event of adapter.afterExit?.(events, options, { ...run.env, ...command.env }) ?? []) record(event);
+      } catch {
+        // what the CLI left behind is extra information; the run's outcome does not depend on it
+      }
       const end = { exitCode, signal, stderr };
       const outcome: Outcome = spawnError
         ? { kind: 'spawn_failed', message: `cannot start ${command.program}: ${spawnError.message}`, reset_at: null, session_id: null, cost_usd: null, usage: null }

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Board } from '../board/board.js';
 import type { DispatchSpec } from '../board/processes.js';
 import type { Adapter } from './adapter.js';
-import type { AgentEvent, Outcome, OutcomeKind } from './events.js';
+import { windowsOf, type AgentEvent, type Outcome, type OutcomeKind } from './events.js';
 import { processStartTime } from './os-process.js';
 import { runAgent, type AgentControl, type RunResult } from './run-agent.js';
 
@@ -224,6 +224,7 @@ export class Supervisor {
       session_id: outcome.session_id,
       usage: outcome.usage,
       cost_usd: outcome.cost_usd,
+      windows: windowsOf(result.events),
       output: finalText(result),
     });
     return result;

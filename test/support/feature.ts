@@ -49,7 +49,7 @@ export function scenarios(extra: Scenario[] = [], codeReview: Scenario['turns'] 
  * A fake model for a test file (started before its tests, closed after), and the environment of
  * a run: a scratch home, that model, the pinned Claude Code as the agent.
  */
-export function featureModel(): { model: () => FakeModel; env: () => Record<string, string> } {
+export function featureModel(): { model: () => FakeModel; env: (login?: 'api-key' | 'subscription') => Record<string, string> } {
   let model: FakeModel;
   before(async () => {
     model = await startFakeModel();
@@ -57,5 +57,13 @@ export function featureModel(): { model: () => FakeModel; env: () => Record<stri
   after(async () => {
     await model.close();
   });
-  return { model: () => model, env: () => claudeEnv(claudeHome(), model.url, { ORCHESTRATOR_CLAUDE: CLAUDE }) };
+  return {
+    model: () => model,
+    // A subscription (OAuth) login is what reports usage windows and limits the way users meet them.
+    env: (login = 'api-key') => {
+      const env = claudeEnv(claudeHome(), model.url, { ORCHESTRATOR_CLAUDE: CLAUDE, ...(login === 'subscription' ? { CLAUDE_CODE_OAUTH_TOKEN: 'sk-ant-oat01-test-not-real' } : {}) });
+      if (login === 'subscription') delete env.ANTHROPIC_API_KEY;
+      return env;
+    },
+  };
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { fitsArgv, lastOf, parseLineWith, withoutResult, type Adapter, type ProcessEnd } from '../adapter.js';
-import type { AgentEvent, Outcome, Usage } from '../events.js';
+import { refusalReset, type AgentEvent, type Outcome, type Usage } from '../events.js';
+import { endOfMinute, hour24, monthIndex, wallTimeToInstant } from '../wall-clock.js';
 
 /**
  * Claude Code, headless: `claude -p <prompt> --output-format stream-json --verbose`. Each stdout
@@ -58,6 +59,16 @@ const line = z.union([
   z.looseObject({ type: z.literal('assistant'), message: z.looseObject({ content: z.array(z.unknown()), usage: usage.nullish() }) }),
   z.looseObject({ type: z.literal('user'), message: z.looseObject({ content: z.union([z.string(), z.array(z.unknown())]) }) }),
   z.looseObject({
+    type: z.literal('rate_limit_event'),
+    rate_limit_info: z.looseObject({
+      status: z.string().nullish(),
+      resetsAt: z.number().nullish(),
+      rateLimitType: z.string().nullish(),
+      utilization: z.number().nullish(),
+      unifiedWindows: z.record(z.string(), z.looseObject({ utilization: z.number().nullish(), resetsAt: z.number().nullish(), status: z.string().nullish() })).nullish(),
+    }),
+  }),
+  z.looseObject({
     type: z.literal('result'),
     subtype: z.string(),
     is_error: z.boolean(),
@@ -104,10 +115,43 @@ function blocks(content: unknown[]): AgentEvent[] {
   });
 }
 
-/** Patterns of a usage limit: kept here, in one place, so they are easy to update. */
+/**
+ * Patterns of limits and refusals, kept here in one place so they are easy to update. Claude Code
+ * 2.1.330 ends a refused run with "You've hit your 5-hour limit · resets 9:25pm (UTC)" (beyond a
+ * day: "resets Dec 3, 9am (UTC)"; the zone is the machine's); versions before it with
+ * "Claude AI usage limit reached|<reset epoch>".
+ */
+const HIT_LIMIT = /you['’]ve hit your ([\w -]+?limit)/i;
+const RESETS = /resets\s+(?:([A-Za-z]{3})\s+(\d{1,2}),\s+(?:(\d{4}),\s+)?)?(\d{1,2})(?::(\d{2}))?\s*([ap]m)(?:\s*\(([^)]+)\))?/i;
 const USAGE_LIMIT = /usage limit reached\|(\d{9,})/i;
 const RATE_LIMIT = /rate_limit_error|rate limit|429/i;
 const AUTH = /authentication_error|invalid api key|invalid x-api-key|unauthorized|401/i;
+/** The limits Claude Code names in words, by the window names its rate_limit_event uses. */
+const WINDOW_NAMES: Record<string, string> = { '5-hour limit': 'five_hour', 'session limit': 'five_hour', 'weekly limit': 'seven_day', 'opus limit': 'seven_day_opus', 'sonnet limit': 'seven_day_sonnet' };
+
+const epochIso = (seconds: number | null | undefined) => (typeof seconds === 'number' && seconds > 0 ? new Date(seconds * 1000).toISOString() : null);
+
+/** The limit a refused run's text names, as a limits event (the reset read in the zone it names). */
+export function limitFromText(text: string, now = new Date()): AgentEvent | null {
+  const old = USAGE_LIMIT.exec(text);
+  if (old) return { type: 'limits', status: 'rejected', resets_at: epochIso(Number(old[1])), windows: [{ name: 'usage limit', used: 1, resets_at: epochIso(Number(old[1])), source: 'claude result text' }], precise: true };
+  const hit = HIT_LIMIT.exec(text);
+  if (!hit) return null;
+  const when = RESETS.exec(text);
+  const month = when?.[1] === undefined ? undefined : monthIndex(when[1]);
+  const instant = when
+    ? wallTimeToInstant({ month, day: when[2] === undefined ? undefined : Number(when[2]), year: when[3] === undefined ? undefined : Number(when[3]), hour: hour24(Number(when[4]), when[6]!), minute: Number(when[5] ?? 0) }, when[7] ?? null, now)
+    : null;
+  const reset = instant ? endOfMinute(instant).toISOString() : null;
+  const name = WINDOW_NAMES[hit[1]!.toLowerCase()] ?? hit[1]!.toLowerCase();
+  return { type: 'limits', status: 'rejected', resets_at: reset, windows: [{ name, used: 1, resets_at: reset, source: 'claude result text' }], precise: false };
+}
+
+/** A refusal with neither a limit event nor a reset in its text (an API-key 429): after the delay the CLI last said it would wait. */
+function retryDelayReset(events: AgentEvent[]): string | null {
+  const retry = lastOf(events, 'retry');
+  return retry?.delay_ms ? new Date(Date.now() + retry.delay_ms).toISOString() : null;
+}
 
 /** A prompt as the stream-json line Claude Code reads with --input-format stream-json. */
 function userLine(text: string): string {
@@ -151,6 +195,12 @@ export const claude: Adapter<ClaudeOptions> = {
           return blocks(event.message.content);
         case 'user':
           return typeof event.message.content === 'string' ? [] : blocks(event.message.content);
+        case 'rate_limit_event': {
+          const info = event.rate_limit_info;
+          const windows = Object.entries(info.unifiedWindows ?? {}).map(([name, window]) => ({ name, used: window.utilization ?? null, resets_at: epochIso(window.resetsAt), source: 'claude rate_limit_event' }));
+          if (windows.length === 0 && info.rateLimitType) windows.push({ name: info.rateLimitType, used: info.utilization ?? null, resets_at: epochIso(info.resetsAt), source: 'claude rate_limit_event' });
+          return [{ type: 'limits', status: info.status ?? null, resets_at: epochIso(info.resetsAt), windows, precise: true }];
+        }
         case 'result': {
           const used = toUsage(event.usage);
           const result: AgentEvent = {
@@ -163,7 +213,8 @@ export const claude: Adapter<ClaudeOptions> = {
             usage: used,
             api_error_status: event.api_error_status ?? null,
           };
-          return used ? [{ type: 'usage', usage: used, cost_usd: event.total_cost_usd ?? null }, result] : [result];
+          const limit = event.is_error ? limitFromText(event.result ?? '') : null;
+          return [...(used ? [{ type: 'usage', usage: used, cost_usd: event.total_cost_usd ?? null } as const] : []), ...(limit ? [limit] : []), result];
         }
       }
     });
@@ -176,9 +227,11 @@ export const claude: Adapter<ClaudeOptions> = {
     if (!result) return withoutResult('claude', events, end, base);
     if (!result.is_error && end.exitCode === 0) return { ...base, kind: 'ok', message: result.text };
     if (result.subtype === 'error_max_turns') return { ...base, kind: 'max_turns', message: 'stopped at the turn limit' };
-    const limit = USAGE_LIMIT.exec(result.text);
-    if (limit) return { ...base, kind: 'rate_limited', message: 'usage limit reached', reset_at: new Date(Number(limit[1]) * 1000).toISOString() };
-    if (result.api_error_status === 429 || RATE_LIMIT.test(result.text)) return { ...base, kind: 'rate_limited', message: result.text };
+    const refused = events.some((e) => e.type === 'limits' && e.status === 'rejected');
+    if (refused || result.api_error_status === 429 || RATE_LIMIT.test(result.text)) {
+      const reset = refusalReset(events) ?? retryDelayReset(events);
+      return { ...base, kind: 'rate_limited', message: USAGE_LIMIT.test(result.text) ? 'usage limit reached' : result.text, reset_at: reset };
+    }
     if (result.api_error_status === 401 || result.api_error_status === 403 || AUTH.test(result.text)) return { ...base, kind: 'auth_failed', message: result.text };
     return { ...base, kind: 'failed', message: result.text || `exit ${end.exitCode}` };
   },

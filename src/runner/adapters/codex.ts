@@ -1,6 +1,10 @@
 import { z } from 'zod';
-import { fitsArgv, lastOf, parseLineWith, withoutResult, type Adapter, type McpServer, type ProcessEnd } from '../adapter.js';
-import type { AgentEvent, Outcome, Usage } from '../events.js';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { fitsArgv, lastOf, parseJsonLine, parseLineWith, withoutResult, type Adapter, type McpServer, type ProcessEnd } from '../adapter.js';
+import { refusalReset, type AgentEvent, type Outcome, type Usage } from '../events.js';
+import { endOfMinute, hour24, monthIndex, wallTimeToInstant } from '../wall-clock.js';
 
 /**
  * Codex CLI, headless: `codex exec --json … -- <prompt>` (or `exec … resume <thread> -- <prompt>`).
@@ -95,13 +99,19 @@ function itemEvents(phase: string, raw: unknown): AgentEvent[] {
   }
 }
 
-/** Patterns of limits and refusals: kept here, in one place, so they are easy to update. */
+/**
+ * Patterns of limits and refusals, kept here in one place so they are easy to update. Codex 0.169
+ * refuses with "You’ve hit your usage limit. … or try again at Dec 2nd, 2026 1:15 AM." (the
+ * machine's time; the date only when it is not today), older versions with "try again in 2 hours".
+ */
 const USAGE_LIMIT = /usage limit/i;
 const RESET_IN = /try again in (\d+(?:\.\d+)?)\s*(second|minute|hour|day)s?/i;
-const RESET_AT = /try again at (\d{1,2}):(\d{2})\s*([AP]M)/i;
+const RESET_AT = /try again at\s+(?:([A-Za-z]{3})[a-z]*\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\s+)?(\d{1,2}):(\d{2})\s*([AP]M)/i;
 const RATE_LIMIT = /\b429\b|too many requests|rate limit/i;
 const AUTH = /\b401\b|\b403\b|unauthorized|forbidden|invalid api key|incorrect api key|not logged in/i;
 const SECONDS = { second: 1, minute: 60, hour: 3600, day: 86400 } as const;
+/** Codex's windows by their length: its session file names them primary and secondary. */
+const WINDOW_NAMES: Record<number, string> = { 300: 'five_hour', 10080: 'seven_day' };
 
 /** A TOML value for a `-c` override (JSON strings and arrays are valid TOML; tables are inline). */
 function toml(value: string | string[] | Record<string, string>): string {
@@ -124,17 +134,67 @@ function mcpOverrides(servers: Record<string, McpServer>): string[] {
   });
 }
 
-/** When a usage limit resets, from "try again in 2 hours" or "try again at 6:30 PM" (local time, the next such moment). */
+/** When a usage limit resets, from "try again in 2 hours" or "try again at [Dec 2nd, 2026] 6:30 PM" (this machine's time). */
 export function resetTime(text: string, now: Date): string | null {
   const within = RESET_IN.exec(text);
   if (within) return new Date(now.getTime() + Number(within[1]) * SECONDS[within[2]!.toLowerCase() as keyof typeof SECONDS] * 1000).toISOString();
   const at = RESET_AT.exec(text);
   if (!at) return null;
-  const reset = new Date(now);
-  reset.setHours((Number(at[1]) % 12) + (at[3]!.toUpperCase() === 'PM' ? 12 : 0), Number(at[2]), 0, 0);
-  if (reset.getTime() <= now.getTime()) reset.setDate(reset.getDate() + 1);
-  return reset.toISOString();
+  const dated = at[1] !== undefined ? { month: monthIndex(at[1]), day: Number(at[2]), year: Number(at[3]) } : {};
+  const instant = wallTimeToInstant({ ...dated, hour: hour24(Number(at[4]), at[6]!), minute: Number(at[5]) }, null, now);
+  return instant ? endOfMinute(instant).toISOString() : null;
 }
+
+/** A refusal's text as a limits event (null when it is no usage limit). */
+function limitFromText(text: string): AgentEvent | null {
+  if (!USAGE_LIMIT.test(text)) return null;
+  const reset = resetTime(text, new Date());
+  return { type: 'limits', status: 'rejected', resets_at: reset, windows: [{ name: 'usage limit', used: 1, resets_at: reset, source: 'codex error text' }], precise: false };
+}
+
+/**
+ * The windows Codex wrote to its session file (stdout has none): the last token_count event of
+ * `$CODEX_HOME/sessions/YYYY/MM/DD/rollout-…-<thread>.jsonl`, written from the vendor's rate-limit
+ * headers, even with an API-key provider.
+ */
+export function sessionFileLimits(codexHome: string, threadId: string, now = new Date()): AgentEvent | null {
+  const days = [0, 1].flatMap((back) => {
+    const day = new Date(now.getTime() - back * 86_400_000);
+    const pad = (n: number) => String(n).padStart(2, '0');
+    return [`${day.getFullYear()}/${pad(day.getMonth() + 1)}/${pad(day.getDate())}`, `${day.getUTCFullYear()}/${pad(day.getUTCMonth() + 1)}/${pad(day.getUTCDate())}`];
+  });
+  for (const day of new Set(days)) {
+    const folder = join(codexHome, 'sessions', day);
+    if (!existsSync(folder)) continue;
+    const file = readdirSync(folder).find((name) => name.startsWith('rollout-') && name.endsWith(`-${threadId}.jsonl`));
+    if (!file) continue;
+    const lines = readFileSync(join(folder, file), 'utf8').split('\n').filter((line) => line.includes('"rate_limits"'));
+    for (const line of lines.reverse()) {
+      const json = parseJsonLine(line);
+      const parsed = rolloutLine.safeParse(json.ok ? json.value : null);
+      const limits = parsed.success ? parsed.data.payload.rate_limits : null;
+      if (!limits) continue;
+      const windows = (['primary', 'secondary'] as const).flatMap((slot) => {
+        const window = limits[slot];
+        if (!window) return [];
+        const minutes = window.window_minutes ?? null;
+        return [{ name: (minutes !== null ? WINDOW_NAMES[minutes] : undefined) ?? (minutes !== null ? `${minutes}m` : slot), used: window.used_percent === null || window.used_percent === undefined ? null : window.used_percent / 100, resets_at: window.resets_at ? new Date(window.resets_at * 1000).toISOString() : null, source: 'codex session file' }];
+      });
+      const full = windows.filter((window) => (window.used ?? 0) >= 1 && window.resets_at !== null);
+      const reset = full.map((window) => window.resets_at!).sort().pop() ?? null;
+      return { type: 'limits', status: full.length > 0 || limits.rate_limit_reached_type ? 'rejected' : 'allowed', resets_at: reset, windows, precise: true };
+    }
+  }
+  return null;
+}
+
+const rolloutWindow = z.looseObject({ used_percent: z.number().nullish(), window_minutes: z.number().nullish(), resets_at: z.number().nullish() }).nullish();
+const rolloutLine = z.looseObject({
+  payload: z.looseObject({
+    type: z.literal('token_count'),
+    rate_limits: z.looseObject({ primary: rolloutWindow, secondary: rolloutWindow, rate_limit_reached_type: z.string().nullish() }).nullish(),
+  }),
+});
 
 function minus(total: Usage | null, before: Usage | undefined): Usage | null {
   if (!total || !before) return total;
@@ -192,12 +252,21 @@ export const codex: Adapter<CodexOptions> = {
         }
         case 'turn.failed': {
           const status = /\b([45]\d\d)\b/.exec(event.error.message);
-          return [{ type: 'result', is_error: true, subtype: 'error', text: event.error.message, num_turns: null, cost_usd: null, usage: null, api_error_status: status ? Number(status[1]) : null }];
+          const limit = limitFromText(event.error.message);
+          return [...(limit ? [limit] : []), { type: 'result', is_error: true, subtype: 'error', text: event.error.message, num_turns: null, cost_usd: null, usage: null, api_error_status: status ? Number(status[1]) : null }];
         }
         case 'error':
           return [{ type: 'error', message: event.message }];
       }
     });
+  },
+
+  afterExit(events, options, env) {
+    const thread = lastOf(events, 'session_started')?.session_id;
+    if (!thread) return [];
+    const home = options.codexHome ?? env.CODEX_HOME ?? join(env.HOME ?? homedir(), '.codex');
+    const limits = sessionFileLimits(home, thread);
+    return limits ? [limits] : [];
   },
 
   outcome(events, end: ProcessEnd, options): Outcome {
@@ -207,8 +276,7 @@ export const codex: Adapter<CodexOptions> = {
     if (!result) return withoutResult('codex', events, end, base);
     if (!result.is_error && end.exitCode === 0) return { ...base, kind: 'ok', message: lastOf(events, 'text')?.text ?? '' };
     const text = result.text || `exit ${end.exitCode}`;
-    if (USAGE_LIMIT.test(text)) return { ...base, kind: 'rate_limited', message: text, reset_at: resetTime(text, new Date()) };
-    if (result.api_error_status === 429 || RATE_LIMIT.test(text)) return { ...base, kind: 'rate_limited', message: text };
+    if (USAGE_LIMIT.test(text) || result.api_error_status === 429 || RATE_LIMIT.test(text)) return { ...base, kind: 'rate_limited', message: text, reset_at: refusalReset(events) };
     if (result.api_error_status === 401 || result.api_error_status === 403 || AUTH.test(text)) return { ...base, kind: 'auth_failed', message: text };
     return { ...base, kind: 'failed', message: text };
   },

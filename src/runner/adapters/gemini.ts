@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { fitsArgv, lastOf, parseLineWith, withoutResult, type Adapter, type McpServer, type ProcessEnd } from '../adapter.js';
-import type { AgentEvent, Outcome, Usage } from '../events.js';
+import { refusalReset, type AgentEvent, type Outcome, type Usage } from '../events.js';
 
 /**
  * Gemini CLI, headless: `gemini --prompt=<prompt> --output-format stream-json`. Each stdout line
@@ -50,10 +50,27 @@ const line = z.discriminatedUnion('type', [
   }),
 ]);
 
-/** Patterns of limits and refusals: kept here, in one place, so they are easy to update. */
-const RATE_LIMIT = /\b429\b|RESOURCE_EXHAUSTED|quota exceeded|rate limit/i;
+/**
+ * Patterns of limits and refusals, kept here in one place so they are easy to update. Gemini CLI
+ * 0.61 ends a spent daily quota with "You have exhausted your daily quota on this model." (exit
+ * 173, 429 mod 256) and names no reset: the run is rate_limited with no reset time, and whoever
+ * pauses for it tries again after a bounded wait. A per-minute quota it retries by itself.
+ */
+const RATE_LIMIT = /\b429\b|RESOURCE_EXHAUSTED|quota exceeded|exhausted your (?:daily )?quota|rate limit/i;
+const DAILY_QUOTA = /exhausted your daily quota/i;
 const RETRY_IN = /retry in (\d+(?:\.\d+)?)\s*s/i;
 const AUTH = /\b401\b|\b403\b|UNAUTHENTICATED|PERMISSION_DENIED|API key not valid/i;
+
+/** A spent quota as a limits event: the daily one is full, and no reset was given. */
+function limitFromText(text: string): AgentEvent | null {
+  if (DAILY_QUOTA.test(text)) return { type: 'limits', status: 'rejected', resets_at: null, windows: [{ name: 'daily', used: 1, resets_at: null, source: 'gemini quota error' }], precise: true };
+  const retry = RETRY_IN.exec(text);
+  if (retry && RATE_LIMIT.test(text)) {
+    const reset = new Date(Date.now() + Number(retry[1]) * 1000).toISOString();
+    return { type: 'limits', status: 'rejected', resets_at: reset, windows: [{ name: 'per_minute', used: 1, resets_at: reset, source: 'gemini quota error' }], precise: true };
+  }
+  return null;
+}
 
 /** The HTTP status behind an error: named in the message, or the exit code (status mod 256). */
 function httpStatus(message: string, exitCode: number | null): number | null {
@@ -166,7 +183,9 @@ export const gemini: Adapter<GeminiOptions> = {
           const failed = event.status !== 'success';
           const text = event.error?.message ?? '';
           const result: AgentEvent = { type: 'result', is_error: failed, subtype: event.status, text, num_turns: null, cost_usd: null, usage: used, api_error_status: failed ? httpStatus(text, null) : null };
-          return used && !failed ? [{ type: 'usage', usage: used, cost_usd: null }, result] : [result];
+          if (!failed) return used ? [{ type: 'usage', usage: used, cost_usd: null }, result] : [result];
+          const limit = limitFromText(text);
+          return limit ? [limit, result] : [result];
         }
       }
     });
@@ -184,8 +203,8 @@ export const gemini: Adapter<GeminiOptions> = {
     const text = result.text || `exit ${end.exitCode}`;
     const status = httpStatus(text, end.exitCode);
     if (status === 429 || RATE_LIMIT.test(text)) {
-      const retry = RETRY_IN.exec(text);
-      return { ...base, kind: 'rate_limited', message: text, reset_at: retry ? new Date(Date.now() + Number(retry[1]) * 1000).toISOString() : null };
+      const reset = refusalReset(events);
+      return { ...base, kind: 'rate_limited', message: reset ? text : `${text.split('\n')[0]} (no reset time given: try again after a wait)`, reset_at: reset };
     }
     if (status === 401 || status === 403 || AUTH.test(text)) return { ...base, kind: 'auth_failed', message: text };
     return { ...base, kind: 'failed', message: text };

@@ -64,7 +64,7 @@ export const gemini: Protocol = {
 
   writeError(res: ServerResponse, error: NonNullable<Turn['error']>): void {
     res.writeHead(error.status, { 'content-type': 'application/json', ...error.headers });
-    res.end(JSON.stringify({ error: { code: error.status, message: error.message, status: error.type } }));
+    res.end(JSON.stringify({ error: { code: error.status, message: error.message, status: error.type, ...error.fields } }));
   },
 };
 
