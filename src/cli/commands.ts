@@ -61,7 +61,6 @@ export const COMMANDS: Command[] = [
       kind: { type: 'string', description: 'claude, codex, gemini, human or command (default claude)' },
       'work-dir': { type: 'string', description: 'the folder the agent works in (default: the current folder)' },
       metadata: { type: 'string', description: 'a JSON object kept with the agent' },
-      'lease-ttl': { type: 'string', description: 'seconds the agent stays online without a heartbeat (default 30)' },
     },
     load: async () => (await agent()).register,
   },
@@ -549,6 +548,7 @@ export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   project: { type: 'string', description: 'the project folder (default: the git root, else the current folder)' },
   agent: { type: 'string', description: 'act as this agent, by id or name (env ORCHESTRATOR_AGENT)' },
   'instance-id': { type: 'string', short: 'i', description: 'same as --agent (design E)' },
+  'lease-ttl': { type: 'string', description: 'seconds an agent this command registers stays online after its last renewal (default 30; env ORCHESTRATOR_LEASE_TTL)' },
   json: { type: 'boolean', description: 'print JSON for programs' },
   help: { type: 'boolean', short: 'h', description: 'show help' },
 };

@@ -77,6 +77,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
         project: values.project as string | undefined,
         agent: (values.agent ?? values['instance-id']) as string | undefined,
         token: values.token as string | undefined,
+        leaseTtl: values['lease-ttl'] as string | undefined,
       },
     });
     const call: Call = {

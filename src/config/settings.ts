@@ -35,7 +35,7 @@ export interface Settings {
 export interface SettingsInput {
   cwd: string;
   env: Record<string, string | undefined>;
-  flags: { db?: string; project?: string; agent?: string; token?: string };
+  flags: { db?: string; project?: string; agent?: string; token?: string; leaseTtl?: string };
 }
 
 export const STATE_DIR = '.orchestrator';
@@ -72,7 +72,7 @@ export async function resolveSettings(input: SettingsInput): Promise<Settings> {
 
   const db = pick(flags.db === undefined ? undefined : resolveDb(input.cwd, flags.db), '--db', 'ORCHESTRATOR_DB', (text) => resolveDb(root, text), 'db',
     join(root, STATE_DIR, 'state.db'), `${STATE_DIR}/state.db under the project root`);
-  const leaseTtlMs = pick<number>(undefined, '', 'ORCHESTRATOR_LEASE_TTL', (text, where) => seconds(text, where) , 'lease_ttl', 30_000, 'built-in (30 s)');
+  const leaseTtlMs = pick<number>(flags.leaseTtl === undefined ? undefined : seconds(flags.leaseTtl, '--lease-ttl'), '--lease-ttl', 'ORCHESTRATOR_LEASE_TTL', (text, where) => seconds(text, where) , 'lease_ttl', 30_000, 'built-in (30 s)');
   const maxRetries = pick<number>(undefined, '', 'ORCHESTRATOR_MAX_RETRIES', (text, where) => wholeNumber(text, where), 'max_retries', 3, 'built-in');
   const saved = readSavedAgent(root);
   const agent: Setting<string | null> = flags.agent

@@ -105,7 +105,7 @@ export async function recordPause(board: Board, run: Run, end: Extract<CycleEnd,
 
 /** Waits out a recorded pause (at least MIN_PAUSE_MS), saying until when. */
 export async function waitOutPause(deps: Pick<RunDeps, 'onProgress' | 'sleep'>, pause: { until: number | null; reason: string }, signal: AbortSignal): Promise<void> {
-  deps.onProgress?.(`paused: ${pause.reason}; resuming ${pause.until ? `at ${new Date(pause.until).toISOString()}` : 'in 5 minutes'}`);
+  deps.onProgress?.(`paused: ${pause.reason}; resuming ${pause.until ? `at ${new Date(pause.until).toISOString()}` : 'in 5 minutes to try again (no reset time was given)'}`);
   await (deps.sleep ?? sleep)(pauseMs(pause.until), signal);
 }
 

@@ -1,6 +1,6 @@
 // Runs the real Claude Code CLI (the pinned devDependency) headless, against the fake model
 // server, with a scratch HOME: it never sees the real user's config or the network.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from './backends.js';
@@ -40,8 +40,13 @@ export function claudeEnv(home: string, modelUrl: string, extra: Record<string, 
 }
 
 export function runClaude(cwd: string, args: string[], env: Record<string, string>, timeoutMs = 120_000): Promise<ClaudeRun> {
-  return new Promise((resolve) => {
-    const child = spawn(CLAUDE, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  return startClaude(cwd, args, env, timeoutMs).done;
+}
+
+/** Starts Claude Code and hands back its process (to kill it) and its end. */
+export function startClaude(cwd: string, args: string[], env: Record<string, string>, timeoutMs = 120_000): { child: ChildProcess; done: Promise<ClaudeRun> } {
+  const child = spawn(CLAUDE, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const done = new Promise<ClaudeRun>((resolve) => {
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -53,6 +58,7 @@ export function runClaude(cwd: string, args: string[], env: Record<string, strin
       resolve({ code, events, stdout, stderr });
     });
   });
+  return { child, done };
 }
 
 /** `claude -p <prompt>` with stream-json output. */

@@ -68,7 +68,17 @@ export async function startFakeModel(scenarios: Scenario[] = []): Promise<FakeMo
     const scenario = findScenario(current, conversation);
     entry.scenario = scenario?.name ?? null;
     const turn = scenario?.turns[conversation.turn] ?? { text: scenario?.finalText ?? (scenario ? 'Done.' : 'OK.') };
-    if (turn.delayMs) await new Promise((resolve) => setTimeout(resolve, turn.delayMs));
+    if (turn.delayMs) {
+      // A client that goes away ends the wait (a stopped agent; the server closing at the end of a test).
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, turn.delayMs);
+        res.once('close', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      if (res.destroyed) return;
+    }
     if (turn.error) return protocol.writeError(res, turn.error);
     protocol.write(res, turn, conversation, request);
   }
