@@ -3,6 +3,7 @@
 //   claims/s on PostgreSQL (4 connections) against a bare FOR UPDATE SKIP LOCKED loop
 //   `orchestrate task list --json` start-to-exit against `node -e 0`
 //   cross-process wake-up latency (push in one process → wait returns in another), p50/p99
+//   presence (bench/presence.mjs): lease renewals per minute of 50 connected MCP sessions
 //   MCP list_tasks against ping over stdio
 //   the scheduler (bench/scheduler.mjs): makespan of random DAGs against the lower bound
 //   the runner (bench/runner.ts): dispatch → first byte against a bare spawn, a supervised Claude
@@ -103,6 +104,10 @@ try {
     const p = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
     report(`${name} wake-up, push committed → msg wait returns elsewhere`, `p50 ${p(0.5).toFixed(1)} p99 ${p(0.99).toFixed(1)}`, 'ms', limit);
   }
+  // Presence: the lease renewals of 50 connected stdio sessions.
+  const presence = await runScript([new URL('./presence.mjs', import.meta.url).pathname]);
+  report(`presence: ${presence.sessions} stdio sessions, ${presence.online} agents online, lease ${presence.ttlS} s: rows written/min`, `${presence.perMinute.toFixed(0)}`, 'rows/min', `target ≤ ${presence.limitPerMinute} (1 per agent per TTL/3)`);
+
   // MCP tool-call round trip over stdio from a persistent SDK client.
   const p = (xs, q) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
   for (const tasks of [20, 3]) {
