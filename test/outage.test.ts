@@ -30,37 +30,42 @@ test('team up waits out a 60 s outage, idle and while its agent runs: the work i
   assert.equal((await cli(project, ['team', 'create', 'idle', '--goal', 'check', '--role', 'tester:1:command'], env)).code, 0);
   const busy = cliInBackground(project, ['team', 'up', 'busy', '--json', '--program', 'sh', '--arg=-c', '--arg', 'sleep 20; echo built'], env);
   const idle = cliInBackground(project, ['team', 'up', 'idle', '--json', '--program', 'sh', '--arg=-c', '--arg', 'echo checked'], env);
-  await until('both teams are up', async () => ((await cli(project, ['agent', 'list', '--json'], env)).json?.items ?? []).length === 2, 60_000, 200);
-  const build = (await cli(project, ['task', 'push', 'build', '--role', 'implementer', '--json'], env)).json;
-  await until('the busy worker runs its agent', async () => (await cli(project, ['task', 'get', build.id, '--json'], env)).json?.status === 'in_progress', 30_000, 200);
+  try {
+    await until('both teams are up', async () => ((await cli(project, ['agent', 'list', '--json'], env)).json?.items ?? []).length === 2, 60_000, 200);
+    const build = (await cli(project, ['task', 'push', 'build', '--role', 'implementer', '--json'], env)).json;
+    await until('the busy worker runs its agent', async () => (await cli(project, ['task', 'get', build.id, '--json'], env)).json?.status === 'in_progress', 30_000, 200);
 
-  await server.pause();
-  const down = await cli(project, ['task', 'list'], env);
-  assert.equal(down.code, 9, down.stderr);
-  assert.match(down.stderr, /^error: cannot reach the PostgreSQL board at postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/postgres/);
-  await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS)); // the outage: nothing to wait on but time
-  await server.resume();
+    await server.pause();
+    const down = await cli(project, ['task', 'list'], env);
+    assert.equal(down.code, 9, down.stderr);
+    assert.match(down.stderr, /^error: cannot reach the PostgreSQL board at postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/postgres/);
+    await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS)); // the outage: nothing to wait on but time
+    await server.resume();
 
-  const check = (await cli(project, ['task', 'push', 'check', '--role', 'tester', '--json'], env)).json;
-  const finished = await until('both tasks are completed', async () => {
-    const tasks = (await cli(project, ['task', 'list', '--json'], env)).json?.items ?? [];
-    return tasks.length === 2 && tasks.every((t: { status: string }) => t.status === 'completed') ? tasks : null;
-  }, 90_000, 500);
-  assert.deepEqual(finished.map((t: { id: string; result: string }) => [t.id, t.result]), [[build.id, 'built'], [check.id, 'checked']]);
-  const events = (await cli(project, ['events', '--json', '--limit', '500'], env)).json.items;
-  const ofBuild = events.filter((e: { subject: string }) => e.subject === build.id).map((e: { type: string }) => e.type);
-  assert.deepEqual(ofBuild.filter((type: string) => type !== 'task.started'), ['task.pushed', 'task.claimed', 'task.completed'], 'claimed once, never released, completed once');
-  assert.ok(!events.some((e: { type: string }) => e.type === 'agent.expired'), 'no worker lost its lease to the outage');
-  const runs = (await cli(project, ['ps', '--json'], env)).json;
-  assert.equal((runs.items ?? runs).filter((p: { task_id: string }) => p.task_id === build.id).length, 1, 'the agent ran once');
+    const check = (await cli(project, ['task', 'push', 'check', '--role', 'tester', '--json'], env)).json;
+    const finished = await until('both tasks are completed', async () => {
+      const tasks = (await cli(project, ['task', 'list', '--json'], env)).json?.items ?? [];
+      return tasks.length === 2 && tasks.every((t: { status: string }) => t.status === 'completed') ? tasks : null;
+    }, 90_000, 500);
+    assert.deepEqual(finished.map((t: { id: string; result: string }) => [t.id, t.result]), [[build.id, 'built'], [check.id, 'checked']]);
+    const events = (await cli(project, ['events', '--json', '--limit', '500'], env)).json.items;
+    const ofBuild = events.filter((e: { subject: string }) => e.subject === build.id).map((e: { type: string }) => e.type);
+    assert.deepEqual(ofBuild.filter((type: string) => type !== 'task.started'), ['task.pushed', 'task.claimed', 'task.completed'], 'claimed once, never released, completed once');
+    assert.ok(!events.some((e: { type: string }) => e.type === 'agent.expired'), 'no worker lost its lease to the outage');
+    const runs = (await cli(project, ['ps', '--json'], env)).json;
+    assert.equal((runs.items ?? runs).filter((p: { task_id: string }) => p.task_id === build.id).length, 1, 'the agent ran once');
 
-  for (const team of ['busy', 'idle']) assert.equal((await cli(project, ['team', 'down', team], env)).code, 0);
-  for (const running of [busy, idle]) {
-    const end = await running.done;
-    assert.equal(end.code, 0, end.stderr);
-    assert.equal(end.stderr.match(/board unreachable: cannot reach the PostgreSQL board/g)?.length, 1, `said once: ${end.stderr}`);
-    assert.equal(end.stderr.match(/board reachable again after \d+\.\d s/g)?.length, 1, `said once: ${end.stderr}`);
-    assert.doesNotMatch(end.stderr, /orchestrator-test|internal error/, 'no password, no internal error');
+    for (const team of ['busy', 'idle']) assert.equal((await cli(project, ['team', 'down', team], env)).code, 0);
+    for (const running of [busy, idle]) {
+      const end = await running.done;
+      assert.equal(end.code, 0, end.stderr);
+      assert.equal(end.stderr.match(/board unreachable: cannot reach the PostgreSQL board/g)?.length, 1, `said once: ${end.stderr}`);
+      assert.equal(end.stderr.match(/board reachable again after \d+\.\d s/g)?.length, 1, `said once: ${end.stderr}`);
+      assert.doesNotMatch(end.stderr, /orchestrator-test|internal error/, 'no password, no internal error');
+    }
+  } finally {
+    // A failed assertion must not leave the workers running (the file would never end).
+    for (const running of [busy, idle]) running.child.kill('SIGKILL');
   }
 });
 

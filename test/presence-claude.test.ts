@@ -64,10 +64,11 @@ const claimAsOther = async (project: string, env: Record<string, string>) => {
 
 test('a session silent for 60 s keeps its task over stdio and over HTTP; the other agent gets nothing; both complete', async () => {
   const { project, env, server, url, stdio } = await setUp();
+  let runs: ReturnType<typeof claudeOn>[] = [];
   try {
     for (const title of ['first', 'second']) assert.equal((await cli(project, ['task', 'push', title], env)).code, 0);
     model.setScenarios([session('OverStdio', 60_000), session('OverHttp', 60_000)]);
-    const runs = [claudeOn(project, 'OverStdio', { stdio }), claudeOn(project, 'OverHttp', { url })];
+    runs = [claudeOn(project, 'OverStdio', { stdio }), claudeOn(project, 'OverHttp', { url })];
     await until('both sessions hold a task', async () => {
       const tasks = (await cli(project, ['task', 'list', '--json'], env)).json?.items ?? [];
       return tasks.length === 2 && tasks.every((t: { status: string }) => t.status === 'claimed');
@@ -89,16 +90,18 @@ test('a session silent for 60 s keeps its task over stdio and over HTTP; the oth
     assert.ok(!events.includes('task.released'), `no task was released: ${events.join(' ')}`);
     assert.ok(!events.slice(0, events.lastIndexOf('task.completed')).includes('agent.expired'), `no lease ran out while they worked: ${events.join(' ')}`);
   } finally {
+    for (const run of runs) run.child.kill('SIGKILL');
     await server.stop();
   }
 });
 
 test('kill -9 of Claude Code: its task goes back to the queue within the lease, over stdio and over HTTP', async () => {
   const { project, env, server, url, stdio } = await setUp();
+  let runs: ReturnType<typeof claudeOn>[] = [];
   try {
     for (const title of ['first', 'second']) assert.equal((await cli(project, ['task', 'push', title], env)).code, 0);
     model.setScenarios([session('KilledStdio', 600_000), session('KilledHttp', 600_000)]);
-    const runs = [claudeOn(project, 'KilledStdio', { stdio }), claudeOn(project, 'KilledHttp', { url })];
+    runs = [claudeOn(project, 'KilledStdio', { stdio }), claudeOn(project, 'KilledHttp', { url })];
     await until('both sessions hold a task', async () => {
       const tasks = (await cli(project, ['task', 'list', '--json'], env)).json?.items ?? [];
       return tasks.length === 2 && tasks.every((t: { status: string }) => t.status === 'claimed');
@@ -122,6 +125,7 @@ test('kill -9 of Claude Code: its task goes back to the queue within the lease, 
     }
     assert.ok((await claimAsOther(project, env)) !== null, 'the other agent can take a released task');
   } finally {
+    for (const run of runs) run.child.kill('SIGKILL');
     await server.stop();
   }
 });

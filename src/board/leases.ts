@@ -17,16 +17,20 @@ import { transition, type TaskStatus } from './task-states.js';
  * never swept by it: it knows they are alive, and renews them.
  */
 export async function sweepExpiredLeases(db: Db, now: number, kept: readonly string[] = []): Promise<{ expired: string[]; nextExpiry: number | null }> {
-  const upSince = db.upSince();
-  const nextExpiry = async () =>
-    (await db.query<{ next: number | null }>(
+  const nextExpiry = async () => {
+    const upSince = db.upSince();
+    const [row] = await db.query<{ next: number | null }>(
       `SELECT min(CASE WHEN lease_expires_at > ? + lease_ttl_ms THEN lease_expires_at ELSE ? + lease_ttl_ms END) AS next
        FROM agents WHERE status = 'online'`,
       [upSince, upSince],
-    ))[0]?.next ?? null;
+    );
+    return row?.next ?? null;
+  };
   const next = await nextExpiry();
   if (next === null || next >= now) return { expired: [], nextExpiry: next };
   const expired = await db.transaction(async (tx) => {
+    // Read after a statement has gone through: a store that just came back has said when it started.
+    const upSince = db.upSince();
     const expired = await tx.query<{ id: string; name: string }>(
       `UPDATE agents SET status = 'offline', offline_reason = 'lease expired', current_task = NULL
        WHERE status = 'online' AND lease_expires_at < ? AND ? + lease_ttl_ms < ?${kept.length > 0 ? ` AND id NOT IN (${kept.map(() => '?').join(', ')})` : ''}

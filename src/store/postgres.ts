@@ -111,6 +111,8 @@ export class PostgresDb implements Db {
   private serverStartedAt = 0;
   private clockReadAt = Number.NEGATIVE_INFINITY;
   private clockReading: Promise<void> | null = null;
+  /** A connection broke: the server may have restarted, so its clock and start are read again first. */
+  private clockStale = false;
   private closed = false;
 
   constructor(target: PostgresTarget, options: { maxConnections?: number } = {}) {
@@ -129,7 +131,9 @@ export class PostgresDb implements Db {
       keepAlive: true,
     });
     this.pool.on('error', () => {
-      // An idle connection died; the pool replaces it on next use, and that use reports errors.
+      // An idle connection died (the server may have restarted): the pool replaces it on next use,
+      // which reads the server's clock and start first.
+      this.clockStale = true;
     });
     // A connection that breaks between statements (inside a transaction) emits 'error' with no
     // statement to fail: without a listener that would end the process. The next statement reports it.
@@ -163,6 +167,7 @@ export class PostgresDb implements Db {
     } catch (error) {
       if (brokenConnection(error)) {
         drop(client);
+        this.clockStale = true;
         // The server rolls back a transaction whose connection ended, unless COMMIT was on its way.
         throw unreachable(error, this.location, committing ? 'while committing' : null);
       }
@@ -186,11 +191,24 @@ export class PostgresDb implements Db {
 
   /** A connection of its own, for work that must hold one (migrations under an advisory lock). */
   async connect(): Promise<pg.PoolClient> {
+    let client: pg.PoolClient;
     try {
-      return await this.pool.connect();
+      client = await this.pool.connect();
     } catch (error) {
+      this.clockStale = true;
       throw mapStoreError(error, this.location);
     }
+    if (this.clockStale) {
+      // The first statement after an outage: nothing is decided on the old server start.
+      try {
+        await this.readClockOn(client);
+        this.clockStale = false;
+      } catch (error) {
+        drop(client);
+        throw mapStoreError(error, this.location);
+      }
+    }
+    return client;
   }
 
   /** The server's time: this host's clock plus the offset last measured (measured again when it is 30 s old). */
@@ -211,11 +229,23 @@ export class PostgresDb implements Db {
    * bound), and when the server started.
    */
   async readClock(): Promise<void> {
+    const client = await this.connect();
+    try {
+      await this.readClockOn(client);
+      client.release();
+    } catch (error) {
+      drop(client);
+      this.clockStale = true;
+      throw mapStoreError(error, this.location);
+    }
+  }
+
+  private async readClockOn(client: pg.PoolClient): Promise<void> {
     const sent = Date.now();
-    const [row] = await this.query<{ now: number; started: number }>(CLOCK_SQL);
+    const { rows } = await client.query<{ now: number; started: number }>(CLOCK_SQL);
     const back = Date.now();
-    this.clockOffsetMs = row!.now - Math.round((sent + back) / 2);
-    this.serverStartedAt = row!.started;
+    this.clockOffsetMs = rows[0]!.now - Math.round((sent + back) / 2);
+    this.serverStartedAt = rows[0]!.started;
     this.clockReadAt = back;
   }
 
@@ -241,6 +271,7 @@ export class PostgresDb implements Db {
     } catch (error) {
       if (brokenConnection(error)) {
         drop(client);
+        this.clockStale = true;
         throw unreachable(error, this.location, READ_ONLY.test(sql) ? null : 'during a write');
       }
       client.release();
@@ -263,12 +294,14 @@ export class PostgresDb implements Db {
     } catch (error) {
       drop(client);
       this.signal = undefined;
+      this.clockStale = true;
       throw mapStoreError(error, this.location);
     }
     let gone = false;
     const lost = (): void => {
       if (gone) return;
       gone = true;
+      this.clockStale = true;
       if (this.listener === client) this.forgetListener();
       drop(client);
       counter.bump();

@@ -227,9 +227,11 @@ export const claude: Adapter<ClaudeOptions> = {
     if (!result) return withoutResult('claude', events, end, base);
     if (!result.is_error && end.exitCode === 0) return { ...base, kind: 'ok', message: result.text };
     if (result.subtype === 'error_max_turns') return { ...base, kind: 'max_turns', message: 'stopped at the turn limit' };
-    const refused = events.some((e) => e.type === 'limits' && e.status === 'rejected');
+    // A result event handed in without its line's limits event (or from a version that printed none) is read here too.
+    const fromText = events.some((e) => e.type === 'limits' && e.status === 'rejected') ? null : limitFromText(result.text);
+    const refused = fromText !== null || events.some((e) => e.type === 'limits' && e.status === 'rejected');
     if (refused || result.api_error_status === 429 || RATE_LIMIT.test(result.text)) {
-      const reset = refusalReset(events) ?? retryDelayReset(events);
+      const reset = refusalReset(fromText ? [...events, fromText] : events) ?? retryDelayReset(events);
       return { ...base, kind: 'rate_limited', message: USAGE_LIMIT.test(result.text) ? 'usage limit reached' : result.text, reset_at: reset };
     }
     if (result.api_error_status === 401 || result.api_error_status === 403 || AUTH.test(result.text)) return { ...base, kind: 'auth_failed', message: result.text };

@@ -56,7 +56,7 @@ const line = z.discriminatedUnion('type', [
  * 173, 429 mod 256) and names no reset: the run is rate_limited with no reset time, and whoever
  * pauses for it tries again after a bounded wait. A per-minute quota it retries by itself.
  */
-const RATE_LIMIT = /\b429\b|RESOURCE_EXHAUSTED|quota exceeded|exhausted your (?:daily )?quota|rate limit/i;
+const RATE_LIMIT = /\b429\b|RESOURCE_EXHAUSTED|quota exceeded|exceeded your current quota|exhausted your (?:daily )?quota|rate limit/i;
 const DAILY_QUOTA = /exhausted your daily quota/i;
 const RETRY_IN = /retry in (\d+(?:\.\d+)?)\s*s/i;
 const AUTH = /\b401\b|\b403\b|UNAUTHENTICATED|PERMISSION_DENIED|API key not valid/i;
@@ -65,7 +65,7 @@ const AUTH = /\b401\b|\b403\b|UNAUTHENTICATED|PERMISSION_DENIED|API key not vali
 function limitFromText(text: string): AgentEvent | null {
   if (DAILY_QUOTA.test(text)) return { type: 'limits', status: 'rejected', resets_at: null, windows: [{ name: 'daily', used: 1, resets_at: null, source: 'gemini quota error' }], precise: true };
   const retry = RETRY_IN.exec(text);
-  if (retry && RATE_LIMIT.test(text)) {
+  if (retry) {
     const reset = new Date(Date.now() + Number(retry[1]) * 1000).toISOString();
     return { type: 'limits', status: 'rejected', resets_at: reset, windows: [{ name: 'per_minute', used: 1, resets_at: reset, source: 'gemini quota error' }], precise: true };
   }

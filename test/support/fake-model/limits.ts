@@ -1,18 +1,23 @@
 // The vendors' usage-limit refusals as the fake model sends them (facts: shared/notes/agent-clis.md,
 // checked against the pinned CLIs). Each is a turn whose reset is computed when the request comes,
-// `seconds` after it.
+// `seconds` after it; `resets` lists the resets it sent (epoch seconds), for the test to compare.
 import type { Turn } from './scenario.js';
 
 const at = (seconds: number) => Math.floor(Date.now() / 1000) + seconds;
+
+export type LimitTurn = Turn & { resets: number[] };
 
 /**
  * Anthropic: HTTP 429 with the unified rate-limit headers. Claude Code with a subscription login
  * streams a rate_limit_event and ends "You've hit your 5-hour limit · resets 9:25pm (UTC)".
  */
-export function anthropicUsageLimit(seconds: number, window: 'five_hour' | 'seven_day' = 'five_hour'): Turn {
+export function anthropicUsageLimit(seconds: number, window: 'five_hour' | 'seven_day' = 'five_hour'): LimitTurn {
+  const resets: number[] = [];
   return {
+    resets,
     get error() {
       const reset = at(seconds);
+      resets.push(reset);
       const later = reset + 3 * 86_400;
       const fiveHour = window === 'five_hour';
       return {
@@ -40,10 +45,13 @@ export function anthropicUsageLimit(seconds: number, window: 'five_hour' | 'seve
  * OpenAI Responses: HTTP 429 `usage_limit_reached` with the x-codex-* window headers. Codex ends
  * "You’ve hit your usage limit. … try again at <time>." and writes the windows to its session file.
  */
-export function openaiUsageLimit(seconds: number, secondaryUsedPercent = 42): Turn {
+export function openaiUsageLimit(seconds: number, secondaryUsedPercent = 42): LimitTurn {
+  const resets: number[] = [];
   return {
+    resets,
     get error() {
       const reset = at(seconds);
+      resets.push(reset);
       return {
         status: 429,
         type: 'usage_limit_reached',
@@ -63,8 +71,9 @@ export function openaiUsageLimit(seconds: number, secondaryUsedPercent = 42): Tu
 }
 
 /** Gemini: HTTP 429 RESOURCE_EXHAUSTED with a per-day quota id; Gemini CLI names no reset. */
-export function geminiDailyQuota(): Turn {
+export function geminiDailyQuota(): LimitTurn {
   return {
+    resets: [],
     error: {
       status: 429,
       type: 'RESOURCE_EXHAUSTED',
