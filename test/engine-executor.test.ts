@@ -172,3 +172,25 @@ test('a merge conflict goes back to the task: its agent merges the run branch, r
   assert.equal(t.prompts.filter((p) => p.attempt === 2).length, 1, 'only the task that lost the race went again');
   await t.board.close();
 });
+
+test('the engine cut off from the board longer than its lease: its task went back to the queue; it takes it again and merges it once', async () => {
+  const t = await setup({ tasks: [{ id: 'a', title: 'write a', description: 'create a.txt', files: ['a.txt'], gates: ['test -f a.txt'] }] });
+  const engine = (await t.board.agents.list()).items.find((agent) => agent.name.startsWith('engine-'))!;
+  t.board.presence.keep(engine.id);
+  const end = await t.cycle(async (request) => {
+    writeFileSync(join(request.worktree, 'a.txt'), 'a\n');
+    // Meanwhile another process, two hours later by its clock, found the engine's lease ended.
+    const later = await openBoard(t.board.db.location, { now: () => Date.now() + 2 * 3_600_000 });
+    await later.sweep(true);
+    assert.equal((await later.tasks.get(request.boardId)).status, 'pending');
+    await later.close();
+    return ok();
+  });
+  assert.deepEqual(end, { status: 'done' });
+  const task = (await t.board.tasks.list({ run_id: t.run.id })).items[0]!;
+  assert.equal(task.status, 'completed');
+  assert.equal(task.claimed_by, engine.id, 'the engine took it again under its own id');
+  assert.ok(t.lines.some((line) => /went back to the queue while it ran/.test(line)));
+  assert.equal(t.sh(`git log --oneline --merges orchestrate/t`).stdout.trim().split('\n').length, 1, 'merged once');
+  await t.board.close();
+});

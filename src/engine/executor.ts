@@ -167,6 +167,19 @@ export async function runCycle(options: CycleOptions): Promise<CycleEnd> {
     return next;
   };
 
+  /**
+   * A task of the run went back to the queue while its agent worked: the engine was cut off from
+   * the board for longer than its lease. It is assigned to the engine, so nobody else took it;
+   * the engine takes it again before it settles it.
+   */
+  const holdAgain = async (id: string): Promise<void> => {
+    if ((await board.tasks.get(id)).status !== 'pending') return;
+    progress(`[${id}] went back to the queue while it ran (the board lost this process for longer than its lease); taken again`);
+    await board.presence.renewNow(); // the engine's agent is online again (taken back) before it claims
+    await board.tasks.claim(options.engineAgent, { task_id: id });
+    await board.tasks.start(id, options.engineAgent);
+  };
+
   const runTask = async (task: PlanTask): Promise<void> => {
     const id = idOf(task.id);
     const claimed = await board.tasks.claim(options.engineAgent, { task_id: id });
@@ -214,17 +227,20 @@ export async function runCycle(options: CycleOptions): Promise<CycleEnd> {
     }
     writeEvidence(options.runDir, cycle, evidence);
     if (evidence.accepted) {
+      await holdAgain(id);
       await board.tasks.complete(id, options.engineAgent, evidence.merged ?? 'accepted');
       if (!shared) await repo.removeWorktree(tree, { deleteBranch: branch });
       done.add(task.id);
       progress(`[${task.id}] ${evidence.merged ? `merged ${evidence.merged.slice(0, 10)}` : 'accepted'}`);
     } else if (pause || stop.signal.aborted) {
       await merge(() => tell(task, 'interrupted', pause ? 'paused: usage limit' : 'stopped'));
+      await holdAgain(id);
       await board.tasks.fail(id, options.engineAgent, pause ? 'paused: usage limit' : 'stopped');
       await board.tasks.retry(id, options.engineAgent);
     } else {
       const reason = problem ?? 'no attempt was accepted';
       await merge(() => tell(task, 'failed', reason));
+      await holdAgain(id);
       await board.tasks.fail(id, options.engineAgent, reason.slice(0, 2000));
       failed.set(task.id, reason);
       progress(`[${task.id}] failed: ${reason.split('\n')[0]}`);
