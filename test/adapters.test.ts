@@ -192,7 +192,7 @@ describe('codex adapter details', () => {
     const line = codex.commandLine({ prompt: '--not-a-flag', mcpServers: { orch: { url: 'http://127.0.0.1:9/mcp', headers: { 'X-Orchestrator-Agent': 'w1' } } }, resume: 'thread-1' });
     assert.deepEqual(line.args, [
       'exec', '--json', '--skip-git-repo-check', '--sandbox', 'workspace-write',
-      '-c', 'mcp_servers.orch.url="http://127.0.0.1:9/mcp"', '-c', 'mcp_servers.orch.http_headers={"X-Orchestrator-Agent"="w1"}', '-c', 'mcp_servers.orch.default_tools_approval_mode="approve"',
+      '-c', 'mcp_servers.orch.url="http://127.0.0.1:9/mcp"', '-c', 'mcp_servers.orch.http_headers={"X-Orchestrator-Agent"="w1"}', '-c', 'mcp_servers.orch.default_tools_approval_mode="approve"', '-c', 'mcp_servers.orch.startup_timeout_sec=60',
       'resume', 'thread-1', '--', '--not-a-flag',
     ]);
     assert.throws(() => codex.commandLine({ prompt: 'x', mcpServers: { 'bad name': { command: 'x' } } }), /letters, digits/);

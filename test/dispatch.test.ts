@@ -176,7 +176,6 @@ describe('Claude Code sessions through the runner', () => {
       turns: [{ tools: [{ name: 'Write', input: { file_path: target(file), content: `${file}\n` } }] }, { text: `tried ${file}` }],
     })));
     const { client, env } = await claudeSession(project);
-    await call(client, 'configure_orchestrator', { approval_timeout_s: 2 });
 
     const allowed = await call(client, 'dispatch', { agent: 'claude', prompt: 'write allowed.txt', approvals: true });
     const pending = await until('the request reaches the board', async () => (await cli(project, ['approvals', 'list', '--json'], env)).json.items[0], 60_000);
@@ -188,6 +187,8 @@ describe('Claude Code sessions through the runner', () => {
     assert.equal(allowedRun.status, 'completed', JSON.stringify(allowedRun) + JSON.stringify((await call(client, 'process_details', { process_id: allowed.dispatch_id })).log));
     assert.equal(readFileSync(target('allowed.txt'), 'utf8'), 'allowed.txt\n');
 
+    // Nobody answers this one within its (short) timeout: denied.
+    await call(client, 'configure_orchestrator', { approval_timeout_s: 2 });
     const denied = await call(client, 'dispatch', { agent: 'claude', prompt: 'write denied.txt', approvals: true });
     await call(client, 'get_dispatch_result', { dispatch_id: denied.dispatch_id, wait_s: 60 });
     assert.equal(existsSync(target('denied.txt')), false, 'nobody answered: denied');

@@ -1,6 +1,7 @@
 import { OrchestratorError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { BoardContext } from './board.js';
+import type { Queryable } from '../store/open.js';
 import { appendEvent } from './events.js';
 import { iso, parseJson } from './input.js';
 import { decodeCursor, pageLimit, toPage, type Page } from './pagination.js';
@@ -61,7 +62,7 @@ export class Approvals {
     await this.board.db.transaction(async (tx) => {
       const changed = await tx.exec(`UPDATE approvals SET state = ?, decided_by = ?, reason = ?, decided_at = ? WHERE id = ? AND state = 'pending'`, [decision, by, reason, now, id]);
       if (!changed) {
-        const current = await this.get(id);
+        const current = await this.get(id, tx); // inside the transaction: the Db itself waits for it to end
         throw new OrchestratorError('conflict', `approval ${id} was already answered: ${current.state} by ${current.decided_by}`);
       }
       await appendEvent(tx, { type: `approval.${decision}`, subject: id, data: { by } }, now);
@@ -84,8 +85,8 @@ export class Approvals {
     }
   }
 
-  async get(id: string): Promise<Approval> {
-    const [row] = await this.board.db.query<ApprovalRow>('SELECT * FROM approvals WHERE id = ?', [id]);
+  async get(id: string, db: Queryable = this.board.db): Promise<Approval> {
+    const [row] = await db.query<ApprovalRow>('SELECT * FROM approvals WHERE id = ?', [id]);
     if (!row) throw new OrchestratorError('not_found', `no approval '${id}'; 'orchestrate approvals list' shows the pending ones`);
     return toApproval(row);
   }

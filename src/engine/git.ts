@@ -93,7 +93,17 @@ export class Repo {
   async removeWorktree(path: string, options: { deleteBranch?: string } = {}): Promise<void> {
     await this.git(['worktree', 'remove', '--force', resolve(path)], this.root, { allowFailure: true });
     await this.git(['worktree', 'prune'], this.root, { allowFailure: true });
-    if (options.deleteBranch) await this.git(['branch', '-D', options.deleteBranch], this.root, { allowFailure: true });
+    if (options.deleteBranch) await this.deleteBranch(options.deleteBranch);
+  }
+
+  /** The local branches whose names start with `prefix`. */
+  async branches(prefix: string): Promise<string[]> {
+    const list = await this.git(['for-each-ref', '--format=%(refname:short)', `refs/heads/${prefix}*`]);
+    return list.stdout.split('\n').filter(Boolean);
+  }
+
+  async deleteBranch(name: string): Promise<void> {
+    await this.git(['branch', '-D', name], this.root, { allowFailure: true });
   }
 
   async worktrees(): Promise<{ path: string; branch: string | null; head: string | null }[]> {

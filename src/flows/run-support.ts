@@ -71,10 +71,30 @@ export function watchStop(board: Board, runId: string, signal?: AbortSignal): { 
   const stop = new AbortController();
   signal?.addEventListener('abort', () => stop.abort(), { once: true });
   if (signal?.aborted) stop.abort();
-  const watcher = setInterval(() => {
-    void board.runs.get(runId).then((current) => current.status === 'stopped' && stop.abort(), () => undefined);
-  }, 1000);
-  return { signal: stop.signal, close: () => clearInterval(watcher) };
+  const watcher = everySecond(async () => {
+    if ((await board.runs.get(runId)).status === 'stopped') stop.abort();
+  });
+  return { signal: stop.signal, close: watcher.close };
+}
+
+/**
+ * Runs `look` about once a second until closed, never two at once: while the board is slow or
+ * unreachable (an outage), the next look waits for the last instead of piling up. Its failures
+ * are ignored: it looks again.
+ */
+export function everySecond(look: () => Promise<void>): { close(): void } {
+  let timer: NodeJS.Timeout | null = null;
+  let closed = false;
+  const next = () => {
+    if (!closed) timer = setTimeout(() => void look().catch(() => undefined).finally(next), 1000);
+  };
+  next();
+  return {
+    close() {
+      closed = true;
+      if (timer) clearTimeout(timer);
+    },
+  };
 }
 
 /** Refuses to drive a run another live process drives (running, or paused and waiting for its reset): the work would be done twice. */
@@ -109,10 +129,16 @@ export async function waitOutPause(deps: Pick<RunDeps, 'onProgress' | 'sleep'>, 
   await (deps.sleep ?? sleep)(pauseMs(pause.until), signal);
 }
 
-/** Every worktree of the run (its run branch's, and task worktrees a crash may have left), with their task branches. */
+/**
+ * Every worktree of the run (its run branch's, and task worktrees a crash may have left), with
+ * their task branches; and task branches a crash left without a worktree once they are merged.
+ */
 export async function removeRunWorktrees(repo: Repo, stateDir: string, run: Run): Promise<void> {
   for (const tree of await repo.worktrees()) {
     if (tree.path.startsWith(join(stateDir, 'worktrees', `${run.id}-`))) await repo.removeWorktree(tree.path, { deleteBranch: tree.branch?.startsWith(`${run.branch}--`) ? tree.branch : undefined });
+  }
+  for (const branch of await repo.branches(`${run.branch}--`)) {
+    if (await repo.mergedInto(run.branch, branch)) await repo.deleteBranch(branch);
   }
 }
 

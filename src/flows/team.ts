@@ -6,7 +6,7 @@ import type { Dispatcher } from '../runner/dispatcher.js';
 import type { AgentEvent } from '../runner/events.js';
 import { identityAlive } from '../runner/os-process.js';
 import { rolePrompt } from '../runner/roles.js';
-import { writeAccess } from './run-support.js';
+import { everySecond, writeAccess } from './run-support.js';
 
 /**
  * `orchestrate team up`: the team's workers — for each role, `count` board agents of that role,
@@ -53,9 +53,10 @@ export async function runTeam(deps: TeamDeps, ref: string): Promise<TeamRunSumma
   team = await board.teams.setWorkers(team.id, deps.supervisor);
   const stop = new AbortController();
   deps.signal?.addEventListener('abort', () => stop.abort(), { once: true });
-  const watcher = setInterval(() => {
-    void board.teams.get(team.id).then((current) => (current.status !== 'active' || current.down_requested_at) && stop.abort(), () => undefined);
-  }, 1000);
+  const watcher = everySecond(async () => {
+    const current = await board.teams.get(team.id);
+    if (current.status !== 'active' || current.down_requested_at) stop.abort();
+  });
   const quiet = board.presence.listen({
     revived: (id) => deps.onProgress?.(`worker ${id} is back on the board after its lease ran out; the task it held went back to the queue`),
   });
@@ -71,7 +72,7 @@ export async function runTeam(deps: TeamDeps, ref: string): Promise<TeamRunSumma
     const failure = ends.find((end): end is PromiseRejectedResult => end.status === 'rejected');
     if (failure) throw failure.reason;
   } finally {
-    clearInterval(watcher);
+    watcher.close();
     quiet();
     await board.teams.setWorkers(team.id, null).catch(() => undefined);
   }

@@ -130,6 +130,9 @@ function mcpOverrides(servers: Record<string, McpServer>): string[] {
     // The servers a run is given are the orchestrator's own: without this, Codex in its sandbox
     // (approval policy "never") refuses every call of their unannotated tools.
     pairs.push([`${at}.default_tools_approval_mode`, toml('approve')]);
+    // Codex gives a server 10 s to start; on a loaded machine a Node server can take longer, and a
+    // run whose orchestrator tools never arrived is a wasted run.
+    pairs.push([`${at}.startup_timeout_sec`, '60']);
     return pairs.flatMap(([key, value]) => ['-c', `${key}=${value}`]);
   });
 }
