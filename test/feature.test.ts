@@ -5,15 +5,11 @@
 // dry run and detach: feature-pauses.test.ts; crashes: feature-crash.test.ts.)
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { cleanupBackends } from './support/backends.js';
-import { cli, cliInBackground } from './support/cli.js';
-import type { Scenario } from './support/fake-model/server.js';
+import { cli } from './support/cli.js';
 import { featureModel, git, project, runId, scenarios, write } from './support/feature.js';
-import { until } from './support/until.js';
 
 after(cleanupBackends);
 

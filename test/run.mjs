@@ -19,7 +19,9 @@ if (!env.PG_URL) {
   console.log('# PostgreSQL from PG_URL');
 }
 
-const timeoutMs = process.env.ORCHESTRATOR_SLOW_TESTS ? 1_200_000 : 180_000;
+// Per file. The end-to-end files drive the real agent CLIs and take up to ~100 s here with both
+// cores busy; 300 s leaves room for a machine twice as slow without hiding a hang for long.
+const timeoutMs = process.env.ORCHESTRATOR_SLOW_TESTS ? 1_200_000 : 300_000;
 env.ORCHESTRATOR_TEST_TIMEOUT_MS = String(timeoutMs);
 const args = [
   '--import', 'tsx',
