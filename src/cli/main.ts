@@ -4,8 +4,18 @@
 import { runCli } from './run.js';
 
 let shutdown: AbortController | undefined;
+let settled = false;
 
-const code = await runCli(process.argv.slice(2), process.env, process.cwd(), {
+// A command whose work can no longer go on (nothing left to wait for, its promise never settled)
+// is a bug: say so and exit 1, not Node's 13 for an unsettled top-level await (13 means "a run
+// needs a person" here).
+process.on('exit', () => {
+  if (settled) return;
+  process.stderr.write('internal error: the command stopped before it finished (this is a bug; run again with ORCHESTRATOR_DEBUG=1 for details and report it)\n');
+  process.exitCode = 1;
+});
+
+void runCli(process.argv.slice(2), process.env, process.cwd(), {
   stdout: (text) => process.stdout.write(`${text}\n`),
   stderr: (text) => process.stderr.write(`${text}\n`),
   stdin: process.stdin,
@@ -19,5 +29,7 @@ const code = await runCli(process.argv.slice(2), process.env, process.cwd(), {
     }
     return shutdown.signal;
   },
+}).then((code) => {
+  settled = true;
+  process.exitCode = code;
 });
-process.exitCode = code;

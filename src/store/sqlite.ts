@@ -1,9 +1,22 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
+import { OrchestratorError } from '../core/errors.js';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Db, Queryable, SqlValue } from './db.js';
 import { ChangeCounter } from './change-signal.js';
 import { mapStoreError } from './errors.js';
+
+/**
+ * The transaction whose work is running, as seen from the code it calls: a statement that work
+ * sends to the Db instead of its `tx` would wait for the transaction to end — forever, with the
+ * board's write lock held. It fails at once instead, naming the mistake.
+ */
+const inside = new AsyncLocalStorage<{ db: SqliteDb; open: boolean }>();
+
+function nested(): OrchestratorError {
+  return new OrchestratorError('internal', 'a statement was sent to the board outside the transaction that is running it (it would wait forever); the transaction was rolled back');
+}
 
 /** How often a waiter probes `PRAGMA data_version` for commits by other processes. */
 const PROBE_MS = 5;
@@ -49,6 +62,7 @@ export class SqliteDb implements Db {
   }
 
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+    if (this.runningHere()) return Promise.reject(nested());
     const run = async (): Promise<T> => {
       this.begin();
       this.inTransaction = true;
@@ -57,8 +71,9 @@ export class SqliteDb implements Db {
         query: async <R>(sql: string, params: readonly SqlValue[] = []) => this.statement(sql, params, false).rows as R[],
         exec: async (sql: string, params: readonly SqlValue[] = []) => this.statement(sql, params, false).changed,
       };
+      const context = { db: this, open: true };
       try {
-        const result = await work(tx);
+        const result = await inside.run(context, () => work(tx));
         this.commit();
         this.signal.bump();
         return result;
@@ -66,6 +81,7 @@ export class SqliteDb implements Db {
         this.rollback();
         throw error;
       } finally {
+        context.open = false;
         this.inTransaction = false;
       }
     };
@@ -134,7 +150,14 @@ export class SqliteDb implements Db {
     if (this.conn.open) this.conn.close();
   }
 
+  /** True when called from the work of this Db's open transaction. */
+  private runningHere(): boolean {
+    const context = inside.getStore();
+    return context?.db === this && context.open;
+  }
+
   private outside<T>(work: () => T): Promise<T> {
+    if (this.runningHere()) return Promise.reject(nested());
     if (!this.inTransaction) {
       try {
         return Promise.resolve(work());
