@@ -2,14 +2,16 @@
 // fuzzing: nothing wedges the board, loses data, leaks a password or writes outside the project,
 // and every mistake gets one clear error. (The fuzzers themselves: fuzz.test.ts.)
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Board } from '../src/board/board.js';
 import { isOrchestratorError } from '../src/core/errors.js';
 import { openDb } from '../src/store/open.js';
 import { cleanupBackends, newBoardUrl } from './support/backends.js';
-import { cleanEnv, cli, newProject } from './support/cli.js';
+import { cleanEnv, cli, MAIN, newProject } from './support/cli.js';
 import { call, callError, stdioClient } from './support/mcp-client.js';
+import { until } from './support/until.js';
 
 after(cleanupBackends);
 
@@ -44,4 +46,87 @@ test('a statement sent outside the transaction that runs it fails at once instea
   );
   assert.deepEqual(await db.query('SELECT count(*) AS n FROM context'), [{ n: 0 }], 'rolled back, and the Db answers');
   await db.close();
+});
+
+/** `orchestrate mcp` spoken to line by line, as a hostile client would: each reply read back by id (null: errors about unreadable lines). */
+function rawSession(project: string, env: Record<string, string>) {
+  const child = spawn(process.execPath, [MAIN, 'mcp'], { cwd: project, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const replies: any[] = [];
+  let pending = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => {
+    pending += chunk;
+    for (let nl = pending.indexOf('\n'); nl >= 0; nl = pending.indexOf('\n')) {
+      replies.push(JSON.parse(pending.slice(0, nl)));
+      pending = pending.slice(nl + 1);
+    }
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const send = (line: string) => new Promise<void>((resolve) => (child.stdin.write(`${line}\n`) ? resolve() : child.stdin.once('drain', () => resolve())));
+  const reply = (count: number) => until(`${count} replies`, async () => (replies.length >= count ? replies.slice(0, count) : null), 60_000, 20);
+  return { child, replies, send, reply, exited };
+}
+
+test('MCP over stdio: every malformed, oversized or wrong message gets one JSON-RPC error line, and the server goes on', async () => {
+  const project = newProject();
+  const session = rawSession(project, cleanEnv({ ORCHESTRATOR_AGENT: 'Raw' }));
+  const requests: [string, number | null][] = [
+    [JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }), null],
+    ['this is not json', -32700],
+    [`{"jsonrpc":"2.0","id":2,"method":"ping","params":{"x":"a\u0000b"}}`, -32700],
+    [JSON.stringify([{ jsonrpc: '2.0', id: 3, method: 'ping' }]), -32600],
+    [JSON.stringify({ jsonrpc: '2.0', id: 4 }), -32600],
+    [JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name: 'push_task', arguments: 'title=x' } }), -32602],
+    [`{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"push_task","arguments":{"title":"deep","metadata":${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}}}}`, -32600],
+    [`{"jsonrpc":"2.0","id":7,"method":"ping","params":{"pad":"${'x'.repeat(11 * 1024 * 1024)}"}}`, -32600],
+    [`{"jsonrpc":"2.0","id":8,"method":"ping","params":{"pad":"${'y'.repeat(50 * 1024 * 1024)}"}}`, -32600],
+    [JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'ping' }), null],
+  ];
+  try {
+    // One at a time: an error about an unreadable line comes at once, a request's answer a moment later.
+    for (const [i, [line]] of requests.entries()) {
+      await session.send(line);
+      await session.reply(i + 1);
+    }
+    const replies = session.replies;
+    for (const [i, [, code]] of requests.entries()) {
+      const got = replies[i];
+      if (code === null) assert.equal(got.error, undefined, JSON.stringify(got).slice(0, 300));
+      else {
+        assert.equal(got.error?.code, code, `reply ${i}: ${JSON.stringify(got).slice(0, 300)}`);
+        assert.ok(got.error.message.length <= 300 && !got.error.message.includes('\n'), `one short line: ${got.error.message.slice(0, 300)}`);
+      }
+    }
+    assert.equal(replies.at(-1).id, 9, 'it still answers after all that');
+    session.child.stdin.end();
+    assert.equal(await session.exited, 0);
+  } finally {
+    session.child.kill('SIGKILL');
+  }
+});
+
+test('a reply never outgrows what a client can take: a page ends early with its cursor', async () => {
+  const project = newProject();
+  const board = new Board(await openDb(join(project, '.orchestrator', 'state.db')));
+  const big = { content: 'z'.repeat(13_000) };
+  for (let i = 0; i < 1000; i++) await board.approvals.request({ agent: null, role: null, tool_name: 'Write', input: big, tool_use_id: null });
+  await board.close();
+  const client = await stdioClient(project, cleanEnv());
+  try {
+    const seen = new Set<string>();
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const result = await client.callTool({ name: 'list_approvals', arguments: { limit: 1000, ...(cursor ? { cursor } : {}) } });
+      assert.ok(Buffer.byteLength(JSON.stringify(result)) < 4 * 1024 * 1024, 'each reply stays small');
+      const page = result.structuredContent as { items: { id: string }[]; next_cursor: string | null };
+      for (const item of page.items) seen.add(item.id);
+      cursor = page.next_cursor ?? undefined;
+      pages++;
+    } while (cursor);
+    assert.equal(seen.size, 1000, 'every approval, over several pages');
+    assert.ok(pages > 1);
+  } finally {
+    await client.close();
+  }
 });

@@ -9,7 +9,7 @@ import type { ProcessRecord } from '../src/board/processes.js';
 import { commandAdapter } from '../src/runner/adapters/command.js';
 import { processIdentity, processStartTime } from '../src/runner/os-process.js';
 import { recoverProcesses } from '../src/runner/recovery.js';
-import { maskSecrets, Supervisor, type SupervisorOptions } from '../src/runner/supervisor.js';
+import { maskArgv, Supervisor, type SupervisorOptions } from '../src/runner/supervisor.js';
 import { cleanupBackends, newBoardUrl, openBoard, tempDir } from './support/backends.js';
 import { cleanEnv, cli, newProject } from './support/cli.js';
 
@@ -84,8 +84,8 @@ describe('supervisor', () => {
     assert.deepEqual(records.map((r) => [r.attempt, r.outcome]), [[1, 'idle_timeout'], [2, 'ok']]);
     const failing = await supervisor.run({ adapter: commandAdapter(), options: shell('exit 2'), cwd: logDir });
     assert.equal(failing.processIds.length, 1, 'an ordinary failure is not retried');
-    assert.deepEqual(maskSecrets(['tool', '--token', 'abc', 'API_KEY=xyz', 'sk-ant-abcdefghijklmnop', 'plain']), ['tool', '--token', '***', 'API_KEY=***', '***', 'plain']);
-    assert.deepEqual(maskSecrets(['{"env":{"ORCHESTRATOR_DB":"postgres://me:s3cret@db:5432/board"}}']), ['{"env":{"ORCHESTRATOR_DB":"postgres://me:***@db:5432/board"}}']);
+    assert.deepEqual(maskArgv(['tool', '--token', 'abc', 'API_KEY=xyz', 'sk-ant-abcdefghijklmnop', 'plain']), ['tool', '--token', '***', 'API_KEY=***', '***', 'plain']);
+    assert.deepEqual(maskArgv(['{"env":{"ORCHESTRATOR_DB":"postgres://me:s3cret@db:5432/board"}}']), ['{"env":{"ORCHESTRATOR_DB":"postgres://me:***@db:5432/board"}}']);
     await board.close();
   });
 });

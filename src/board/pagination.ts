@@ -4,7 +4,7 @@ import { integerInRange } from './input.js';
 /**
  * Lists are read in pages with keyset cursors: a page ends with `next_cursor`, an opaque text
  * that names the last row seen; passing it back returns the rows after it. A page that reached
- * the end has `next_cursor: null`.
+ * the end has `next_cursor: null`. A page holds at most `limit` rows and about PAGE_BYTES.
  */
 export interface Page<T> {
   items: T[];
@@ -33,13 +33,26 @@ export function decodeCursor<T extends string | number>(cursor: unknown, kind: '
   throw new OrchestratorError('invalid_input', `cursor '${String(cursor)}' is not one this list gave out; start again without --cursor`);
 }
 
+/**
+ * A page's items stay under this many bytes of JSON together: a thousand big rows would make one
+ * reply too large for a client to take in (an MCP client drops a line over 10 MB). The page then
+ * ends early, with its cursor, so nothing is lost.
+ */
+export const PAGE_BYTES = 1024 * 1024;
+
 /** Builds a page from rows fetched with `limit + 1`: the extra row only tells that more exist. */
 export function toPage<R, T>(rows: R[], limit: number, position: (row: R) => string | number, map: (row: R) => T): Page<T> {
-  const more = rows.length > limit;
-  const pageRows = more ? rows.slice(0, limit) : rows;
-  const last = pageRows[pageRows.length - 1];
-  return {
-    items: pageRows.map(map),
-    next_cursor: more && last !== undefined ? encodeCursor(position(last)) : null,
-  };
+  const items: T[] = [];
+  let bytes = 0;
+  let last: R | undefined;
+  for (const row of rows.slice(0, limit)) {
+    const item = map(row);
+    const size = Buffer.byteLength(JSON.stringify(item) ?? '');
+    if (items.length > 0 && bytes + size > PAGE_BYTES) break;
+    items.push(item);
+    bytes += size;
+    last = row;
+  }
+  const more = rows.length > items.length;
+  return { items, next_cursor: more && last !== undefined ? encodeCursor(position(last)) : null };
 }

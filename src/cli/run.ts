@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { OrchestratorError, type ErrorCode } from '../core/errors.js';
+import { maskSecrets } from '../core/secrets.js';
 import type { Board } from '../board/board.js';
 import type { Db } from '../store/db.js';
 import type { Call } from './call.js';
@@ -132,7 +133,12 @@ async function outageTolerant(db: Db, io: Io): Promise<Db> {
   }, io.shutdownSignal());
 }
 
+/** The one line a failure prints (a stack trace only with ORCHESTRATOR_DEBUG=1), secrets masked. */
 function describe(error: unknown, env: Record<string, string | undefined>): string {
+  return maskSecrets(describeUnmasked(error, env));
+}
+
+function describeUnmasked(error: unknown, env: Record<string, string | undefined>): string {
   const debug = env.ORCHESTRATOR_DEBUG === '1';
   if (error instanceof OrchestratorError) {
     const cause = debug && error.cause instanceof Error ? `\n${error.cause.stack}` : '';

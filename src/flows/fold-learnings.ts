@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Board } from '../board/board.js';
 import { checkSkill, type Learning, type LearningKind } from '../board/learnings.js';
 import { applyChanges, undoLatest } from '../config/backup.js';
@@ -37,14 +37,14 @@ export interface FoldResult {
 /**
  * Folds the board's learnings of a skill into its SKILL.md — `.claude/skills/<skill>/SKILL.md`
  * in the project unless `path` says otherwise — and, with `apply`, writes it after backing the
- * original up under `.orchestrator/backups/learnings/`. From MCP the path must stay inside the
- * project; the CLI's `--path` may point anywhere a person chooses (a global skill, say).
+ * original up under `.orchestrator/backups/learnings/`. The path is checked by skillFile: from MCP
+ * it must stay inside the project; the CLI's `--path` may point anywhere a person chooses (a global
+ * skill, say), but never into a repository's or a board's own folder.
  */
 export async function foldSkill(board: Board, options: { project: string; stateDir: string; skill: string; path: string | null; apply: boolean; insideProject: boolean }): Promise<FoldResult> {
   const skill = checkSkill(options.skill);
-  const path = options.path ? resolve(options.project, options.path) : join(options.project, '.claude', 'skills', skill, 'SKILL.md');
-  const label = relative(options.project, path);
-  if (options.insideProject && (label.startsWith('..') || isAbsolute(label))) throw new OrchestratorError('invalid_input', `path ${options.path} is outside the project; give a path inside ${options.project}`);
+  const path = skillFile(options.project, skill, options.path, options.insideProject);
+  const label = relative(realpathSync(options.project), path);
   const learnings = await board.learnings.all(skill);
   if (learnings.length === 0) throw new OrchestratorError('not_found', `no learnings noted for skill '${skill}'; note_learning records them`);
   const before = existsSync(path) ? readFileSync(path, 'utf8') : null;
@@ -54,6 +54,51 @@ export async function foldSkill(board: Board, options: { project: string; stateD
     backup = applyChanges([{ path, before, after: fold.after, summary: `folded ${fold.added} learnings of ${skill}` }], join(options.stateDir, 'backups', 'learnings'), new Date());
   }
   return { skill, path, diff: fold.diff, added: fold.added, duplicates: fold.duplicates, applied: backup !== null, backup };
+}
+
+/** A SKILL.md is small; a bigger file is not one (and a device would never end). */
+const MAX_SKILL_BYTES = 1024 * 1024;
+
+/**
+ * Where a fold may read and write: the project's `.claude/skills/<skill>/SKILL.md`, or a
+ * markdown file a person names — never inside a `.git` or `.orchestrator` folder (the repository,
+ * the board and its backups), never a folder, a device or a file over 1 MB, and from MCP never
+ * outside the project. Symlinks are followed and the real path is checked again; it is the real
+ * file that is read and written.
+ */
+export function skillFile(project: string, skill: string, given: string | null, insideProject: boolean): string {
+  const asked = given === null ? join(project, '.claude', 'skills', skill, 'SKILL.md') : resolve(project, given);
+  const real = realPath(asked);
+  const shown = given ?? asked;
+  const refuse = (why: string) => new OrchestratorError('invalid_input', `${shown} ${why}`);
+  for (const candidate of [asked, real]) {
+    if (candidate.split(sep).some((part) => part === '.git' || part === '.orchestrator')) {
+      throw refuse("is inside a .git or .orchestrator folder (the repository, or the board and its backups); fold into a skill's SKILL.md");
+    }
+  }
+  if (extname(real).toLowerCase() !== '.md') throw refuse(`is not a markdown file${real !== asked ? ` (it leads to ${real})` : ''}; a skill's learnings go into its SKILL.md`);
+  const inside = relative(realPath(project), real);
+  if (insideProject && (inside.startsWith('..') || isAbsolute(inside))) throw refuse(`is outside the project${real !== asked ? ` (it leads to ${real})` : ''}; give a path inside ${project}`);
+  if (existsSync(real)) {
+    const stat = statSync(real);
+    if (stat.isDirectory()) throw refuse('is a folder; name the SKILL.md in it');
+    if (!stat.isFile()) throw refuse('is not a regular file');
+    if (stat.size > MAX_SKILL_BYTES) throw refuse(`is ${stat.size} bytes, over the ${MAX_SKILL_BYTES} a skill file may have`);
+  }
+  return real;
+}
+
+/** The path with every symlink resolved — of the file, or of its nearest existing folder when it does not exist yet. */
+function realPath(path: string): string {
+  const rest: string[] = [];
+  let existing = path;
+  while (!existsSync(existing)) {
+    const parent = dirname(existing);
+    if (parent === existing) break;
+    rest.unshift(basename(existing));
+    existing = parent;
+  }
+  return join(realpathSync(existing), ...rest);
 }
 
 /** Restores the SKILL.md the newest applied fold changed. */

@@ -9,6 +9,7 @@ import type { Dispatcher } from '../runner/dispatcher.js';
 import type { Registry } from './registry.js';
 import { SessionPresence } from './presence.js';
 import { AGENT_HEADER, createMcpServer, headerValue } from './server.js';
+import { checkMessage, errorReply, INVALID_REQUEST, MAX_MESSAGE_BYTES, PARSE_ERROR, type ErrorReply } from './wire.js';
 
 /**
  * `orchestrate serve`: Streamable HTTP at /mcp, one MCP session per client, all on one board.
@@ -33,7 +34,6 @@ export interface HttpOptions {
   project: string;
 }
 
-const MAX_BODY = 4 * 1024 * 1024;
 /** A session nobody has used for this long is closed (its client went away without saying so). */
 const SESSION_IDLE_MS = 60 * 60 * 1000;
 
@@ -84,8 +84,14 @@ export async function serveHttp(options: HttpOptions): Promise<{ url: string; cl
     if (url.pathname !== '/mcp') return reply(res, 404, 'the MCP endpoint is /mcp');
 
     const sessionId = req.headers['mcp-session-id'];
-    const body = req.method === 'POST' ? await readJson(req) : undefined;
-    if (body instanceof Error) return reply(res, 400, body.message);
+    let body: unknown;
+    if (req.method === 'POST') {
+      const read = await readJson(req);
+      if ('reply' in read) return sendJson(res, read.status, read.reply);
+      const checked = checkMessage(read.value);
+      if ('reply' in checked) return checked.reply ? sendJson(res, 400, checked.reply) : void res.writeHead(202).end();
+      body = checked.message;
+    }
     let session = typeof sessionId === 'string' ? sessions.get(sessionId) : undefined;
     if (!session) {
       if (typeof sessionId === 'string') return rpcError(res, 404, 'unknown or ended session; initialize a new one');
@@ -193,22 +199,29 @@ function safeHost(origin: string): string {
   }
 }
 
-function readJson(req: IncomingMessage): Promise<unknown> {
+/** A POST body as JSON, or the JSON-RPC error for one too large or not JSON. */
+function readJson(req: IncomingMessage): Promise<{ value: unknown } | { status: number; reply: ErrorReply }> {
   return new Promise((resolve) => {
-    let text = '';
+    const parts: string[] = [];
+    let bytes = 0;
     req.setEncoding('utf8');
     req.on('data', (chunk: string) => {
-      if (text.length <= MAX_BODY) text += chunk;
+      bytes += Buffer.byteLength(chunk);
+      if (bytes <= MAX_MESSAGE_BYTES) parts.push(chunk);
     });
     req.on('end', () => {
-      if (text.length > MAX_BODY) return resolve(new Error(`request body over ${MAX_BODY} characters`));
+      if (bytes > MAX_MESSAGE_BYTES) return resolve({ status: 413, reply: errorReply(null, INVALID_REQUEST, `the request is ${bytes} bytes, over the ${MAX_MESSAGE_BYTES} a message may have; send smaller ones`) });
       try {
-        resolve(JSON.parse(text));
-      } catch {
-        resolve(new Error('the request body is not JSON'));
+        resolve({ value: JSON.parse(parts.join('')) });
+      } catch (error) {
+        resolve({ status: 400, reply: errorReply(null, PARSE_ERROR, `the request body is not JSON (${(error as Error).message.split('\n')[0]})`) });
       }
     });
   });
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
 }
 
 function reply(res: ServerResponse, status: number, text: string): void {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { OrchestratorError } from '../core/errors.js';
+import { maskSecrets } from '../core/secrets.js';
 import type { Board } from '../board/board.js';
 import type { Dispatcher } from '../runner/dispatcher.js';
 import { join } from 'node:path';
@@ -70,9 +71,10 @@ export function toErrorResult(error: unknown): ToolResult {
   const known = error instanceof OrchestratorError
     ? error
     : new OrchestratorError('internal', `${error instanceof Error ? error.message : String(error)} (a bug in the orchestrator; the server keeps running)`);
+  const message = maskSecrets(known.message);
   return {
-    content: [{ type: 'text', text: `${known.code}: ${known.message}` }],
-    structuredContent: { error: { code: known.code, message: known.message, retryable: known.retryable } },
+    content: [{ type: 'text', text: `${known.code}: ${message}` }],
+    structuredContent: { error: { code: known.code, message, retryable: known.retryable } },
     isError: true,
   };
 }

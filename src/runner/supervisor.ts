@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Board } from '../board/board.js';
+import { maskSecrets } from '../core/secrets.js';
 import type { DispatchSpec } from '../board/processes.js';
 import type { Adapter } from './adapter.js';
 import { windowsOf, type AgentEvent, type Outcome, type OutcomeKind } from './events.js';
@@ -126,7 +127,7 @@ export class Supervisor {
     for (let attempt = 1; ; attempt++) {
       const record = await board.processes.queue({
         kind: job.adapter.kind,
-        argv: maskSecrets(commandArgv(job)),
+        argv: maskArgv(commandArgv(job)),
         cwd: job.cwd,
         priority: job.priority ?? 2,
         task_id: job.taskId ?? null,
@@ -303,9 +304,9 @@ function commandArgv<Options>(job: Job<Options>): string[] {
 }
 
 /** Values that look like secrets are masked before an argv is stored or logged. */
-export function maskSecrets(argv: string[]): string[] {
+export function maskArgv(argv: string[]): string[] {
   return argv.map((arg, i) => {
-    arg = arg.replace(/(\w+:\/\/[^:/@\s"]+:)[^@\s"]+@/g, '$1***@'); // a password in a URL (postgres://user:pw@host)
+    arg = maskSecrets(arg); // a password in a URL, a named secret
     if (/^(sk|pk|ghp|gho|xox[abp])[-_][A-Za-z0-9_-]{10,}/.test(arg)) return '***';
     if (/(token|secret|password|api[-_]?key)=/i.test(arg)) return arg.replace(/=.*/, '=***');
     if (i > 0 && /^--?(token|secret|password|api[-_]?key)$/i.test(argv[i - 1]!)) return '***';

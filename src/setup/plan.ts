@@ -21,7 +21,7 @@ export interface SetupOptions {
   hooks: boolean;
   /** How to run `orchestrate` (an absolute program and its leading arguments). */
   orchestrate: string[];
-  /** A --db the hooks must use too (so they register on the board the server serves). */
+  /** A --db the server and the hooks must use too (so they register on the board the server serves); never with a password. */
   db: string | null;
   /** The HTTP server needs a bearer token: send the one in the session's ORCHESTRATOR_TOKEN. */
   token: boolean;
@@ -65,7 +65,7 @@ function mcpConfig(options: SetupOptions, name: string): FileChange | null {
   const auth = options.token ? { Authorization: 'Bearer ${ORCHESTRATOR_TOKEN}' } : {};
   const entry = options.http
     ? { type: 'http', url: options.http, headers: { 'X-Orchestrator-Agent': name, ...auth } }
-    : { type: 'stdio', command: options.orchestrate[0]!, args: [...options.orchestrate.slice(1), 'mcp'], env: { ORCHESTRATOR_AGENT: name } };
+    : { type: 'stdio', command: options.orchestrate[0]!, args: [...options.orchestrate.slice(1), 'mcp'], env: { ORCHESTRATOR_AGENT: name, ...(options.db === null ? {} : { ORCHESTRATOR_DB: options.db }) } };
   if (sameJson(servers[SERVER_NAME], entry)) return null;
   const verb = servers[SERVER_NAME] === undefined ? 'added' : 'updated';
   servers[SERVER_NAME] = entry;

@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { Db, Queryable, SqlValue } from './db.js';
 import { ChangeCounter } from './change-signal.js';
 import { OrchestratorError } from '../core/errors.js';
+import { maskSecrets } from '../core/secrets.js';
 import { isConnectionFailure, mapStoreError } from './errors.js';
 import { quoteIdent } from './identifiers.js';
 
@@ -58,7 +59,7 @@ export function parsePostgresUrl(url: string): PostgresTarget {
   try {
     parsed = new URL(url);
   } catch {
-    throw new Error(`not a valid URL: ${maskPassword(url)}`);
+    throw new Error(`not a valid URL: ${maskSecrets(url)}`);
   }
   const schema = parsed.searchParams.get('schema') ?? 'public';
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,50}$/.test(schema)) {
@@ -69,13 +70,7 @@ export function parsePostgresUrl(url: string): PostgresTarget {
   parsed.searchParams.delete('schema');
   parsed.searchParams.delete('connect_timeout');
   const connectionString = parsed.toString();
-  if (parsed.password) parsed.password = '***';
-  return { connectionString, schema, location: parsed.toString(), connectTimeoutMs: timeout === null || timeout === '0' ? CONNECT_TIMEOUT_MS : Number(timeout) * 1000 };
-}
-
-/** A URL with its password masked, for messages about a URL that did not parse. */
-function maskPassword(url: string): string {
-  return url.replace(/(\/\/[^:/@\s]*:)[^@\s]*@/, '$1***@');
+  return { connectionString, schema, location: maskSecrets(connectionString), connectTimeoutMs: timeout === null || timeout === '0' ? CONNECT_TIMEOUT_MS : Number(timeout) * 1000 };
 }
 
 const CLOCK_SQL = `SELECT (extract(epoch FROM clock_timestamp()) * 1000)::int8 AS now,

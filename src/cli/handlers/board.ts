@@ -1,3 +1,4 @@
+import { maskSecrets } from '../../core/secrets.js';
 import { flag, type Handler } from '../call.js';
 import { details, moreHint, table } from '../format.js';
 
@@ -23,7 +24,7 @@ export const config: Handler = async (call) => {
   const entries = Object.entries(call.settings).map(([name, setting]) => ({
     name,
     ...setting,
-    value: name === 'token' && setting.value !== null ? '***' : setting.value,
+    value: name === 'token' && setting.value !== null ? '***' : typeof setting.value === 'string' ? maskSecrets(setting.value) : setting.value,
   }));
   return {
     data: Object.fromEntries(entries.map(({ name, ...rest }) => [name, rest])),

@@ -1,9 +1,9 @@
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { Readable, Writable } from 'node:stream';
 import { integerInRange } from '../../board/input.js';
 import { loadRegistry } from '../../mcp/registry.js';
 import { createMcpServer } from '../../mcp/server.js';
 import { SessionPresence } from '../../mcp/presence.js';
+import { StdioTransport } from '../../mcp/stdio.js';
 import { serveHttp } from '../../mcp/http.js';
 import { flag, list, type Call, type Handler } from '../call.js';
 import { startDispatcher } from './dispatch.js';
@@ -23,7 +23,7 @@ export const mcp: Handler = async (call) => {
   presence.configuredAs(defaultAgent(call));
   const server = createMcpServer(board, await loadRegistry(), { defaultAgent: defaultAgent(call), dispatcher, project: call.settings.projectRoot.value, presence });
   const stdin = call.io.stdin as Readable;
-  const transport = new StdioServerTransport(stdin, call.io.stdoutStream as Writable);
+  const transport = new StdioTransport(stdin, call.io.stdoutStream as Writable);
   const closed = new Promise<void>((resolve) => {
     transport.onclose = () => resolve();
     stdin.once('end', () => resolve());

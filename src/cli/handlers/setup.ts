@@ -4,6 +4,7 @@ import { applyChanges, undoLatest } from '../../config/backup.js';
 import { planSetup, skippedOwnFiles } from '../../setup/plan.js';
 import { ensureStateDir, STATE_DIR } from '../../config/settings.js';
 import { OrchestratorError } from '../../core/errors.js';
+import { maskSecrets, withoutPassword } from '../../core/secrets.js';
 import { flag, type Handler } from '../call.js';
 
 /**
@@ -26,15 +27,22 @@ export const setup: Handler = async (call) => {
     const lines = [...undone.restored.map((path) => `restored ${path}`), ...undone.removed.map((path) => `removed ${path}`)];
     return { data: undone, text: lines.length > 0 ? lines.join('\n') : 'nothing to restore' };
   }
+  const http = flag(call, 'http') ?? null;
+  if (http !== null && withoutPassword(http).removed) {
+    throw new OrchestratorError('invalid_input', `--http ${maskSecrets(http)} holds a password, which would be written into the file; pass the URL without it, and the secret with --token (sessions send it from ORCHESTRATOR_TOKEN)`);
+  }
+  // A board password is never written into files a team commits: the entries name the board
+  // without it, and the sessions' environment supplies it (PGPASSWORD, or ~/.pgpass).
+  const db = call.settings.db.source === 'flag' ? withoutPassword(call.settings.db.value) : null;
   const changes = planSetup({
     root,
     global,
     name: flag(call, 'name') ?? null,
     role: flag(call, 'role') ?? null,
-    http: flag(call, 'http') ?? null,
+    http,
     hooks: call.values.hooks === true,
     orchestrate: orchestrateCommand(flag(call, 'command')),
-    db: call.settings.db.source === 'flag' ? call.settings.db.value : null,
+    db: db?.url ?? null,
     token: call.settings.token.value !== null,
   });
   const skipped = skippedOwnFiles(root).map((path) => `left alone (not written by setup): ${path}`);
@@ -44,10 +52,11 @@ export const setup: Handler = async (call) => {
   const lines = changes.map((change) => `${dryRun ? 'would change' : 'changed'} ${change.path}: ${change.summary}`);
   if (changes.length === 0) lines.push('already set up: nothing to change');
   if (backup) lines.push(`backup: ${backup} ('orchestrate setup${global ? ' --global' : ''} --undo' restores it)`);
+  if (db?.removed) lines.push('the board\'s password is not written to these files: sessions and hooks read it from PGPASSWORD (or ~/.pgpass) in their environment');
   if (call.settings.token.value !== null && flag(call, 'http') && !dryRun) lines.push('sessions send the token from their ORCHESTRATOR_TOKEN environment variable (the secret is not written to the file)');
   if (!global && !dryRun) lines.push("sessions started here can use the board; in 'claude -p', tools are allowed by .claude/settings.json (or pass --allowedTools mcp__orchestrator)");
   return {
     data: { dry_run: dryRun, changes: changes.map(({ path, summary, before, after }) => ({ path, summary, before, after })), backup, skipped },
-    text: [...lines, ...skipped].join('\n'),
+    text: maskSecrets([...lines, ...skipped].join('\n')),
   };
 };
