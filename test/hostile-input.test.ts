@@ -3,12 +3,13 @@
 // and every mistake gets one clear error. (The fuzzers themselves: fuzz.test.ts.)
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { lstatSync, mkdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Board } from '../src/board/board.js';
 import { isOrchestratorError } from '../src/core/errors.js';
 import { openDb } from '../src/store/open.js';
-import { cleanupBackends, newBoardUrl } from './support/backends.js';
+import { cleanupBackends, newBoardUrl, tempDir } from './support/backends.js';
 import { cleanEnv, cli, MAIN, newProject } from './support/cli.js';
 import { call, callError, stdioClient } from './support/mcp-client.js';
 import { until } from './support/until.js';
@@ -128,5 +129,76 @@ test('a reply never outgrows what a client can take: a page ends early with its 
     assert.ok(pages > 1);
   } finally {
     await client.close();
+  }
+});
+
+test('learnings are folded only into markdown skill files: never the board, the repository, a folder, a device, or (from MCP) outside the project', async () => {
+  const project = newProject();
+  const env = cleanEnv();
+  const outside = tempDir('orchestrator-outside-');
+  writeFileSync(join(outside, 'shared.md'), '# shared\n');
+  mkdirSync(join(project, 'docs', 'folder.md'), { recursive: true });
+  symlinkSync(join(outside, 'shared.md'), join(project, 'docs', 'escape.md'));
+  symlinkSync('/dev/zero', join(project, 'docs', 'zero.md'));
+  writeFileSync(join(project, 'docs', 'real.md'), '# real\n');
+  symlinkSync(join(project, 'docs', 'real.md'), join(project, 'docs', 'alias.md'));
+  assert.equal((await cli(project, ['learning', 'note', 'deploy', '--kind', 'gotcha', '--text', 'migrate first'], env)).code, 0);
+  const board = join(project, '.orchestrator', 'state.db');
+  const boardBefore = readFileSync(board);
+  const client = await stdioClient(project, env);
+  try {
+    for (const [path, why] of [
+      ['.orchestrator/state.db', /inside a \.git or \.orchestrator folder/],
+      ['.git/config', /inside a \.git or \.orchestrator folder/],
+      ['docs/escape.md', /outside the project \(it leads to/],
+      ['docs/folder.md', /is a folder/],
+      ['docs/zero.md', /not a markdown file \(it leads to \/dev\/zero\)/],
+      ['package.json', /not a markdown file/],
+    ] as const) {
+      const error = await callError(client, 'fold_learnings', { skill: 'deploy', path, apply: true });
+      assert.equal(error.code, 'invalid_input', `${path}: ${error.message}`);
+      assert.match(error.message, why);
+    }
+    const through = await call(client, 'fold_learnings', { skill: 'deploy', path: 'docs/alias.md', apply: true });
+    assert.equal(through.path, join(realpathSync(project), 'docs', 'real.md'), 'a link inside the project: its real file is written');
+    assert.match(readFileSync(join(project, 'docs', 'real.md'), 'utf8'), /migrate first/);
+    assert.ok(lstatSync(join(project, 'docs', 'alias.md')).isSymbolicLink(), 'the link stays a link');
+  } finally {
+    await client.close();
+  }
+  for (const path of ['/dev/zero', join(project, '.orchestrator', 'state.db'), join(project, '.git', 'config')]) {
+    const result = await cli(project, ['learning', 'fold', 'deploy', '--path', path, '--apply'], env);
+    assert.equal(result.code, 2, `${path}: ${result.stderr}`);
+  }
+  assert.equal(readFileSync(join(outside, 'shared.md'), 'utf8'), '# shared\n', 'nothing written outside the project');
+  assert.equal((await cli(project, ['task', 'list', '--json'], env)).code, 0, 'the board is intact');
+  assert.ok(readFileSync(board).length >= boardBefore.length);
+});
+
+test('a board password never appears in output, errors or the files setup writes', async () => {
+  const project = newProject();
+  const env = cleanEnv();
+  const secret = 's3cret-Pa55';
+  const outputs: string[] = [];
+  const run = async (args: string[]) => {
+    const result = await cli(project, args, env);
+    outputs.push(result.stdout, result.stderr);
+    return result;
+  };
+  await run(['config', '--db', `postgres://user:${secret}@127.0.0.1:1/board`]);
+  await run(['config', '--json', '--db', `postgres://user:${secret}@127.0.0.1:1/board`]);
+  assert.equal((await run(['task', 'list', '--db', `postgres://user:${secret}@not a host/board`])).code, 2);
+  assert.equal((await run(['task', 'list', '--db', `postgres://user@127.0.0.1:1/board?password=${secret}&connect_timeout=2`])).code, 9);
+  assert.equal((await run(['setup', '--hooks', '--dry-run', '--db', `postgres://user:${secret}@127.0.0.1:5432/board`])).code, 0);
+  const applied = await run(['setup', '--hooks', '--db', `postgres://user:${secret}@127.0.0.1:5432/board`]);
+  assert.equal(applied.code, 0, applied.stderr);
+  assert.match(applied.stdout, /password is not written to these files: sessions and hooks read it from PGPASSWORD/);
+  const http = await run(['setup', '--http', `http://user:${secret}@127.0.0.1:3100/mcp`]);
+  assert.equal(http.code, 2);
+  for (const text of outputs) assert.doesNotMatch(text, new RegExp(secret), text);
+  for (const file of ['.mcp.json', join('.claude', 'settings.json')]) {
+    const written = readFileSync(join(project, file), 'utf8');
+    assert.doesNotMatch(written, new RegExp(secret), file);
+    assert.match(written, /postgres:\/\/user@127\.0\.0\.1:5432\/board/, `${file} names the board without its password`);
   }
 });
