@@ -2,8 +2,8 @@
 // fuzzing: nothing wedges the board, loses data, leaks a password or writes outside the project,
 // and every mistake gets one clear error. (The fuzzers themselves: fuzz.test.ts.)
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { lstatSync, mkdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Board } from '../src/board/board.js';
@@ -11,6 +11,7 @@ import { isOrchestratorError } from '../src/core/errors.js';
 import { openDb } from '../src/store/open.js';
 import { cleanupBackends, newBoardUrl, tempDir } from './support/backends.js';
 import { cleanEnv, cli, MAIN, newProject } from './support/cli.js';
+import { CLAUDE } from './support/claude.js';
 import { call, callError, stdioClient } from './support/mcp-client.js';
 import { until } from './support/until.js';
 
@@ -200,5 +201,92 @@ test('a board password never appears in output, errors or the files setup writes
     const written = readFileSync(join(project, file), 'utf8');
     assert.doesNotMatch(written, new RegExp(secret), file);
     assert.match(written, /postgres:\/\/user@127\.0\.0\.1:5432\/board/, `${file} names the board without its password`);
+  }
+});
+
+test('mistakes on the command line get one clear error and change nothing', async () => {
+  const project = newProject();
+  const env = cleanEnv();
+  const expect = async (args: string[], code: number, pattern: RegExp, extraEnv: Record<string, string> = {}) => {
+    const result = await cli(project, args, { ...env, ...extraEnv });
+    assert.equal(result.code, code, `${args.join(' ')}: ${result.stderr}`);
+    assert.equal(result.stderr.trim().split('\n').length, 1, `one line: ${result.stderr}`);
+    assert.match(result.stderr, pattern);
+    assert.doesNotMatch(result.stderr, /internal error|this is a bug|\n\s+at /);
+  };
+  const file = join(project, 'notes.txt');
+  writeFileSync(file, 'a file\n');
+  await expect(['task', 'list', '--db', project], 2, /is a folder; name the board's file/);
+  await expect(['task', 'list', '--db', '/dev/null'], 2, /is not a regular file/);
+  await expect(['task', 'list', '--db', join(project, 'no-such-folder', 'state.db')], 2, /the folder .*no-such-folder does not exist; create it first/);
+  assert.equal(existsSync(join(project, 'no-such-folder')), false, 'no board was started by a typo');
+  await expect(['task', 'list', '--project', file], 2, /is a file; pass the project folder/);
+  await expect(['task', 'list', '--project', join(project, 'typo')], 2, /does not exist; pass the project folder/);
+  await expect(['msg', 'wait', '--timeout', '0x5'], 2, /must be a decimal number, not '0x5'/, { ORCHESTRATOR_AGENT: 'nobody' });
+  await expect(['task', 'push', 'Fix', 'the', 'login'], 2, /takes at most 1 .*'the' is one too many — quote a text that has spaces/);
+  await expect(['status', 'extra'], 2, /takes no arguments/);
+  await expect(['task', 'push', 'deep', '--metadata', `${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}`], 2, /nested more than 32 levels deep/);
+  await expect(['task', 'push', 'proto', '--metadata', '{"ok":1,"__proto__":{"x":1}}'], 2, /key named __proto__/);
+  await expect(['start', 'Add a feature', '--context-file', '/dev/zero'], 2, /is not a regular file/);
+  assert.equal((await cli(project, ['task', 'list', '--json'], env)).json.items.length, 0, 'nothing was pushed');
+
+  // A repository without a commit, and agent CLIs that are not there: refused before anything is created.
+  await expect(['start', 'Add a feature', '--dry-run'], 2, /has no commit yet; commit something first/, { ORCHESTRATOR_CLAUDE: CLAUDE });
+  spawnSync('git', ['-c', 'user.name=T', '-c', 'user.email=t@x', 'commit', '-q', '--allow-empty', '-m', 'start'], { cwd: project });
+  await expect(['start', 'Add a feature', '--dry-run'], 2, /cannot use claude: claude is not on the PATH.*nothing was created/, { PATH: '/usr/bin:/bin' });
+  assert.equal(spawnSync('git', ['branch', '--list', 'orchestrate/*'], { cwd: project, encoding: 'utf8' }).stdout.trim(), '', 'no run branch');
+  assert.equal(existsSync(join(project, '.orchestrator', 'worktrees')), false, 'no worktree');
+});
+
+test('MCP arguments are kept exactly or refused: surrogates, NUL, __proto__, a huge prefix, an unknown team', async () => {
+  const project = newProject();
+  const client = await stdioClient(project, cleanEnv());
+  try {
+    await call(client, 'register_instance', { name: 'Exact', role: 'tester' });
+    const kept = await call(client, 'push_task', { title: 'ends with a BOM\uFEFF', metadata: { note: 'a\u00A0b' } });
+    assert.equal(kept.title, 'ends with a BOM\uFEFF', 'an invisible character is kept');
+    assert.equal((await call(client, 'get_task', { task_id: kept.id })).metadata.note, 'a\u00A0b');
+    assert.match((await callError(client, 'push_task', { title: 'half a pair \uD800' })).message, /surrogate/);
+    const raw = async (args: string) => {
+      const result = await client.callTool({ name: 'push_task', arguments: JSON.parse(args) }).catch((error: Error) => error);
+      return result instanceof Error ? result.message : JSON.stringify(result);
+    };
+    assert.match(await raw('{"title":"nul \\u0000 inside"}'), /NUL character/);
+    assert.match(await raw('{"title":"proto","metadata":{"__proto__":{"polluted":true}}}'), /__proto__/);
+    assert.equal((await callError(client, 'list_context_keys', { prefix: 'p'.repeat(1024 * 1024) })).code, 'invalid_input');
+    assert.equal((await callError(client, 'assign_role', { role: 'architect', team: 'no-such-team' })).code, 'not_found');
+    assert.equal((await call(client, 'list_instances', {})).items[0].role, 'tester', 'the role did not change');
+  } finally {
+    await client.close();
+  }
+});
+
+test('master plans: folders, devices, bad escapes, huge or deeply nested files are problems; mermaid ids resolve', async () => {
+  const project = newProject();
+  const docs = join(project, 'docs');
+  mkdirSync(join(docs, 'folder.md'), { recursive: true });
+  symlinkSync('/dev/zero', join(docs, 'zero.md'));
+  const phase = (n: number) => `# Phase ${n}\n\n**Status:** Pending\n**Depends On:** N/A\n\n## Process Wrapper (MANDATORY)\n- [ ] **[IMPLEMENTATION]**\n- [ ] Write notes to: \`notes/${n}.md\`\n\n## Gates\n- true: ok\n\n## Tasks\n- work\n`;
+  for (const n of [1, 2, 3]) writeFileSync(join(docs, `p${n}.md`), phase(n));
+  const table = (rows: string) => `# Plan\n\n## Phases\n\n| Phase | Title | Status |\n|---|---|---|\n${rows}\n`;
+  writeFileSync(join(docs, 'bad.md'), table('| 1 | [Folder](folder.md) | Pending |\n| 2 | [Zero](zero.md) | Pending |\n| 3 | [Escape](p%ZZ.md) | Pending |'));
+  writeFileSync(join(docs, 'mermaid.md'), `${table('| 1 | [One](p1.md) | Pending |\n| 2 | [Two](p2.md) | Pending |\n| 3 | [Three](p3.md) | Pending |')}\n## Dependencies\n\n\`\`\`mermaid\ngraph TD\nA[Phase 1] --> B[Phase 2]\nA --> C[Phase 3]\n\`\`\`\n`);
+  writeFileSync(join(docs, 'huge.md'), table('| 1 | [One](p1.md) | Pending |') + '## Notes\n\ntext\n'.repeat(40_000));
+  writeFileSync(join(docs, 'deep.md'), table('| 1 | [One](p1.md) | Pending |') + Array.from({ length: 100 }, (_, i) => `${'  '.repeat(i)}- item`).join('\n'));
+  const env = cleanEnv();
+  const dry = (plan: string) => cli(project, ['run', `docs/${plan}`, '--dry-run'], env);
+  const bad = await dry('bad.md');
+  assert.equal(bad.code, 2, bad.stderr);
+  const said = bad.stdout + bad.stderr;
+  assert.match(said, /phase 1's file docs\/folder\.md cannot be read: it is a folder/);
+  assert.match(said, /phase 2's file docs\/zero\.md cannot be read: it is not a regular file/);
+  assert.match(said, /phase 3's link p%ZZ\.md has a malformed %-escape/);
+  const mermaid = await dry('mermaid.md');
+  assert.equal(mermaid.code, 0, mermaid.stderr);
+  assert.match(mermaid.stdout, /order at concurrency 2:\n  1\. 1\n  2\. 2, 3/, 'A names phase 1 in its second line too');
+  for (const [plan, why] of [['huge.md', /is \d+ bytes, over the 262144 it may have/], ['deep.md', /nested more than 40 levels deep/]] as const) {
+    const result = await dry(plan);
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stdout + result.stderr, why);
   }
 });

@@ -4,7 +4,7 @@ import { isUniqueViolation, type Queryable } from '../store/open.js';
 import type { BoardContext } from './board.js';
 import { appendEvent } from './events.js';
 import { releaseHeldBy } from './leases.js';
-import { integerInRange, iso, jsonObject, optionalText, parseJson, requireText } from './input.js';
+import { integerInRange, iso, jsonObject, optionalText, parseJson, requireText, trimSpace } from './input.js';
 import { type Page, decodeCursor, pageLimit, toPage } from './pagination.js';
 import { normalizeRole, parseAgentKind, type AgentKind } from './roles.js';
 
@@ -65,7 +65,7 @@ export class Agents {
   constructor(private readonly board: BoardContext) {}
 
   async register(input: RegisterInput): Promise<Agent> {
-    const name = requireText('name', input.name, 100).trim();
+    const name = trimSpace(requireText('name', input.name, 100));
     const role = normalizeRole(input.role ?? 'generalist');
     const kind = parseAgentKind(input.kind ?? 'claude');
     const workDir = optionalText('work_dir', input.work_dir, 4096);
@@ -163,13 +163,18 @@ export class Agents {
   }
 
   /** Gives an agent another role (assign_role): the tasks it claims from now on are that role's. */
-  async setRole(agentRef: string, role: string, actor: string | null): Promise<Agent> {
+  /**
+   * Gives an agent another role; `alsoInTransaction` (joining a team, say) runs in the same
+   * transaction, so either both happen or neither.
+   */
+  async setRole(agentRef: string, role: string, actor: string | null, alsoInTransaction?: (tx: Queryable, agent: AgentRow) => Promise<void>): Promise<Agent> {
     const agent = await this.resolve(agentRef);
     const wanted = normalizeRole(role);
     const now = this.board.now();
     const row = await this.board.db.transaction(async (tx) => {
       const [changed] = await tx.query<AgentRow>('UPDATE agents SET role = ? WHERE id = ? RETURNING *', [wanted, agent.id]);
       await appendEvent(tx, { type: 'agent.role', subject: agent.id, actor, data: { from: agent.role, to: wanted } }, now);
+      await alsoInTransaction?.(tx, changed!);
       return changed!;
     });
     return toAgent(row);

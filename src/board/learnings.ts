@@ -2,7 +2,7 @@ import { OrchestratorError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { BoardContext } from './board.js';
 import { appendEvent } from './events.js';
-import { iso, optionalText, requireText } from './input.js';
+import { iso, optionalText, requireText, trimSpace } from './input.js';
 import { decodeCursor, pageLimit, toPage, type Page } from './pagination.js';
 
 /**
@@ -36,7 +36,7 @@ export class Learnings {
   async note(input: { skill: string; kind: LearningKind; text: string; source?: string | null }, actor: string | null): Promise<Learning> {
     const skill = checkSkill(input.skill);
     if (!LEARNING_KINDS.includes(input.kind)) throw new OrchestratorError('invalid_input', `kind must be one of ${LEARNING_KINDS.join(', ')}, not '${String(input.kind)}'`);
-    const text = requireText('text', input.text, 5000).trim();
+    const text = trimSpace(requireText('text', input.text, 5000));
     const source = optionalText('source', input.source ?? null, 500);
     const now = this.board.now();
     return this.board.db.transaction(async (tx) => {

@@ -1,4 +1,4 @@
-import { OrchestratorError } from '../core/errors.js';
+import { excerpt, OrchestratorError } from '../core/errors.js';
 import { integerInRange } from './input.js';
 
 /**
@@ -30,7 +30,7 @@ export function decodeCursor<T extends string | number>(cursor: unknown, kind: '
   } catch {
     // fall through to the error below
   }
-  throw new OrchestratorError('invalid_input', `cursor '${String(cursor)}' is not one this list gave out; start again without --cursor`);
+  throw new OrchestratorError('invalid_input', `cursor '${excerpt(cursor)}' is not one this list gave out; start again without --cursor`);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { OrchestratorError } from '../core/errors.js';
 import type { BoardContext } from './board.js';
 import { appendEvent } from './events.js';
-import { integerInRange, iso, requireText } from './input.js';
+import { integerInRange, iso, optionalText, requireText } from './input.js';
 import { type Page, decodeCursor, pageLimit, toPage } from './pagination.js';
 import { waitFor, type WaitOptions } from './waiting.js';
 
@@ -105,7 +105,8 @@ export class SharedContext {
   async listKeys(options: { prefix?: string; limit?: number; cursor?: string } = {}): Promise<Page<Omit<ContextEntry, 'value'>>> {
     const limit = pageLimit(options.limit);
     const after = decodeCursor<string>(options.cursor, 'string') ?? '';
-    const pattern = `${(options.prefix ?? '').replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const prefix = optionalText('prefix', options.prefix, 500) ?? ''; // no key is longer
+    const pattern = `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     const rows = await this.board.db.query<ContextRow>(
       `SELECT key, version, updated_by, updated_at FROM context WHERE key > ? AND key LIKE ? ESCAPE '\\' ORDER BY key LIMIT ?`,
       [after, pattern, limit + 1],

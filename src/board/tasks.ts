@@ -3,7 +3,7 @@ import { newId } from '../core/ids.js';
 import type { Queryable } from '../store/open.js';
 import type { BoardContext } from './board.js';
 import { appendEvent } from './events.js';
-import { integerInRange, iso, jsonObject, optionalText, parseJson, requireText, textList } from './input.js';
+import { integerInRange, iso, jsonObject, optionalText, parseJson, requireText, textList, trimSpace } from './input.js';
 import { type Page, decodeCursor, pageLimit, toPage } from './pagination.js';
 import { CLAIM_POSTGRES, CLAIM_SQLITE } from './claim-sql.js';
 import { normalizeRole } from './roles.js';
@@ -345,7 +345,7 @@ export class Tasks {
 
   private validate(input: PushTaskInput, now: number): NewTask {
     if (input === null || typeof input !== 'object') throw new OrchestratorError('invalid_input', 'a task must be an object with at least a title');
-    const id = input.id === undefined ? newId('task', now) : requireText('id', input.id, 100).trim();
+    const id = input.id === undefined ? newId('task', now) : trimSpace(requireText('id', input.id, 100));
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(id)) {
       throw new OrchestratorError('invalid_input', `task id '${id}' may hold only letters, digits, '.', '_' and '-'`);
     }
@@ -353,11 +353,11 @@ export class Tasks {
     if (dependsOn.includes(id)) throw new OrchestratorError('cycle', `task '${id}' cannot depend on itself`);
     return {
       id,
-      title: requireText('title', input.title, 500).trim(),
+      title: trimSpace(requireText('title', input.title, 500)),
       description: optionalText('description', input.description) ?? '',
       priority: input.priority === undefined ? DEFAULT_PRIORITY : integerInRange('priority', input.priority, 0, 3),
       role: input.role === undefined || input.role === null ? null : normalizeRole(input.role),
-      assignee: optionalText('assignee', input.assignee, 200)?.trim() || null,
+      assignee: (input.assignee === undefined || input.assignee === null ? null : trimSpace(optionalText('assignee', input.assignee, 200)!) || null),
       depends_on: dependsOn,
       max_retries: input.max_retries === undefined ? this.board.settings.maxRetries : integerInRange('max_retries', input.max_retries, 0, MAX_RETRIES_LIMIT),
       labels: textList('labels', input.labels),

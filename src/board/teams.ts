@@ -1,6 +1,7 @@
 import { OrchestratorError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { Queryable } from '../store/open.js';
+import type { Agent } from './agents.js';
 import type { BoardContext } from './board.js';
 import { appendEvent } from './events.js';
 import { iso, parseJson, requireText } from './input.js';
@@ -135,15 +136,16 @@ export class Teams {
   /** Puts an agent on the team in a role (a second join updates the role). */
   async join(ref: string, agentId: string, role: string, actor: string | null): Promise<void> {
     const team = await this.active(ref);
-    const now = this.board.now();
-    await this.board.db.transaction(async (tx) => {
-      await tx.exec(
-        `INSERT INTO team_members (team_id, agent_id, role, joined_at) VALUES (?, ?, ?, ?)
-         ON CONFLICT (team_id, agent_id) DO UPDATE SET role = excluded.role`,
-        [team.id, agentId, normalizeRole(role), now],
-      );
-      await appendEvent(tx, { type: 'team.joined', subject: team.id, actor, data: { agent: agentId, role } }, now);
+    await this.board.db.transaction((tx) => addMember(tx, team.id, agentId, role, actor, this.board.now()));
+  }
+
+  /** assign_role: an agent gets a role and, with a team, joins it — both or neither (an unknown team changes nothing). */
+  async assignRole(agentRef: string, role: string, teamRef: string | null, actor: string | null): Promise<{ agent: Agent; team: string | null }> {
+    const team = teamRef === null ? null : await this.active(teamRef);
+    const agent = await this.board.agents.setRole(agentRef, role, actor, async (tx, changed) => {
+      if (team) await addMember(tx, team.id, changed.id, changed.role, actor, this.board.now());
     });
+    return { agent, team: team?.name ?? null };
   }
 
   /** Ends the team: its online members are unregistered (their tasks go back to the queue), its workers asked to stop. */
@@ -216,4 +218,13 @@ function toTeam(row: TeamRow): Team {
     updated_at: iso(row.updated_at),
     dissolved_at: iso(row.dissolved_at),
   };
+}
+
+async function addMember(tx: Queryable, teamId: string, agentId: string, role: string, actor: string | null, now: number): Promise<void> {
+  await tx.exec(
+    `INSERT INTO team_members (team_id, agent_id, role, joined_at) VALUES (?, ?, ?, ?)
+     ON CONFLICT (team_id, agent_id) DO UPDATE SET role = excluded.role`,
+    [teamId, agentId, normalizeRole(role), now],
+  );
+  await appendEvent(tx, { type: 'team.joined', subject: teamId, actor, data: { agent: agentId, role } }, now);
 }

@@ -1,4 +1,5 @@
 import { OrchestratorError } from '../core/errors.js';
+import { decimal } from '../board/input.js';
 import type { Board } from '../board/board.js';
 import type { Settings } from '../config/settings.js';
 import type { Io } from './run.js';
@@ -70,7 +71,7 @@ export function json(value: string | undefined, name: string): Record<string, un
 /** A number of seconds from a flag, as milliseconds. */
 export function seconds(value: string | undefined, name: string, fallbackSeconds: number): number {
   if (value === undefined) return fallbackSeconds * 1000;
-  const number = Number(value);
+  const number = decimal(`--${name}`, value);
   if (!Number.isFinite(number) || number < 0 || number > 3600) {
     throw new OrchestratorError('invalid_input', `--${name} must be a number of seconds from 0 to 3600, not '${value}'`);
   }

@@ -447,7 +447,7 @@ export const COMMANDS: Command[] = [
     load: async () => (await reminders()).dismiss,
   },
   {
-    name: 'learning note', args: '<skill>', summary: 'record a pattern, gotcha or tip for a skill',
+    name: 'learning note', args: '<skill> ["<text>"]', summary: 'record a pattern, gotcha or tip for a skill',
     options: { skill: { type: 'string', description: "the skill's folder name (or give it as the argument)" }, kind: { type: 'string', description: 'pattern, gotcha or tip' }, text: { type: 'string', description: 'what you learned' }, source: { type: 'string', description: 'where it came from' } },
     load: async () => (await learnings()).note,
   },

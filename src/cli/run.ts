@@ -69,6 +69,11 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
       io.stdout(commandHelp(command));
       return 0;
     }
+    const most = (command.args?.match(/</g) ?? []).length;
+    if (parsed.positionals.length > most) {
+      const extra = parsed.positionals[most]!;
+      throw new OrchestratorError('invalid_input', `'orchestrate ${command.name}' takes ${most === 0 ? 'no arguments' : `at most ${most} (${command.args})`}; '${extra.length > 60 ? `${extra.slice(0, 59)}…` : extra}' is one too many — quote a text that has spaces`);
+    }
     const { resolveSettings, ensureStateDir } = await import('../config/settings.js');
     const settings = await resolveSettings({
       cwd,

@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { OrchestratorError } from '../core/errors.js';
+import { decimal } from '../board/input.js';
 import { isPostgresUrl } from '../store/open.js';
 import { readProjectConfig } from './config-file.js';
 
@@ -54,9 +55,9 @@ export function findProjectRoot(cwd: string): string {
 export async function resolveSettings(input: SettingsInput): Promise<Settings> {
   const { env, flags } = input;
   const projectRoot: Setting<string> = flags.project
-    ? { value: resolve(input.cwd, flags.project), source: 'flag', from: '--project' }
+    ? { value: existingFolder(resolve(input.cwd, safePath(flags.project, '--project')), '--project'), source: 'flag', from: '--project' }
     : env.ORCHESTRATOR_PROJECT
-      ? { value: resolve(input.cwd, env.ORCHESTRATOR_PROJECT), source: 'env', from: 'ORCHESTRATOR_PROJECT' }
+      ? { value: existingFolder(resolve(input.cwd, safePath(env.ORCHESTRATOR_PROJECT, 'ORCHESTRATOR_PROJECT')), 'ORCHESTRATOR_PROJECT'), source: 'env', from: 'ORCHESTRATOR_PROJECT' }
       : { value: findProjectRoot(input.cwd), source: 'default', from: 'git root or current folder' };
   const root = projectRoot.value;
   const configFile = join(root, STATE_DIR, 'config.yaml');
@@ -70,7 +71,7 @@ export async function resolveSettings(input: SettingsInput): Promise<Settings> {
     return { value: fallback, source: 'default', from: fallbackFrom };
   };
 
-  const db = pick(flags.db === undefined ? undefined : resolveDb(input.cwd, flags.db), '--db', 'ORCHESTRATOR_DB', (text) => resolveDb(root, text), 'db',
+  const db = pick(flags.db === undefined ? undefined : resolveDb(input.cwd, flags.db, '--db'), '--db', 'ORCHESTRATOR_DB', (text, where) => resolveDb(root, text, where), 'db',
     join(root, STATE_DIR, 'state.db'), `${STATE_DIR}/state.db under the project root`);
   const leaseTtlMs = pick<number>(flags.leaseTtl === undefined ? undefined : seconds(flags.leaseTtl, '--lease-ttl'), '--lease-ttl', 'ORCHESTRATOR_LEASE_TTL', (text, where) => seconds(text, where) , 'lease_ttl', 30_000, 'built-in (30 s)');
   const maxRetries = pick<number>(undefined, '', 'ORCHESTRATOR_MAX_RETRIES', (text, where) => wholeNumber(text, where), 'max_retries', 3, 'built-in');
@@ -93,12 +94,39 @@ export async function resolveSettings(input: SettingsInput): Promise<Settings> {
   return { projectRoot, db, leaseTtlMs, maxRetries, agent, token, home };
 }
 
-function resolveDb(base: string, location: string): string {
-  return isPostgresUrl(location) ? location : resolve(base, location);
+/**
+ * A board named on purpose: a postgres:// URL, or a SQLite file in a folder that exists (or in a
+ * project's `.orchestrator/`, made when needed) — a typo
+ * in the folder must not start an empty board that looks like lost work. A folder, a device or
+ * a path with a NUL character is refused.
+ */
+function resolveDb(base: string, location: string, where: string): string {
+  if (isPostgresUrl(location)) return location;
+  const file = resolve(base, safePath(location, where));
+  if (existsSync(file)) {
+    const stat = statSync(file);
+    if (stat.isDirectory()) throw new OrchestratorError('invalid_input', `${where} ${file} is a folder; name the board's file, such as ${join(file, 'state.db')}`);
+    if (!stat.isFile()) throw new OrchestratorError('invalid_input', `${where} ${file} is not a regular file; name a SQLite file or a postgres:// URL`);
+  } else if (!existsSync(dirname(file)) && !(basename(dirname(file)) === STATE_DIR && existsSync(dirname(dirname(file))))) {
+    throw new OrchestratorError('invalid_input', `${where}: the folder ${dirname(file)} does not exist; create it first (mkdir -p) if a new board belongs there`);
+  }
+  return file;
+}
+
+/** A path with a NUL character can name no file. */
+function safePath(path: string, where: string): string {
+  if (path.includes('\u0000')) throw new OrchestratorError('invalid_input', `${where} holds a NUL character; no file has such a name`);
+  return path;
+}
+
+function existingFolder(path: string, where: string): string {
+  if (!existsSync(path)) throw new OrchestratorError('invalid_input', `${where}: ${path} does not exist; pass the project folder (create it first if it is new)`);
+  if (!statSync(path).isDirectory()) throw new OrchestratorError('invalid_input', `${where}: ${path} is a file; pass the project folder`);
+  return path;
 }
 
 function seconds(text: string, where: string): number {
-  const value = Number(text);
+  const value = decimal(where, text);
   if (!Number.isFinite(value) || value <= 0 || value > 86_400) {
     throw new OrchestratorError('invalid_input', `${where} must be a number of seconds from 0 to 86400, not '${text}'`);
   }
@@ -106,7 +134,7 @@ function seconds(text: string, where: string): number {
 }
 
 function wholeNumber(text: string, where: string): number {
-  const value = Number(text);
+  const value = decimal(where, text);
   if (!Number.isInteger(value) || value < 0 || value > 100) {
     throw new OrchestratorError('invalid_input', `${where} must be a whole number from 0 to 100, not '${text}'`);
   }

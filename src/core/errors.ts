@@ -33,3 +33,9 @@ export class OrchestratorError extends Error {
 export function isOrchestratorError(value: unknown, code?: ErrorCode): value is OrchestratorError {
   return value instanceof OrchestratorError && (code === undefined || value.code === code);
 }
+
+/** A value as an error message may quote it: at most `max` characters (input is never echoed back at length). */
+export function excerpt(value: unknown, max = 60): string {
+  const text = String(value);
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}

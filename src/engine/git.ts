@@ -42,7 +42,9 @@ export class Repo {
   }
 
   async head(cwd = this.root): Promise<string> {
-    return (await this.git(['rev-parse', 'HEAD'], cwd)).stdout.trim();
+    const head = await this.git(['rev-parse', '--verify', '--quiet', 'HEAD'], cwd, { allowFailure: true });
+    if (head.code !== 0) throw new OrchestratorError('invalid_input', `the repository at ${cwd} has no commit yet; commit something first (a run branches from HEAD)`);
+    return head.stdout.trim();
   }
 
   async currentBranch(cwd = this.root): Promise<string | null> {

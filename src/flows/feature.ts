@@ -55,6 +55,7 @@ export function slugify(text: string): string {
 /** Starts a feature run from the last commit of the user's checkout, which it never touches. */
 export async function startFeature(deps: FeatureDeps, feature: string, context: string, settings: FeatureSettings): Promise<RunEnd> {
   const { repo, board } = deps;
+  const base = await repo.head(); // a repository without a commit is refused first
   const dirty = await repo.changes();
   if (dirty.length > 0) {
     throw new OrchestratorError('invalid_input', `the working tree has uncommitted changes (${dirty.slice(0, 5).join(', ')}${dirty.length > 5 ? ', …' : ''}): commit or stash them first — the run starts from your last commit and never touches your checkout`);
@@ -63,7 +64,6 @@ export async function startFeature(deps: FeatureDeps, feature: string, context: 
   const slug = slugify(feature);
   let branch = `orchestrate/${slug}`;
   for (let n = 2; await repo.branchExists(branch); n++) branch = `orchestrate/${slug}-${n}`;
-  const base = await repo.head();
   const run = await board.runs.create({ kind: 'feature', title: feature, project: repo.root, branch, base, options: { ...settings }, supervisor: deps.supervisor });
   const dir = runDir(deps, run);
   mkdirSync(dir, { recursive: true });
@@ -229,7 +229,12 @@ async function planPhase(deps: FeatureDeps, start: Run, settings: FeatureSetting
     for (let attempt = 1; attempt <= PLAN_ATTEMPTS && version === before; attempt++) {
       if (signal.aborted) return stopped(deps, run);
       deps.onProgress?.(`[plan] ${round === 0 ? 'planning' : 'revising the plan'} (attempt ${attempt})`);
-      await agent(deps, run, 'planner', { agent: settings.planner, prompt: plannerPrompt(run, context, concerns, attempt > 1, run.guidance), board: true, allowed_tools: READER_TOOLS }, signal);
+      const planned = await agent(deps, run, 'planner', { agent: settings.planner, prompt: plannerPrompt(run, context, concerns, attempt > 1, run.guidance), board: true, allowed_tools: READER_TOOLS }, signal);
+      if (planned.outcome.kind === 'auth_failed' || planned.outcome.kind === 'spawn_failed') {
+        // Another attempt cannot help: say why now. A dry run leaves nothing behind.
+        if (settings.dry_run) await removeRunWorktrees(deps.repo, deps.stateDir, run, { branch: true });
+        return escalate(deps, run, 'the planner cannot run', `${settings.planner}: ${planned.outcome.kind}: ${planned.outcome.message}`, 'fix the planner\'s CLI or its login (orchestrate doctor), then start again or resume');
+      }
       version = (await board.runs.plan(run.id))?.version ?? 0;
     }
     if (version === before) return escalate(deps, run, 'no plan', `the planner did not submit a valid plan in ${PLAN_ATTEMPTS} attempts`, 'check the planner logs (orchestrate ps, orchestrate logs), then resume with guidance');

@@ -56,6 +56,7 @@ const PHASE_TOOLS = ['Read', 'Write', 'Edit', 'MultiEdit', 'Bash', 'Glob', 'Grep
 /** Starts a run of the plan (already read and valid). */
 export async function startPlan(deps: PlanDeps, plan: MasterPlan, settings: PlanSettings): Promise<PlanEnd> {
   const { repo, board } = deps;
+  const base = await repo.head(); // a repository without a commit is refused first
   let branch: string;
   if (settings.sequential) {
     branch = (await repo.currentBranch()) ?? 'HEAD';
@@ -69,7 +70,6 @@ export async function startPlan(deps: PlanDeps, plan: MasterPlan, settings: Plan
     branch = `orchestrate/${slug}`;
     for (let n = 2; await repo.branchExists(branch); n++) branch = `orchestrate/${slug}-${n}`;
   }
-  const base = await repo.head();
   let run = await board.runs.create({ kind: 'plan', title: plan.title, project: repo.root, branch, base, options: { ...settings }, supervisor: deps.supervisor });
   const version = await board.runs.addPlan(run.id, plan, 'master plan');
   run = await board.runs.update(run.id, { status: 'running', plan_version: version, phase: 'starting' });

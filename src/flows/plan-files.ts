@@ -1,6 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Nodes, Root, RootContent, Table } from 'mdast';
+import { readRegularFile } from '../core/files.js';
 import { fromMarkdown } from 'mdast-util-from-markdown';
 import { gfmTableFromMarkdown } from 'mdast-util-gfm-table';
 import { gfmTaskListItemFromMarkdown } from 'mdast-util-gfm-task-list-item';
@@ -73,11 +73,12 @@ export function readMasterPlan(root: string, planFile: string): { plan: MasterPl
     problem(planFile, 1, `the master plan must be inside the project (${root})`);
     return { plan, problems };
   }
-  const text = readText(join(root, file));
-  if (text === null) {
-    problem(file, 1, 'the master plan file does not exist or cannot be read');
+  const read = readPlanText(join(root, file));
+  if ('problem' in read) {
+    problem(file, read.line, read.problem === MISSING ? 'the master plan file does not exist or cannot be read' : `the master plan cannot be read: ${read.problem}`);
     return { plan, problems };
   }
+  const text = read.text;
   const tree = parseMarkdown(text);
   const title = tree.children.find((node) => node.type === 'heading' && node.depth === 1);
   if (title) plan.title = textOf(title).trim();
@@ -102,9 +103,18 @@ export function readMasterPlan(root: string, planFile: string): { plan: MasterPl
   };
 
   const dependencies = sections(tree).find((s) => /dependenc/i.test(s.title));
-  for (const { text: lineText, line } of dependencies ? linesOf(dependencies.nodes) : []) {
+  const dependencyLines = dependencies ? linesOf(dependencies.nodes) : [];
+  // Mermaid labels a node once (A[Phase 1]) and may name it by its id alone afterwards (A --> C).
+  const nodeIds = new Map<string, string>();
+  for (const { text: lineText } of dependencyLines) {
+    for (const match of lineText.matchAll(/\b([A-Za-z][\w-]*)\s*[[(]([^\])]*)[\])]/g)) {
+      if (/phase/i.test(match[2]!)) nodeIds.set(match[1]!, phaseToken(match[0]));
+    }
+  }
+  const token = (part: string) => nodeIds.get(part.trim()) ?? phaseToken(part);
+  for (const { text: lineText, line } of dependencyLines) {
     if (!ARROW.test(lineText)) continue;
-    const groups = lineText.split(ARROW).map((part) => part.split(/,|&|\band\b/).map(phaseToken).filter(Boolean));
+    const groups = lineText.split(ARROW).map((part) => part.split(/,|&|\band\b/).map(token).filter(Boolean));
     for (let i = 0; i + 1 < groups.length; i++) for (const from of groups[i]!) for (const to of groups[i + 1]!) addEdge(from, to, file, line);
   }
   for (const phase of plan.phases) readPhaseFile(root, phase, byId, problem, addEdge);
@@ -160,14 +170,17 @@ function tableRows(table: Table, file: string, root: string, problem: Report): P
       continue;
     }
     const link = findNode(row.children[column('title')]!, 'link');
-    const target = link ? decodeURIComponent(link.url.split('#')[0]!) : '';
+    const target = link ? decodeLink(link.url) : '';
     const phaseFile = target ? toRelative(root, resolve(root, dirname(file), target)) : '';
-    if (!link || !target) problem(file, line, `phase ${id}'s title is not a link to its phase file: write [${cell('title') || 'Title'}](phase${id}.md)`);
-    else if (!existsSync(join(root, phaseFile))) problem(file, line, `phase ${id}'s file ${phaseFile} does not exist`);
+    const found = phaseFile ? readPlanText(join(root, phaseFile)) : null;
+    if (target === null) problem(file, line, `phase ${id}'s link ${link!.url} has a malformed %-escape; write the file name as it is`);
+    else if (!link || !target) problem(file, line, `phase ${id}'s title is not a link to its phase file: write [${cell('title') || 'Title'}](phase${id}.md)`);
+    else if (phaseFile.startsWith('..') || isAbsolute(phaseFile)) problem(file, line, `phase ${id}'s file ${phaseFile} is outside the project`);
+    else if (found && 'problem' in found) problem(file, line, found.problem === MISSING ? `phase ${id}'s file ${phaseFile} does not exist` : `phase ${id}'s file ${phaseFile} cannot be read: ${found.problem}`);
     const rawStatus = cell('status') || 'Pending';
     const status = phaseStatus(rawStatus);
     if (!status) problem(file, line, `phase ${id}'s status '${rawStatus}' is not one of ${PHASE_STATUSES.join(', ')}`);
-    phases.push({ id, title: cell('title'), file: phaseFile, focus: cell('focus'), risk: cell('risk'), status: status ?? 'Pending', depends_on: [], gates: [], required_agents: [], implementation: false, read_notes: [], write_notes: null });
+    phases.push({ id, title: cell('title'), file: found && 'text' in found ? phaseFile : '', focus: cell('focus'), risk: cell('risk'), status: status ?? 'Pending', depends_on: [], gates: [], required_agents: [], implementation: false, read_notes: [], write_notes: null });
   }
   if (rows.length === 0) problem(file, lineOf(table), 'the Phases table has no phases');
   return phases;
@@ -175,9 +188,10 @@ function tableRows(table: Table, file: string, root: string, problem: Report): P
 
 /** Fills a phase in from its file: dependencies, the Process Wrapper checklist, gates. */
 function readPhaseFile(root: string, phase: PhaseSpec, byId: Map<string, PhaseSpec>, problem: Report, addEdge: (from: string, to: string, file: string, line: number) => void): void {
-  if (!phase.file) return;
-  const text = readText(join(root, phase.file));
-  if (text === null) return; // reported with the table row
+  if (!phase.file) return; // its problem was reported with the table row
+  const read = readPlanText(join(root, phase.file));
+  if ('problem' in read) return;
+  const text = read.text;
   const file = phase.file;
   const tree = parseMarkdown(text);
   const fields = headerFields(tree, text);
@@ -186,7 +200,12 @@ function readPhaseFile(root: string, phase: PhaseSpec, byId: Map<string, PhaseSp
   if (depends) {
     const byFile = new Map([...byId.values()].map((p) => [p.file, p.id]));
     for (const link of depends.links) {
-      const target = toRelative(root, resolve(root, dirname(file), decodeURIComponent(link.split('#')[0]!)));
+      const decoded = decodeLink(link);
+      if (decoded === null) {
+        problem(file, depends.line, `Depends On links to ${link}, which has a malformed %-escape`);
+        continue;
+      }
+      const target = toRelative(root, resolve(root, dirname(file), decoded));
       const id = byFile.get(target);
       if (id) addEdge(id, phase.id, file, depends.line);
       else problem(file, depends.line, `Depends On links to ${target}, which is not a phase file of the master plan`);
@@ -280,7 +299,7 @@ function headerFields(tree: Root, text: string): Map<string, Field> {
  */
 export function writePhaseStatus(root: string, planFile: string, phase: Pick<PhaseSpec, 'id' | 'file'>, status: PhaseStatus, write: (file: string, text: string) => void): string[] {
   const missed: string[] = [];
-  const planText = readText(join(root, planFile));
+  const planText = textOrNull(join(root, planFile));
   const table = planText === null ? null : phasesTable(parseMarkdown(planText));
   const header = table?.children[0]?.children.map((cell) => textOf(cell).trim().toLowerCase()) ?? [];
   const row = table?.children.slice(1).find((r) => phaseToken(textOf(r.children[header.indexOf('phase')] ?? { type: 'text', value: '' }).trim()) === phase.id);
@@ -295,7 +314,7 @@ export function writePhaseStatus(root: string, planFile: string, phase: Pick<Pha
     const fresh = old.endsWith('  ') ? ` ${status} `.padEnd(old.length, ' ') : ` ${status} `;
     write(join(root, planFile), planText.slice(0, start) + fresh + planText.slice(end));
   } else missed.push(`${planFile}: no Status cell for phase ${phase.id}`);
-  const phaseText = readText(join(root, phase.file));
+  const phaseText = textOrNull(join(root, phase.file));
   const field = phaseText === null ? undefined : headerFields(parseMarkdown(phaseText), phaseText).get('status');
   if (phaseText !== null && field) write(join(root, phase.file), phaseText.slice(0, field.start) + status + phaseText.slice(field.end));
   else missed.push(`${phase.file}: no **Status:** line`);
@@ -312,15 +331,19 @@ export interface Section {
 /** Each heading with the nodes under it, up to the next heading of the same or a higher level. */
 export function sections(tree: Root): Section[] {
   const found: Section[] = [];
-  tree.children.forEach((node, i) => {
-    if (node.type !== 'heading') return;
-    const nodes: RootContent[] = [];
-    for (const next of tree.children.slice(i + 1)) {
-      if (next.type === 'heading' && next.depth <= node.depth) break;
-      nodes.push(next);
+  // The sections still open (at most six: one per heading depth); each node joins all of them.
+  const open: Section[] = [];
+  for (const node of tree.children) {
+    if (node.type === 'heading') {
+      while (open.length > 0 && open[open.length - 1]!.depth >= node.depth) open.pop();
+      for (const section of open) section.nodes.push(node);
+      const section: Section = { title: textOf(node).trim(), line: lineOf(node), depth: node.depth, nodes: [] };
+      found.push(section);
+      open.push(section);
+    } else {
+      for (const section of open) section.nodes.push(node);
     }
-    found.push({ title: textOf(node).trim(), line: lineOf(node), depth: node.depth, nodes });
-  });
+  }
   return found;
 }
 
@@ -400,9 +423,41 @@ function toRelative(root: string, path: string): string {
   return relative(root, resolve(root, path)).split(sep).join('/');
 }
 
-function readText(path: string): string | null {
+const MISSING = 'it does not exist';
+
+/** A plan or phase file is prose a person wrote: 256 KB is a hundred pages (and parsing more takes seconds). */
+const PLAN_FILE_BYTES = 256 * 1024;
+/** Deeper than this, a list or quote is no plan (and the markdown parser slows to a crawl). */
+const MAX_NESTING = 40;
+
+/** The text of a plan file, or why it cannot be one: missing, a folder, a device, too large, nested too deep. */
+function readPlanText(path: string): { text: string } | { problem: string; line: number } {
+  let text: string | null;
   try {
-    return readFileSync(path, 'utf8');
+    text = readRegularFile(path, PLAN_FILE_BYTES, 'the file');
+  } catch (error) {
+    return { problem: (error as Error).message.replace(/^the file \S+ /, 'it '), line: 1 };
+  }
+  if (text === null) return { problem: MISSING, line: 1 };
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const lead = /^[\s>]*/.exec(lines[i]!)![0];
+    const quotes = lead.split('>').length - 1;
+    const indent = lead.replace(/>/g, '').replace(/\t/g, '    ').length;
+    if (quotes > MAX_NESTING || indent > MAX_NESTING * 4) return { problem: `it is nested more than ${MAX_NESTING} levels deep; a plan needs a few`, line: i + 1 };
+  }
+  return { text };
+}
+
+function textOrNull(path: string): string | null {
+  const read = readPlanText(path);
+  return 'text' in read ? read.text : null;
+}
+
+/** A link's target as written, %-escapes decoded; null when an escape is malformed. */
+function decodeLink(url: string): string | null {
+  try {
+    return decodeURIComponent(url.split('#')[0]!);
   } catch {
     return null;
   }

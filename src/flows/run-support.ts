@@ -131,15 +131,17 @@ export async function waitOutPause(deps: Pick<RunDeps, 'onProgress' | 'sleep'>, 
 
 /**
  * Every worktree of the run (its run branch's, and task worktrees a crash may have left), with
- * their task branches; and task branches a crash left without a worktree once they are merged.
+ * their task branches; task branches a crash left without a worktree once they are merged; and
+ * with `branch`, the run branch itself.
  */
-export async function removeRunWorktrees(repo: Repo, stateDir: string, run: Run): Promise<void> {
+export async function removeRunWorktrees(repo: Repo, stateDir: string, run: Run, options: { branch?: boolean } = {}): Promise<void> {
   for (const tree of await repo.worktrees()) {
     if (tree.path.startsWith(join(stateDir, 'worktrees', `${run.id}-`))) await repo.removeWorktree(tree.path, { deleteBranch: tree.branch?.startsWith(`${run.branch}--`) ? tree.branch : undefined });
   }
   for (const branch of await repo.branches(`${run.branch}--`)) {
     if (await repo.mergedInto(run.branch, branch)) await repo.deleteBranch(branch);
   }
+  if (options.branch) await repo.deleteBranch(run.branch); // a run that did nothing: its branch too
 }
 
 /** Writes a file whole or not at all (a temp file renamed over it). */

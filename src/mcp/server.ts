@@ -9,7 +9,7 @@ import {
   ReadResourceRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { OrchestratorError } from '../core/errors.js';
+import { excerpt, OrchestratorError } from '../core/errors.js';
 import { packageVersion } from '../core/version.js';
 import type { Board } from '../board/board.js';
 import type { Dispatcher } from '../runner/dispatcher.js';
@@ -54,7 +54,7 @@ export function createMcpServer(board: Board, registry: Registry, options: { def
 
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const tool = tools.get(request.params.name);
-    if (!tool) return toErrorResult(new OrchestratorError('not_found', `no tool '${request.params.name}'; tools/list shows the tools`));
+    if (!tool) return toErrorResult(new OrchestratorError('not_found', `no tool '${excerpt(request.params.name)}'; tools/list shows the tools`));
     const parsed = schemas.get(tool.name)!.safeParse(request.params.arguments ?? {});
     if (!parsed.success) return toErrorResult(invalidArguments(tool.name, parsed.error));
     const header = headerValue(extra.requestInfo?.headers?.[AGENT_HEADER]);
@@ -109,7 +109,7 @@ export function createMcpServer(board: Board, registry: Registry, options: { def
         const data = await resource.read(board, parts, options.project);
         return { contents: [{ uri: request.params.uri, mimeType: 'application/json', text: JSON.stringify(data, null, 2) }] };
       }
-      throw new OrchestratorError('not_found', `no resource ${request.params.uri}; resources/list and resources/templates/list show them`);
+      throw new OrchestratorError('not_found', `no resource ${excerpt(request.params.uri, 200)}; resources/list and resources/templates/list show them`);
     } catch (error) {
       // Resource reads answer with a JSON-RPC error, which needs a numeric code.
       const known = error instanceof OrchestratorError ? error : new OrchestratorError('internal', String(error));

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { OrchestratorError } from '../core/errors.js';
+import { excerpt, OrchestratorError } from '../core/errors.js';
 import { maskSecrets } from '../core/secrets.js';
 import type { Board } from '../board/board.js';
 import type { Dispatcher } from '../runner/dispatcher.js';
@@ -81,8 +81,9 @@ export function toErrorResult(error: unknown): ToolResult {
 
 /** A zod failure in words a caller can act on. */
 export function invalidArguments(tool: string, error: z.ZodError): OrchestratorError {
-  const problems = error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : 'arguments'}: ${issue.message}`);
-  return new OrchestratorError('invalid_input', `${problems.join('; ')} — fix the arguments of ${tool} (its input schema lists them)`);
+  const problems = error.issues.slice(0, 5).map((issue) => excerpt(`${issue.path.length > 0 ? issue.path.join('.') : 'arguments'}: ${issue.message}`, 200));
+  const more = error.issues.length > 5 ? `; and ${error.issues.length - 5} more` : '';
+  return new OrchestratorError('invalid_input', `${problems.join('; ')}${more} — fix the arguments of ${tool} (its input schema lists them)`);
 }
 
 /** The project's `.orchestrator` folder, for the tools that read templates or keep backups there. */

@@ -36,7 +36,10 @@ export function checkMessage(value: unknown): Checked {
   const fields = value as Record<string, unknown>;
   const id = typeof fields.id === 'string' || typeof fields.id === 'number' ? fields.id : null;
   const answer = (code: number, message: string): Checked => ({ reply: 'method' in fields && !('id' in fields) ? null : errorReply(id, code, message) });
-  if (depth(value) > MAX_DEPTH) return answer(INVALID_REQUEST, `the message is nested more than ${MAX_DEPTH} levels deep`);
+  const shape = scan(value);
+  if (shape.depth > MAX_DEPTH) return answer(INVALID_REQUEST, `the message is nested more than ${MAX_DEPTH} levels deep`);
+  if (shape.nul) return answer(INVALID_PARAMS, 'a text in the message holds a NUL character, which nothing on the board can keep; remove it');
+  if (shape.proto) return answer(INVALID_PARAMS, 'an object in the message has a key named __proto__, which would be dropped; use another name');
   if (fields.jsonrpc !== '2.0') return answer(INVALID_REQUEST, 'the message needs "jsonrpc": "2.0"');
   if ('id' in fields && id === null && fields.id !== null) return answer(INVALID_REQUEST, 'the id must be a string or a number');
   if (!('method' in fields) && !('result' in fields) && !('error' in fields)) return answer(INVALID_REQUEST, 'the message has no method (nor a result or an error)');
@@ -63,18 +66,29 @@ export function boundReply(message: JSONRPCMessage, text: string): string {
   return JSON.stringify(errorReply(id, INTERNAL_ERROR, `the reply was ${Buffer.byteLength(text)} bytes, over the ${MAX_REPLY_BYTES} a reply may have; ask for fewer rows (limit) or a narrower filter`));
 }
 
-/** How deeply a value nests (without recursion: a hostile value may be deeper than the stack). */
-function depth(value: unknown): number {
-  let deepest = 0;
+/**
+ * How deeply a value nests, and whether a text in it holds a NUL character or an object a
+ * `__proto__` key — walked without recursion (a hostile value may be deeper than the stack).
+ */
+function scan(value: unknown): { depth: number; nul: boolean; proto: boolean } {
+  const found = { depth: 0, nul: false, proto: false };
   const stack: [unknown, number][] = [[value, 1]];
   while (stack.length > 0) {
     const [current, level] = stack.pop()!;
+    if (typeof current === 'string') {
+      if (current.includes('\u0000')) found.nul = true;
+      continue;
+    }
     if (current === null || typeof current !== 'object') continue;
-    deepest = Math.max(deepest, level);
-    if (deepest > MAX_DEPTH) return deepest;
-    for (const child of Object.values(current as Record<string, unknown>)) stack.push([child, level + 1]);
+    found.depth = Math.max(found.depth, level);
+    if (found.depth > MAX_DEPTH) return found;
+    if (!Array.isArray(current) && Object.prototype.hasOwnProperty.call(current, '__proto__')) found.proto = true;
+    for (const [key, child] of Object.entries(current as Record<string, unknown>)) {
+      if (key.includes('\u0000')) found.nul = true;
+      stack.push([child, level + 1]);
+    }
   }
-  return deepest;
+  return found;
 }
 
 /** At most `max` characters of a text (an error never echoes a megabyte of input back). */

@@ -105,3 +105,15 @@ export async function checkAgents(env: Record<string, string | undefined>, optio
     }),
   );
 }
+
+/**
+ * Why an agent CLI cannot be started, or null when it can: its program (the ORCHESTRATOR_* override
+ * or the PATH) exists and answers --version. Checked before a run creates anything.
+ */
+export async function agentProblem(agent: AgentCheck['agent'], env: Record<string, string | undefined>): Promise<string | null> {
+  const spec = SPECS.find((candidate) => candidate.agent === agent)!;
+  const program = env[spec.env] || onPath(agent, env.PATH);
+  if (!program) return `${agent} is not on the PATH (install it, or set ${spec.env} to its program)`;
+  if ((await version(program, env)) === null) return `${program} --version did not answer with a version (is it the ${agent} CLI, and does it start?)`;
+  return null;
+}

@@ -1,3 +1,4 @@
+import { decimal } from '../../board/input.js';
 import type { Readable } from 'node:stream';
 import type { Reminder } from '../../board/reminders.js';
 import { OrchestratorError } from '../../core/errors.js';
@@ -15,8 +16,9 @@ export const set: Handler = async (call) => {
   const chosen = [words && 'keyword', event && 'event', call.values.always && 'always'].filter(Boolean) as ('keyword' | 'event' | 'always')[];
   if (chosen.length !== 1) throw new OrchestratorError('invalid_input', 'say when it fires with exactly one of --keyword <words>, --event <hook event>, --always');
   const expires = flag(call, 'expires-in');
-  if (expires !== undefined && !(Number(expires) > 0)) throw new OrchestratorError('invalid_input', `--expires-in must be a positive number of seconds, not '${expires}'`);
-  const reminder = await (await call.board()).reminders.set({ text, trigger: chosen[0]!, words, event, once: Boolean(call.values.once), expires_in_s: expires === undefined ? undefined : Number(expires) }, call.maybeAgent());
+  const expiresIn = expires === undefined ? undefined : decimal('--expires-in', expires);
+  if (expiresIn !== undefined && !(expiresIn > 0)) throw new OrchestratorError('invalid_input', `--expires-in must be a positive number of seconds, not '${expires}'`);
+  const reminder = await (await call.board()).reminders.set({ text, trigger: chosen[0]!, words, event, once: Boolean(call.values.once), expires_in_s: expiresIn }, call.maybeAgent());
   return { data: reminder, text: `${reminder.id}: ${rows([reminder])[0]![1]}` };
 };
 

@@ -2,14 +2,16 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Board } from '../../board/board.js';
-import { integerInRange } from '../../board/input.js';
+import { decimal, integerInRange } from '../../board/input.js';
 import { encodeCursor } from '../../board/pagination.js';
 import { waitFor } from '../../board/waiting.js';
 import type { Run } from '../../board/runs.js';
 import { ensureStateDir } from '../../config/settings.js';
 import { OrchestratorError } from '../../core/errors.js';
+import { readRegularFile } from '../../core/files.js';
 import { Repo } from '../../engine/git.js';
 import { resumeFeature, startFeature, type AgentKind, type FeatureDeps, type FeatureSettings, type RunEnd } from '../../flows/feature.js';
+import { agentProblem } from '../../runner/doctor.js';
 import { renderEvent } from '../../runner/events.js';
 import { spawnDetached } from '../../runner/exec.js';
 import { processIdentity } from '../../runner/os-process.js';
@@ -80,29 +82,40 @@ export const start: Handler = async (call) => {
   const contextFile = flag(call, 'context-file');
   let context = feature;
   if (contextFile) {
-    try {
-      context = `${feature}\n\n${readFileSync(resolve(call.cwd, contextFile), 'utf8')}`;
-    } catch (error) {
-      throw new OrchestratorError('invalid_input', `--context-file ${contextFile} cannot be read (${(error as NodeJS.ErrnoException).code}); pass a readable file`);
-    }
+    const text = readRegularFile(resolve(call.cwd, contextFile), CONTEXT_FILE_BYTES, '--context-file');
+    if (text === null) throw new OrchestratorError('invalid_input', `--context-file ${contextFile} does not exist; pass a readable file`);
+    context = `${feature}\n\n${text}`;
   }
-  const budget = flag(call, 'budget-usd');
-  if (budget !== undefined && !(Number(budget) > 0)) throw new OrchestratorError('invalid_input', `--budget-usd must be a positive number of dollars, not '${budget}'`);
-  const threshold = flag(call, 'usage-threshold');
-  if (threshold !== undefined && !(Number(threshold) >= 0 && Number(threshold) <= 1)) throw new OrchestratorError('invalid_input', `--usage-threshold must be a number from 0 to 1, not '${threshold}'`);
+  const budget = dollars(flag(call, 'budget-usd'));
+  const thresholdText = flag(call, 'usage-threshold');
+  const threshold = thresholdText === undefined ? undefined : decimal('--usage-threshold', thresholdText);
+  if (threshold !== undefined && !(threshold >= 0 && threshold <= 1)) throw new OrchestratorError('invalid_input', `--usage-threshold must be a number from 0 to 1, not '${thresholdText}'`);
   const settings: FeatureSettings = {
     concurrency: integerInRange('--concurrency', flag(call, 'concurrency') ?? 2, 1, 64),
     max_cycles: integerInRange('--max-cycles', flag(call, 'max-cycles') ?? 5, 1, 50),
     planner: agentFlag(call, 'planner', 'claude') as AgentKind,
     worker: agentFlag(call, 'worker', 'claude') as AgentKind,
     reviewer: agentFlag(call, 'reviewer', 'claude', true),
-    budget_usd: budget === undefined ? null : Number(budget),
-    usage_threshold: threshold === undefined ? 0.8 : Number(threshold),
+    budget_usd: budget ?? null,
+    usage_threshold: threshold ?? 0.8,
     auto_resume: !call.values['no-auto-resume'],
     dry_run: Boolean(call.values['dry-run']),
   };
+  await refuseUnusableAgents(call, [settings.planner, settings.worker, settings.reviewer]);
   return reply(await startFeature(await deps(call, board), feature, context, settings));
 };
+
+/** A context file is read whole into the planner's prompt. */
+const CONTEXT_FILE_BYTES = 1024 * 1024;
+
+/** Before anything is created: each agent CLI the run will use can be started (as doctor checks). */
+async function refuseUnusableAgents(call: Call, agents: string[]): Promise<void> {
+  for (const agent of new Set(agents)) {
+    if (agent !== 'claude' && agent !== 'codex' && agent !== 'gemini') continue;
+    const problem = await agentProblem(agent, call.env);
+    if (problem) throw new OrchestratorError('invalid_input', `the run cannot use ${agent}: ${problem}; nothing was created ('orchestrate doctor' checks every CLI)`);
+  }
+}
 
 const MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
 
@@ -142,10 +155,17 @@ export const resume: Handler = async (call) => {
   const run = await chosenRun(call, board);
   if (run.kind === 'plan') return (await import('./plan.js')).resume(call, board, run);
   if (run.kind === 'workflow') return (await import('./workflow.js')).resume(call, board, run);
-  const budget = flag(call, 'budget-usd');
-  if (budget !== undefined && !(Number(budget) > 0)) throw new OrchestratorError('invalid_input', `--budget-usd must be a positive number of dollars, not '${budget}'`);
-  return reply(await resumeFeature(await deps(call, board), run.id, flag(call, 'guidance') ?? null, budget === undefined ? {} : { budget_usd: Number(budget) }));
+  const budget = dollars(flag(call, 'budget-usd'));
+  return reply(await resumeFeature(await deps(call, board), run.id, flag(call, 'guidance') ?? null, budget === undefined ? {} : { budget_usd: budget }));
 };
+
+/** --budget-usd: a positive number of dollars. */
+function dollars(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const value = decimal('--budget-usd', text);
+  if (!(value > 0)) throw new OrchestratorError('invalid_input', `--budget-usd must be a positive number of dollars, not '${text}'`);
+  return value;
+}
 
 /** `orchestrate status`: the board's health and the newest run in a line; with --run, that run in full. */
 export const status: Handler = async (call) => {

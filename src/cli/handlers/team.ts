@@ -55,10 +55,8 @@ export const dissolve: Handler = async (call) => {
 
 export const assign: Handler = async (call) => {
   const board = await call.board();
-  const agent = await board.agents.setRole(required(flagOrArg(call, 'agent-ref') ?? call.maybeAgent() ?? undefined, 'the agent', 'its id or name as the argument'), required(flag(call, 'role'), 'the role', '--role <role>'), call.maybeAgent());
-  const team = flag(call, 'team');
-  if (team) await board.teams.join(team, agent.id, agent.role, call.maybeAgent());
-  return { data: { agent, team: team ?? null }, text: `${agent.name} is now ${agent.role}${team ? ` on team ${team}` : ''}` };
+  const { agent, team } = await board.teams.assignRole(required(flagOrArg(call, 'agent-ref') ?? call.maybeAgent() ?? undefined, 'the agent', 'its id or name as the argument'), required(flag(call, 'role'), 'the role', '--role <role>'), flag(call, 'team') ?? null, call.maybeAgent());
+  return { data: { agent, team }, text: `${agent.name} is now ${agent.role}${team ? ` on team ${team}` : ''}` };
 };
 
 /** `orchestrate team up <team>`: its workers, in this process, until `team down` (or Ctrl-C). */
