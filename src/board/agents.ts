@@ -113,9 +113,10 @@ export class Agents {
    */
   async heartbeat(agentRef: string, options: { current_task?: string | null } = {}): Promise<Agent> {
     const agent = await this.resolve(agentRef);
-    const now = this.board.now();
     const currentTask = optionalText('current_task', options.current_task, 200);
+    let now = this.board.now();
     const renewal = await this.board.db.transaction(async (tx) => {
+      now = this.board.now(); // read again when a store outage made the transaction run late
       const [renewed] = await tx.query<AgentRow>(
         `UPDATE agents SET last_seen_at = ?, lease_expires_at = ? + lease_ttl_ms, current_task = COALESCE(?, current_task)
          WHERE id = ? AND status = 'online' AND lease_expires_at >= ? RETURNING *`,
@@ -240,9 +241,9 @@ export class Agents {
    */
   async renewLeases(ids: readonly string[]): Promise<{ id: string; lease_ttl_ms: number }[]> {
     if (ids.length === 0) return [];
-    const now = this.board.now();
     const marks = ids.map(() => '?').join(', ');
     return this.board.db.transaction(async (tx) => {
+      const now = this.board.now(); // read here: after a store outage the transaction runs late
       const renewed = await tx.query<{ id: string; lease_ttl_ms: number }>(
         `UPDATE agents SET last_seen_at = ?, lease_expires_at = ? + lease_ttl_ms
          WHERE status = 'online' AND id IN (${marks}) RETURNING id, lease_ttl_ms`,
@@ -265,8 +266,8 @@ export class Agents {
    * queue). Not when it was unregistered, or its name has been taken since. Null when not revived.
    */
   async revive(agentId: string): Promise<Agent | null> {
-    const now = this.board.now();
     return this.board.db.transaction(async (tx) => {
+      const now = this.board.now();
       const [row] = await tx.query<AgentRow>(
         `UPDATE agents SET status = 'online', current_task = NULL, last_seen_at = ?, lease_expires_at = ? + lease_ttl_ms, offline_reason = NULL
          WHERE id = ? AND status = 'offline' AND offline_reason = 'lease expired'

@@ -1,4 +1,5 @@
 import { excerpt, OrchestratorError } from '../core/errors.js';
+import { isDecimal } from '../core/numbers.js';
 
 /** Checks for values that arrive from people and programs; each failure says what to pass. */
 
@@ -39,16 +40,8 @@ export function trimSpace(text: string): string {
   return text.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '');
 }
 
-/** A number written in decimal (`5`, `-2.5`, `1e3`) — not `0x5`, `Infinity` or an empty text. */
-export function decimal(field: string, text: string): number {
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text.trim())) {
-    throw new OrchestratorError('invalid_input', `${field} must be a decimal number, not '${excerpt(text)}'`);
-  }
-  return Number(text);
-}
-
 export function integerInRange(field: string, value: unknown, min: number, max: number): number {
-  const number = typeof value === 'string' ? decimal(field, value) : value;
+  const number = typeof value === 'string' ? (isDecimal(value) ? Number(value) : Number.NaN) : value;
   if (typeof number !== 'number' || !Number.isInteger(number) || number < min || number > max) {
     throw new OrchestratorError('invalid_input', `${field} must be a whole number from ${min} to ${max}, not '${excerpt(value)}'`);
   }

@@ -1,5 +1,5 @@
 import { OrchestratorError } from '../core/errors.js';
-import { decimal } from '../board/input.js';
+import { decimal } from '../core/numbers.js';
 import type { Board } from '../board/board.js';
 import type { Settings } from '../config/settings.js';
 import type { Io } from './run.js';

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writ
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { OrchestratorError } from '../core/errors.js';
-import { decimal } from '../board/input.js';
+import { decimal } from '../core/numbers.js';
 import { isPostgresUrl } from '../store/open.js';
 import { readProjectConfig } from './config-file.js';
 

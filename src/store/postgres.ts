@@ -320,6 +320,15 @@ export class PostgresDb implements Db {
   }
 }
 
+/** SQLSTATEs with which the server ends a statement it did not apply: admin or crash shutdown, cannot connect now, too many connections. */
+const SERVER_ENDED = new Set(['57P01', '57P02', '57P03', '53300']);
+
+function sqlState(error: unknown): string {
+  const direct = (error as { code?: unknown })?.code;
+  const cause = error instanceof OrchestratorError ? (error.cause as { code?: unknown } | undefined)?.code : undefined;
+  return typeof direct === 'string' && /^[0-9A-Z]{5}$/.test(direct) ? direct : typeof cause === 'string' ? cause : '';
+}
+
 /** True when the connection itself failed (not the statement): it must be dropped. */
 function brokenConnection(error: unknown): boolean {
   return (error instanceof OrchestratorError && error.code === 'store_unreachable') || isConnectionFailure(error);
@@ -344,6 +353,8 @@ function drop(client: pg.Client | pg.PoolClient): void {
 function unreachable(error: unknown, location: string, when: string | null): unknown {
   const mapped = mapStoreError(error, location);
   if (when === null || !(mapped instanceof OrchestratorError) || mapped.code !== 'store_unreachable') return mapped;
+  // The server said it ended the statement (shutting down, refusing): nothing was applied.
+  if (SERVER_ENDED.has(sqlState(error))) return mapped;
   return new OrchestratorError(
     'store_unreachable',
     `${mapped.message}; the connection broke ${when}, so whether that change was saved is unknown — look at the board before doing it again`,

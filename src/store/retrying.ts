@@ -7,7 +7,9 @@ import type { ChangeSignal, Db, Queryable, SqlValue } from './db.js';
  * — after 0.25 s, then twice as long each time up to 2 s — for as long as the outage lasts. Only
  * failures that cannot have applied anything are retried (see PostgresDb); a write whose fate is
  * unknown is thrown to the caller. The process is told once when the store goes away and once
- * when it is back. A one-shot CLI command does not use this: it exits 9 at once.
+ * when it is back. A one-shot CLI command does not use this: it exits 9 at once. A transaction
+ * retried after an outage runs late: work whose time matters (a lease renewal) reads the clock
+ * inside its transaction.
  */
 export interface OutageReport {
   /** The store became unreachable (said once per outage). */

@@ -1,4 +1,4 @@
-import { decimal } from '../../board/input.js';
+import { decimal } from '../../core/numbers.js';
 import type { Readable } from 'node:stream';
 import type { Reminder } from '../../board/reminders.js';
 import { OrchestratorError } from '../../core/errors.js';
