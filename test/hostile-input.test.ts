@@ -82,6 +82,7 @@ test('MCP over stdio: every malformed, oversized or wrong message gets one JSON-
     [`{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"push_task","arguments":{"title":"deep","metadata":${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}}}}`, -32600],
     [`{"jsonrpc":"2.0","id":7,"method":"ping","params":{"pad":"${'x'.repeat(11 * 1024 * 1024)}"}}`, -32600],
     [`{"jsonrpc":"2.0","id":8,"method":"ping","params":{"pad":"${'y'.repeat(50 * 1024 * 1024)}"}}`, -32600],
+    [`{"method":"ping","params":{"pad":"${'z'.repeat(5 * 1024 * 1024)}"},"jsonrpc":"2.0","id":"last"}`, -32600],
     [JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'ping' }), null],
   ];
   try {
@@ -99,6 +100,7 @@ test('MCP over stdio: every malformed, oversized or wrong message gets one JSON-
         assert.ok(got.error.message.length <= 300 && !got.error.message.includes('\n'), `one short line: ${got.error.message.slice(0, 300)}`);
       }
     }
+    assert.deepEqual(replies.slice(7, 10).map((reply) => reply.id), [7, 8, 'last'], 'a skipped request is answered under its id, first or last in the line');
     assert.equal(replies.at(-1).id, 9, 'it still answers after all that');
     session.child.stdin.end();
     assert.equal(await session.exited, 0);

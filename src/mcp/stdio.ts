@@ -18,8 +18,10 @@ export class StdioTransport implements Transport {
   private text = '';
   private readonly decoder = new StringDecoder('utf8');
   private size = 0;
-  /** The line under way was too long: the rest of it is dropped. */
+  /** The line under way was too long: the rest of it is dropped, but its start and end are kept to find its id. */
   private skipping = false;
+  private skippedHead = '';
+  private skippedTail = '';
   private closed = false;
 
   constructor(private readonly input: Readable, private readonly output: Writable) {}
@@ -67,9 +69,15 @@ export class StdioTransport implements Transport {
   };
 
   private take(part: Buffer): void {
-    if (this.skipping || part.length === 0) return;
+    if (part.length === 0) return;
+    if (this.skipping) {
+      this.skippedTail = (this.skippedTail + part.subarray(-ID_WINDOW).toString('latin1')).slice(-ID_WINDOW);
+      return;
+    }
     if (this.size + part.length > MAX_MESSAGE_BYTES) {
       this.skipping = true;
+      this.skippedHead = (this.text + part.subarray(0, ID_WINDOW).toString('latin1')).slice(0, ID_WINDOW);
+      this.skippedTail = part.subarray(-ID_WINDOW).toString('latin1');
       this.text = '';
       this.decoder.end();
       this.size = 0;
@@ -82,7 +90,11 @@ export class StdioTransport implements Transport {
   private endLine(): void {
     if (this.skipping) {
       this.skipping = false;
-      void this.reply(errorReply(null, INVALID_REQUEST, `a message over ${MAX_MESSAGE_BYTES} bytes was skipped; send smaller ones`));
+      // The request's id, so that its sender is answered instead of waiting forever.
+      const id = idAtEdge(this.skippedHead, this.skippedTail);
+      this.skippedHead = '';
+      this.skippedTail = '';
+      void this.reply(errorReply(id, INVALID_REQUEST, `a message over ${MAX_MESSAGE_BYTES} bytes was skipped; send smaller ones`));
       return;
     }
     const line = (this.text + this.decoder.end()).replace(/\r$/, '');
@@ -113,4 +125,18 @@ export class StdioTransport implements Transport {
       this.output.once('drain', () => resolve());
     });
   }
+}
+
+/** How much of a skipped line's start and end is kept: enough for `"jsonrpc":"2.0","id":…`. */
+const ID_WINDOW = 256;
+
+/**
+ * The id of a message too large to read, from where clients put it: first after "jsonrpc" (most
+ * clients), or last (the MCP SDK). An "id" anywhere else may belong to the arguments: not used.
+ */
+function idAtEdge(head: string, tail: string): string | number | null {
+  const value = String.raw`(-?\d{1,15}|"(?:[^"\\]|\\.){0,100}")`;
+  const found = new RegExp(String.raw`^\{\s*"jsonrpc"\s*:\s*"2\.0"\s*,\s*"id"\s*:\s*${value}`).exec(head) ?? new RegExp(String.raw`"id"\s*:\s*${value}\s*\}\s*\r?$`).exec(tail);
+  if (!found) return null;
+  return found[1]!.startsWith('"') ? (JSON.parse(found[1]!) as string) : Number(found[1]);
 }
