@@ -10,7 +10,7 @@ import { Board } from '../src/board/board.js';
 import { isOrchestratorError } from '../src/core/errors.js';
 import { openDb } from '../src/store/open.js';
 import { cleanupBackends, newBoardUrl, tempDir } from './support/backends.js';
-import { cleanEnv, cli, MAIN, newProject } from './support/cli.js';
+import { cleanEnv, cli, MAIN, newProject, startServe } from './support/cli.js';
 import { CLAUDE } from './support/claude.js';
 import { call, callError, stdioClient } from './support/mcp-client.js';
 import { until } from './support/until.js';
@@ -290,5 +290,29 @@ test('master plans: folders, devices, bad escapes, huge or deeply nested files a
     const result = await dry(plan);
     assert.equal(result.code, 2, result.stderr);
     assert.match(result.stdout + result.stderr, why);
+  }
+});
+
+test('MCP over HTTP: not JSON, a batch, a message without a method or one too large get JSON-RPC errors', async () => {
+  const server = startServe(['--db', newBoardUrl('sqlite')]);
+  try {
+    const url = await server.url;
+    const post = async (body: string) => {
+      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body });
+      return { status: response.status, json: await response.json() as { id: unknown; error?: { code: number; message: string } } };
+    };
+    for (const [body, status, code] of [
+      ['{ not json', 400, -32700],
+      [JSON.stringify([{ jsonrpc: '2.0', id: 1, method: 'initialize' }]), 400, -32600],
+      [JSON.stringify({ jsonrpc: '2.0', id: 2 }), 400, -32600],
+      [`{"jsonrpc":"2.0","id":3,"method":"ping","params":{"pad":"${'p'.repeat(5 * 1024 * 1024)}"}}`, 413, -32600],
+    ] as const) {
+      const reply = await post(body);
+      assert.equal(reply.status, status, JSON.stringify(reply.json).slice(0, 200));
+      assert.equal(reply.json.error?.code, code);
+      assert.ok(reply.json.error!.message.length <= 300);
+    }
+  } finally {
+    await server.stop();
   }
 });
