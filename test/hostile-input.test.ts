@@ -249,6 +249,7 @@ test('MCP arguments are kept exactly or refused: surrogates, NUL, __proto__, a h
     assert.equal(kept.title, 'ends with a BOM\uFEFF', 'an invisible character is kept');
     assert.equal((await call(client, 'get_task', { task_id: kept.id })).metadata.note, 'a\u00A0b');
     assert.match((await callError(client, 'push_task', { title: 'half a pair \uD800' })).message, /surrogate/);
+    assert.equal((await call(client, 'push_task', { title: 'a role named like an Object method', role: 'constructor' })).role, 'constructor', 'found by the fuzzer: it once bound a function');
     const raw = async (args: string) => {
       const result = await client.callTool({ name: 'push_task', arguments: JSON.parse(args) }).catch((error: Error) => error);
       return result instanceof Error ? result.message : JSON.stringify(result);

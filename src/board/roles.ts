@@ -17,7 +17,7 @@ export const BUILT_IN_ROLES = [
   'leader',
 ] as const;
 
-const ALIASES: Record<string, string> = { developer: 'implementer' };
+const ALIASES = new Map([['developer', 'implementer']]);
 
 /** Roles whose holders may claim tasks of any role. */
 export const ANY_ROLE: ReadonlySet<string> = new Set(['generalist', 'leader']);
@@ -30,7 +30,7 @@ export function normalizeRole(role: string): string {
       `role '${role}' is not a word of letters, digits, - or _; use one of ${BUILT_IN_ROLES.join(', ')} or a custom word`,
     );
   }
-  return ALIASES[lower] ?? lower;
+  return ALIASES.get(lower) ?? lower;
 }
 
 export const AGENT_KINDS = ['claude', 'codex', 'gemini', 'human', 'command'] as const;

@@ -19,7 +19,9 @@ export default defineTool({
     const agent = caller === null ? null : await board.agents.get(caller).catch(() => null);
     const role = agent?.role ?? null;
     const config = await board.runnerSettings.get();
-    const policy = [config.approval_policy[role ?? ''], config.approval_policy['*']].filter((p) => p !== undefined);
+    // Own keys only: a role named like an Object method ('constructor') must not find one.
+    const own = (key: string) => (Object.hasOwn(config.approval_policy, key) ? config.approval_policy[key] : undefined);
+    const policy = [own(role ?? ''), own('*')].filter((p) => p !== undefined);
     const request = await board.approvals.request({ agent: agent?.id ?? caller, role, tool_name: args.tool_name, input: args.input ?? {}, tool_use_id: args.tool_use_id ?? null });
     const denied = policy.some((p) => matchesTool(p.deny ?? [], args.tool_name));
     const allowed = !denied && policy.some((p) => matchesTool(p.allow ?? [], args.tool_name));
