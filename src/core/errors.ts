@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'store_unreachable' // the database cannot be opened or reached
   | 'store_locked' // another process holds the database lock too long
   | 'schema_too_new' // the database was written by a newer version
+  | 'install_broken' // a native module of the install does not load (another Node, a failed install)
   | 'internal'; // a bug: anything not foreseen
 
 export class OrchestratorError extends Error {

@@ -24,7 +24,7 @@ export interface OpenOptions {
 export async function openDb(location: string, options: OpenOptions = {}): Promise<Db> {
   const now = options.now ?? Date.now();
   if (isPostgresUrl(location)) {
-    const { PostgresDb, parsePostgresUrl } = await import('./postgres.js');
+    const { PostgresDb, parsePostgresUrl } = await loadDriver(() => import('./postgres.js'), 'pg');
     const { migratePostgres } = await import('./migrate.js');
     let target;
     try {
@@ -42,9 +42,9 @@ export async function openDb(location: string, options: OpenOptions = {}): Promi
     }
     return db;
   }
-  const { SqliteDb } = await import('./sqlite.js');
+  const { SqliteDb } = await loadDriver(() => import('./sqlite.js'), 'better-sqlite3');
   const { migrateSqlite } = await import('./migrate.js');
-  const db = new SqliteDb(location, { busyTimeoutMs: options.busyTimeoutMs });
+  const db = driverCall(() => new SqliteDb(location, { busyTimeoutMs: options.busyTimeoutMs }), 'better-sqlite3');
   try {
     await migrateSqlite(db, now);
   } catch (error) {
@@ -52,6 +52,41 @@ export async function openDb(location: string, options: OpenOptions = {}): Promi
     throw error;
   }
   return db;
+}
+
+/**
+ * A driver that does not load is a broken install, not a bug: a native module built for another
+ * Node (NODE_MODULE_VERSION), one whose binary is missing (an install script that was blocked), or
+ * a package that is not there. One message with the whole cause and the fix.
+ */
+async function loadDriver<T>(load: () => Promise<T>, driver: string): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    throw brokenInstall(error, driver);
+  }
+}
+
+function driverCall<T>(make: () => T, driver: string): T {
+  try {
+    return make();
+  } catch (error) {
+    throw brokenInstall(error, driver);
+  }
+}
+
+const BROKEN = /ERR_DLOPEN_FAILED|NODE_MODULE_VERSION|bindings file|was compiled against a different Node|invalid ELF header|wrong ELF class|cannot open shared object|Cannot find (module|package)|ERR_MODULE_NOT_FOUND|MODULE_NOT_FOUND/;
+
+function brokenInstall(error: unknown, driver: string): unknown {
+  const code = (error as { code?: unknown })?.code;
+  const text = error instanceof Error ? error.message : String(error);
+  if (error instanceof OrchestratorError || !(BROKEN.test(String(code)) || BROKEN.test(text))) return error;
+  const cause = text.replace(/\s+/g, ' ').trim();
+  return new OrchestratorError(
+    'install_broken',
+    `the ${driver} driver does not load on Node ${process.version} (${cause.length > 300 ? `${cause.slice(0, 299)}…` : cause}); reinstall claude-orchestrator with this Node (npm install -g claude-orchestrator), or in a source checkout run 'npm rebuild ${driver}'`,
+    { cause: error },
+  );
 }
 
 /** The schema version of an open database (the highest applied migration). */

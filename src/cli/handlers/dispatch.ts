@@ -216,7 +216,12 @@ export const doctor: Handler = async (call) => {
       lines.push(`worktrees of runs that ended (remove with 'git worktree remove --force <path>'):`, ...leftovers.map((tree) => `  ${tree.path} (${tree.why})`));
     }
     const failed = checks.some((check) => check.smoke && check.smoke.outcome !== 'ok');
-    return { data: { agents: checks, leftover_worktrees: leftovers }, text: lines.join('\n'), exitCode: failed ? AGENT_NOT_OK : 0 };
+    // Usable: found, and (when smoke-run) its run ended ok.
+    const usable = checks.filter((check) => check.program && (!check.smoke || check.smoke.outcome === 'ok')).map((check) => check.agent);
+    lines.push(usable.length > 0
+      ? `usable: ${usable.join(', ')}${failed ? '; some smoke runs failed (see above)' : ''}`
+      : 'no agent CLI is usable: install one (npm install -g @anthropic-ai/claude-code) or point ORCHESTRATOR_CLAUDE at it, then run doctor again');
+    return { data: { agents: checks, usable, leftover_worktrees: leftovers }, text: lines.join('\n'), exitCode: failed || usable.length === 0 ? AGENT_NOT_OK : 0 };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

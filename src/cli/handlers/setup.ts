@@ -1,20 +1,34 @@
-import { join } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { applyChanges, undoLatest } from '../../config/backup.js';
 import { planSetup, skippedOwnFiles } from '../../setup/plan.js';
 import { ensureStateDir, STATE_DIR } from '../../config/settings.js';
 import { OrchestratorError } from '../../core/errors.js';
 import { maskSecrets, withoutPassword } from '../../core/secrets.js';
+import { onPath } from '../../runner/exec.js';
 import { flag, type Handler } from '../call.js';
 
 /**
  * How sessions and hooks run orchestrate: this very program by absolute path (works without
  * any install), or `--command <name>` on the PATH (portable, for a .mcp.json a team commits).
  */
-function orchestrateCommand(command: string | undefined): string[] {
-  if (command === undefined) return [process.execPath, fileURLToPath(new URL('../main.js', import.meta.url))];
-  if (!/^[\w./-]+$/.test(command)) throw new OrchestratorError('invalid_input', `--command '${command}' must be a program name or path (letters, digits, . _ / -)`);
-  return [command];
+function orchestrateCommand(command: string | undefined, path: string | undefined): string[] {
+  if (command !== undefined) {
+    if (!/^[\w./-]+$/.test(command)) throw new OrchestratorError('invalid_input', `--command '${command}' must be a program name or path (letters, digits, . _ / -)`);
+    return [command];
+  }
+  const self = [process.execPath, fileURLToPath(new URL('../main.js', import.meta.url))];
+  // Run through npx (or from any temporary folder), this program's path dies with the cache: the
+  // files setup writes must name a program that stays — the one on the PATH, or none.
+  if (!self.some(temporary)) return self;
+  if (onPath('orchestrate', path)) return ['orchestrate'];
+  throw new OrchestratorError('invalid_input', `this orchestrate runs from a temporary place (${self[1]}), which the files setup writes must not name; install it (npm install -g claude-orchestrator) and run setup again, or pass --command <orchestrate program that stays>`);
+}
+
+function temporary(path: string): boolean {
+  return path.split(sep).includes('_npx') || path.startsWith(`${realpathSync(tmpdir())}${sep}`) || path.startsWith(`${tmpdir()}${sep}`);
 }
 
 /** `orchestrate setup`: make this project (or, with --global, your Claude Code) join the board. */
@@ -41,7 +55,7 @@ export const setup: Handler = async (call) => {
     role: flag(call, 'role') ?? null,
     http,
     hooks: call.values.hooks === true,
-    orchestrate: orchestrateCommand(flag(call, 'command')),
+    orchestrate: orchestrateCommand(flag(call, 'command'), call.env.PATH),
     db: db?.url ?? null,
     token: call.settings.token.value !== null,
   });
