@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -100,6 +100,11 @@ test('installed globally and as a dependency, with strict install scripts: the i
   assert.equal(server.command, 'orchestrate');
   assert.equal((await inProject(['setup', '--undo'])).code, 0);
   assert.equal(existsSync(join(project, '.mcp.json')), false, 'undo removed what setup wrote');
+  // With no orchestrate on the PATH there is nothing lasting to name: setup refuses and says what to do.
+  const bare = await run(process.execPath, [join(prefix, 'lib', 'node_modules', 'claude-orchestrator', 'dist', 'cli', 'main.js'), 'setup'], { cwd: project, env: cleanEnv({ PATH: `${dirname(process.execPath)}:/usr/bin:/bin` }) });
+  assert.equal(bare.code, 2, bare.stderr);
+  assert.match(bare.stderr, /runs from a temporary place .*install it \(npm install -g claude-orchestrator\)/);
+  assert.equal(existsSync(join(project, '.mcp.json')), false, 'a refused setup wrote nothing');
 
   const dependent = tempDir('orchestrator-dependent-');
   writeFileSync(join(dependent, 'package.json'), JSON.stringify({ name: 'uses-orchestrator', version: '1.0.0', private: true }));
