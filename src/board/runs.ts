@@ -15,8 +15,10 @@ export type RunStatus = 'planning' | 'running' | 'reviewing' | 'paused' | 'escal
 /** A worker's word on its phase of a plan run (`orchestrate done`, MCP phase_done). */
 export interface PhaseReport {
   phase: string;
-  status: 'completed' | 'blocked';
+  status: 'completed' | 'blocked' | 'failed';
   reason: string | null;
+  /** The worker's own account (steps, agents): a claim, never evidence. */
+  report?: Record<string, unknown> | null;
   by: string | null;
   /** The event that recorded it. */
   event: number;
@@ -160,9 +162,10 @@ export class Runs {
   }
 
   /** Records a worker's report on a phase in the event log, where the run's compliance check reads it. */
-  async reportPhase(id: string, report: Pick<PhaseReport, 'phase' | 'status' | 'reason' | 'by'>): Promise<void> {
+  async reportPhase(id: string, report: Pick<PhaseReport, 'phase' | 'status' | 'reason' | 'report' | 'by'>): Promise<void> {
     const now = this.board.now();
-    await this.board.db.transaction((tx) => appendEvent(tx, { type: 'run.phase_done', subject: id, actor: report.by, data: { phase: report.phase, status: report.status, reason: report.reason } }, now));
+    const data = { phase: report.phase, status: report.status, reason: report.reason, ...(report.report ? { report: report.report } : {}) };
+    await this.board.db.transaction((tx) => appendEvent(tx, { type: 'run.phase_done', subject: id, actor: report.by, data }, now));
   }
 
   /** The reports on a phase recorded after the event `after`, oldest first. */
@@ -172,7 +175,7 @@ export class Runs {
     do {
       const page = await new Events(this.board.db).list({ subject: id, type: 'run.phase_done', cursor, limit: 1000 });
       for (const event of page.items) {
-        const data = event.data as { phase: string; status: PhaseReport['status']; reason: string | null };
+        const data = event.data as Pick<PhaseReport, 'phase' | 'status' | 'reason' | 'report'>;
         if (data.phase === phase) reports.push({ ...data, by: event.actor, event: event.id, at: event.at });
       }
       cursor = page.next_cursor ?? undefined;

@@ -306,11 +306,12 @@ export const COMMANDS: Command[] = [
     load: async () => (await plans()).run,
   },
   {
-    name: 'done', summary: 'report your phase of a master-plan run finished or blocked (for the agent running it)',
+    name: 'done', summary: 'report your phase of a master-plan run finished, blocked or failed (for the agent running it)',
     options: {
       phase: { type: 'string', description: 'the phase id' },
-      status: { type: 'string', description: 'completed or blocked' },
-      reason: { type: 'string', description: 'why it is blocked' },
+      status: { type: 'string', description: 'completed, blocked (a person is asked) or failed (tried again)' },
+      reason: { type: 'string', description: 'why it is blocked or failed' },
+      report: { type: 'string', description: 'your account as a JSON object (steps completed, agents invoked); kept, not counted as evidence' },
       run: { type: 'string', description: 'the run (default: the newest master-plan run)' },
     },
     load: async () => (await plans()).done,

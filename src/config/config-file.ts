@@ -5,7 +5,7 @@ import { OrchestratorError } from '../core/errors.js';
  * `.orchestrator/config.yaml`: one schema for every key the project reads, so a misspelt key or
  * a value of the wrong type is reported — all of them at once, each with the file and line —
  * instead of being ignored. The board's keys (db, lease_ttl, max_retries) and a master plan's
- * (timeout, max_retries, model, strict_compliance, notes_sections, notifications) share the file.
+ * (timeout, max_retries, model, strict_compliance, notes_sections, notifications, gates) share the file.
  */
 export interface NotificationSettings {
   enabled: boolean;
@@ -25,6 +25,8 @@ export interface ProjectConfig {
   strict_compliance?: boolean;
   notes_sections?: string[];
   notifications?: NotificationSettings;
+  /** A master plan's gates written by name (`- i18n: all strings translated`): name → command. */
+  gates?: Record<string, string>;
 }
 
 /** The schema, built when a config file exists (zod loads only then: most commands start faster). */
@@ -45,6 +47,7 @@ async function schemas() {
     strict_compliance: z.boolean().optional(),
     notes_sections: z.array(z.string().min(1)).optional(),
     notifications: notifications.optional(),
+    gates: z.record(z.string().min(1).max(100), z.string().trim().min(1).max(10_000)).optional(),
   });
   return { config, notifications };
 }

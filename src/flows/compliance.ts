@@ -5,7 +5,8 @@ import { parseMarkdown, sections, textOf, type PhaseSpec } from './plan-files.js
 
 /**
  * What the orchestrator checks after a phase, on top of re-running its gates (the engine does
- * that): the phase reported `done` (or `blocked`, which ends it without a retry); each required
+ * that): the phase reported `done` (or `blocked`, which ends it without a retry; `failed` is retried
+ * like a failed gate; a report's own account of steps and agents is kept, never counted); each required
  * agent was really invoked — a call of Claude Code's Agent (formerly Task) tool with that
  * `subagent_type` in the session's event log, whose result was not an error; the notes file
  * exists and has every required section, each with some text. Without strict compliance, agent
@@ -28,6 +29,8 @@ export function checkPhase(input: { phase: PhaseSpec; tree: string; logPath: str
   const problems: string[] = [];
   const soft: string[] = [];
   if (!last) problems.push(`the phase did not report that it is done: when its tasks are finished, ${input.howToReport}`);
+  // Failed is the worker's own word that the attempt did not work: another attempt, with its reason.
+  if (last?.status === 'failed') problems.push(`the phase reported itself failed${last.reason ? `: ${last.reason}` : ''}`);
   const invoked = agentCalls(input.logPath);
   for (const name of phase.required_agents) {
     const call = invoked.get(name);

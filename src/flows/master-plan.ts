@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Board } from '../board/board.js';
-import type { Run } from '../board/runs.js';
+import type { PhaseReport, Run } from '../board/runs.js';
 import type { NotificationSettings } from '../config/config-file.js';
 import { OrchestratorError } from '../core/errors.js';
 import { boardTaskId, runCycle, type TaskState, type WorkRequest, type WorkResult } from '../engine/executor.js';
@@ -91,8 +91,10 @@ export async function resumePlan(deps: PlanDeps, runId: string, guidance: string
   return drive(deps, run);
 }
 
+export const PHASE_REPORTS: PhaseReport['status'][] = ['completed', 'blocked', 'failed'];
+
 /** A worker's report on its phase (`orchestrate done`, MCP phase_done), checked against the run's plan. */
-export async function reportPhase(board: Board, runId: string | null, report: { phase: string; status: 'completed' | 'blocked'; reason: string | null; by: string | null }): Promise<Run> {
+export async function reportPhase(board: Board, runId: string | null, report: Pick<PhaseReport, 'phase' | 'status' | 'reason' | 'report' | 'by'>): Promise<Run> {
   const run = runId ? await board.runs.get(runId) : await board.runs.latest('plan');
   if (!run || run.kind !== 'plan') throw new OrchestratorError('not_found', runId ? `run ${runId} is not a master-plan run` : "no master-plan run on this board; pass --run <id> (the prompt names it)");
   const plan = (await board.runs.plan(run.id))?.plan as MasterPlan | undefined;
@@ -300,6 +302,7 @@ function phasePrompt(input: { run: Run; plan: MasterPlan; phase: PhaseSpec; byId
     'When you finish, the orchestrator checks — do all of it:',
     ...checks,
     `If the phase cannot be done (something it needs is missing or broken), report it blocked instead — \`${input.doneCommand(phase.id, 'blocked')} --reason "<why>"\` (or phase_done with status "blocked" and a reason) — and stop.`,
+    `Where the phase file tells you to report with another tool (\`debussy done …\`, a script, editing a status), do not: here \`${input.doneCommand(phase.id, '<status>')}\` (or the MCP tool phase_done) is the only report the orchestrator reads. Status failed (\`--status failed --reason "<why>"\`) means this attempt did not work and another should be made.`,
     'Do not edit the **Status:** line of the phase file or the Status column of the master plan: the orchestrator keeps them.',
     ...(run.guidance ? ['', `Guidance from the person running this: ${run.guidance}`] : []),
     ...(input.problem ? ['', 'Your previous attempt was not accepted:', input.problem, 'Fix exactly this, then report the phase again.'] : []),

@@ -1,6 +1,9 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Nodes, Root, RootContent, Table } from 'mdast';
 import { readRegularFile } from '../core/files.js';
+import { onPath } from '../runner/exec.js';
 import { fromMarkdown } from 'mdast-util-from-markdown';
 import { gfmTableFromMarkdown } from 'mdast-util-gfm-table';
 import { gfmTaskListItemFromMarkdown } from 'mdast-util-gfm-task-list-item';
@@ -12,10 +15,16 @@ import { gfmTaskListItem } from 'micromark-extension-gfm-task-list-item';
  * over lines: `master-plan.md` has a Phases table (Phase, Title linking the phase file, Focus,
  * Risk, Status) and a Dependencies section (`Phase 1 --> Phase 2`); each phase file has
  * `**Status:**` and `**Depends On:**` lines, a `## Process Wrapper (MANDATORY)` checklist
- * (`**AGENT:name**` required agents, the `[IMPLEMENTATION]` marker, `Read previous notes:` and
- * `Write notes to:`), `## Gates` (`- <command>: <description>`) and `## Tasks`. Reading collects
- * every problem with its file and line instead of stopping at the first. Paths are relative to
- * the project root, so the same plan reads in a worktree.
+ * (the `[IMPLEMENTATION]` marker, `Read previous notes:` and `Write notes to:`), `## Gates`
+ * (`- <command>: <description>`) and `## Tasks`. Plans as people really write them read too:
+ * dependencies in free text (`N/A (first phase)`, `Phase 1, 2 (Fetcher, Analyzer) - needs …`,
+ * a `## Dependencies` section of the phase file), gates named with their command in inline code
+ * (``- ruff: 0 errors (command: `uv run ruff check .`)``) or mapped by name in config.yaml,
+ * ``Write `notes/x.md` `` anywhere in the wrapper, `AGENT:name` anywhere and the REQUIRED rows of
+ * an `## Agents to Use` table, statuses such as `✅ Done` or `In_Progress` (written back in the
+ * file's own words). Reading collects every problem (what stops a run) and warning (what it can
+ * do without) with its file and line instead of stopping at the first. Paths are relative to the
+ * project root, so the same plan reads in a worktree.
  */
 export type PhaseStatus = 'Pending' | 'In Progress' | 'Completed' | 'Blocked' | 'Failed' | 'Skipped';
 export const PHASE_STATUSES: PhaseStatus[] = ['Pending', 'In Progress', 'Completed', 'Blocked', 'Failed', 'Skipped'];
@@ -23,6 +32,17 @@ export const PHASE_STATUSES: PhaseStatus[] = ['Pending', 'In Progress', 'Complet
 export interface Gate {
   command: string;
   description: string;
+  /** The name the plan gave it, when the command came from inline code or config.yaml. */
+  name?: string;
+}
+
+export interface PlanReadOptions {
+  /** config.yaml's `gates:`: the command of each gate a plan names without one. */
+  gates?: Record<string, string>;
+  /** Whether a one-word gate is a program (default: a shell builtin, on the PATH, or a path). */
+  isProgram?: (word: string) => boolean;
+  /** The subagents Claude Code can run besides its built-ins, lower case (default: .claude/agents of the project and the home). */
+  agents?: Set<string>;
 }
 
 export interface PhaseSpec {
@@ -63,20 +83,22 @@ export function parseMarkdown(text: string): Root {
   return fromMarkdown(text, { extensions: [gfmTable(), gfmTaskListItem()], mdastExtensions: [gfmTableFromMarkdown(), gfmTaskListItemFromMarkdown()] });
 }
 
-/** The master plan at `planFile` (absolute, or relative to `root`) and every problem found in it and its phase files. */
-export function readMasterPlan(root: string, planFile: string): { plan: MasterPlan; problems: PlanProblem[] } {
+/** The master plan at `planFile` (absolute, or relative to `root`): every problem (it cannot run) and warning found in it and its phase files. */
+export function readMasterPlan(root: string, planFile: string, options: PlanReadOptions = {}): { plan: MasterPlan; problems: PlanProblem[]; warnings: PlanProblem[] } {
   const file = toRelative(root, planFile);
   const problems: PlanProblem[] = [];
+  const warnings: PlanProblem[] = [];
   const problem = (at: string, line: number, message: string) => problems.push({ file: at, line, message });
+  const warn = (at: string, line: number, message: string) => warnings.push({ file: at, line, message });
   const plan: MasterPlan = { file, title: file, phases: [] };
   if (file.startsWith('..') || isAbsolute(file)) {
     problem(planFile, 1, `the master plan must be inside the project (${root})`);
-    return { plan, problems };
+    return { plan, problems, warnings };
   }
   const read = readPlanText(join(root, file));
   if ('problem' in read) {
     problem(file, read.line, read.problem === MISSING ? 'the master plan file does not exist or cannot be read' : `the master plan cannot be read: ${read.problem}`);
-    return { plan, problems };
+    return { plan, problems, warnings };
   }
   const text = read.text;
   const tree = parseMarkdown(text);
@@ -117,15 +139,27 @@ export function readMasterPlan(root: string, planFile: string): { plan: MasterPl
     const groups = lineText.split(ARROW).map((part) => part.split(/,|&|\band\b/).map(token).filter(Boolean));
     for (let i = 0; i + 1 < groups.length; i++) for (const from of groups[i]!) for (const to of groups[i + 1]!) addEdge(from, to, file, line);
   }
-  for (const phase of plan.phases) readPhaseFile(root, phase, byId, problem, addEdge);
+  const context: PhaseContext = {
+    root,
+    byId,
+    problem,
+    warn,
+    addEdge,
+    gates: options.gates ?? {},
+    isProgram: options.isProgram ?? ((word) => isProgram(word, process.env.PATH)),
+    agents: options.agents ?? claudeAgents(root, homedir()),
+  };
+  for (const phase of plan.phases) readPhaseFile(phase, context);
 
   for (const edge of edges) {
     const phase = byId.get(edge.to)!;
     if (!phase.depends_on.includes(edge.from)) phase.depends_on.push(edge.from);
   }
   for (const cycle of cycles(plan.phases, edges)) problem(cycle.file, cycle.line, `dependency cycle: ${cycle.path.join(' → ')}; remove one of these dependencies`);
-  problems.sort((a, b) => (a.file === b.file ? a.line - b.line : a.file === file ? -1 : b.file === file ? 1 : a.file.localeCompare(b.file)));
-  return { plan, problems };
+  const order = (a: PlanProblem, b: PlanProblem) => (a.file === b.file ? a.line - b.line : a.file === file ? -1 : b.file === file ? 1 : a.file.localeCompare(b.file));
+  problems.sort(order);
+  warnings.sort(order);
+  return { plan, problems, warnings };
 }
 
 interface Edge {
@@ -179,15 +213,27 @@ function tableRows(table: Table, file: string, root: string, problem: Report): P
     else if (found && 'problem' in found) problem(file, line, found.problem === MISSING ? `phase ${id}'s file ${phaseFile} does not exist` : `phase ${id}'s file ${phaseFile} cannot be read: ${found.problem}`);
     const rawStatus = cell('status') || 'Pending';
     const status = phaseStatus(rawStatus);
-    if (!status) problem(file, line, `phase ${id}'s status '${rawStatus}' is not one of ${PHASE_STATUSES.join(', ')}`);
+    if (!status) problem(file, line, `phase ${id}'s status '${rawStatus}' is not one of ${PHASE_STATUSES.join(', ')} (or Done, Complete, Running, In_Progress, Validating, Awaiting, Awaiting Human)`);
     phases.push({ id, title: cell('title'), file: found && 'text' in found ? phaseFile : '', focus: cell('focus'), risk: cell('risk'), status: status ?? 'Pending', depends_on: [], gates: [], required_agents: [], implementation: false, read_notes: [], write_notes: null });
   }
   if (rows.length === 0) problem(file, lineOf(table), 'the Phases table has no phases');
   return phases;
 }
 
-/** Fills a phase in from its file: dependencies, the Process Wrapper checklist, gates. */
-function readPhaseFile(root: string, phase: PhaseSpec, byId: Map<string, PhaseSpec>, problem: Report, addEdge: (from: string, to: string, file: string, line: number) => void): void {
+interface PhaseContext {
+  root: string;
+  byId: Map<string, PhaseSpec>;
+  problem: Report;
+  warn: Report;
+  addEdge: (from: string, to: string, file: string, line: number) => void;
+  gates: Record<string, string>;
+  isProgram: (word: string) => boolean;
+  agents: Set<string>;
+}
+
+/** Fills a phase in from its file: dependencies, the Process Wrapper checklist, required agents, gates. */
+function readPhaseFile(phase: PhaseSpec, context: PhaseContext): void {
+  const { root, byId, problem, warn, addEdge } = context;
   if (!phase.file) return; // its problem was reported with the table row
   const read = readPlanText(join(root, phase.file));
   if ('problem' in read) return;
@@ -195,72 +241,205 @@ function readPhaseFile(root: string, phase: PhaseSpec, byId: Map<string, PhaseSp
   const file = phase.file;
   const tree = parseMarkdown(text);
   const fields = headerFields(tree, text);
-  if (!fields.has('status')) problem(file, 1, 'no **Status:** line: add "**Status:** Pending" under the title');
-  const depends = fields.get('depends on');
+  const known = new Set(byId.keys());
+  if (!fields.has('status')) warn(file, 1, 'no **Status:** line: add "**Status:** Pending" under the title (the orchestrator writes the status there)');
+  const depends = fields.get('depends on') ?? fields.get('dependencies') ?? fields.get('depends');
   if (depends) {
     const byFile = new Map([...byId.values()].map((p) => [p.file, p.id]));
     for (const link of depends.links) {
-      const decoded = decodeLink(link);
-      if (decoded === null) {
-        problem(file, depends.line, `Depends On links to ${link}, which has a malformed %-escape`);
-        continue;
-      }
-      const target = toRelative(root, resolve(root, dirname(file), decoded));
-      const id = byFile.get(target);
-      if (id) addEdge(id, phase.id, file, depends.line);
+      const decoded = decodeLink(link.url);
+      const target = decoded === null ? null : toRelative(root, resolve(root, dirname(file), decoded));
+      const id = target === null ? undefined : byFile.get(target);
+      // A link whose target moved still names its phase in its text: [Phase 1: Fetcher](old-name.md).
+      const named = id ? [id] : (namedPhases(link.text, known) ?? []);
+      for (const from of named) addEdge(from, phase.id, file, depends.line);
+      if (named.length > 0) continue;
+      if (decoded === null) problem(file, depends.line, `Depends On links to ${link.url}, which has a malformed %-escape`);
       else problem(file, depends.line, `Depends On links to ${target}, which is not a phase file of the master plan`);
     }
-    if (depends.links.length === 0 && !/^(n\/?a|none|-|—|)$/i.test(depends.value.trim())) {
-      for (const token of depends.value.split(/,|&|\band\b/).map(phaseToken).filter(Boolean)) addEdge(token, phase.id, file, depends.line);
+    const rest = depends.value.replace(/\[[^\]]*\]\([^)]*\)/g, ' ').replace(/^[\s,;&]+|[\s,;&]+$/g, '');
+    if (depends.links.length === 0 || /\bphases?\b/i.test(rest)) {
+      const named = namedPhases(rest, known);
+      if (named === null) problem(file, depends.line, `Depends On '${excerptOf(depends.value)}' names no phase: write N/A, or the phases it needs (Phase 1, Phase 2)`);
+      for (const from of named ?? []) addEdge(from, phase.id, file, depends.line);
     }
   }
 
   const all = sections(tree);
+  // A `## Dependencies` section: "Previous phase: Phase 2", "Requires: Phase 1", "- Phase 3 (the API)".
+  for (const section of all.filter((s) => /^(dependencies|depends on|prerequisites)\b/i.test(s.title))) {
+    for (const { text: lineText, line } of linesOf(section.nodes)) {
+      for (const from of dependencyLine(lineText, known)) addEdge(from, phase.id, file, line);
+    }
+  }
+
   const wrapper = all.find((s) => /process wrapper/i.test(s.title));
-  if (!wrapper) problem(file, 1, 'no "## Process Wrapper (MANDATORY)" section: add the checklist with the [IMPLEMENTATION] marker and "Write notes to:"');
+  if (!wrapper) warn(file, 1, 'no "## Process Wrapper (MANDATORY)" section: add the checklist with the [IMPLEMENTATION] marker and "Write notes to:"');
   for (const item of wrapper ? listItems(wrapper.nodes) : []) {
     const itemText = textOf(item);
-    for (const match of itemText.matchAll(/AGENT:\s*([A-Za-z0-9][\w.:-]*)/g)) phase.required_agents.push(match[1]!);
     if (/\[IMPLEMENTATION/i.test(itemText)) phase.implementation = true;
-    const paths = () => {
-      const code = findAll(item, 'inlineCode').map((node) => node.value.trim());
-      return code.length ? code : [itemText.replace(/^[^:]*:/, '').replace(/\(.*?\)/g, '').trim()].filter(Boolean);
-    };
-    if (/read previous notes/i.test(itemText)) phase.read_notes.push(...paths().flatMap((p) => p.split(/,\s*/)));
-    if (/write notes to/i.test(itemText)) phase.write_notes = paths()[0] ?? null;
+    const code = findAll(item, 'inlineCode').map((node) => node.value.trim()).filter(Boolean);
+    if (/read previous notes/i.test(itemText)) {
+      // Paths in inline code; plain text only when it is a path (not "N/A (first phase)").
+      const plain = itemText.replace(/^[^:]*:/, '').replace(/\(.*?\)/g, '').split(/,\s*/).map((p) => p.trim()).filter((p) => /^[\w./-]+\.md$/i.test(p));
+      phase.read_notes.push(...(code.length ? code.flatMap((p) => p.split(/,\s*/)) : plain));
+    } else if (/write notes to/i.test(itemText)) {
+      const plain = itemText.replace(/^[^:]*:/, '').replace(/\(.*?\)/g, '').trim();
+      phase.write_notes ??= code[0] ?? (/^[\w./-]+$/.test(plain) ? plain : null);
+    } else {
+      phase.write_notes ??= writtenFile(item);
+    }
+  }
+  if (!phase.write_notes) warn(file, wrapper?.line ?? 1, `phase ${phase.id} names no notes file: add "- [ ] Write notes to: \`notes/NOTES_phase_${phase.id}.md\`" to its Process Wrapper (the next phases read it)`);
+
+  for (const agent of requiredAgents(text, tree)) {
+    if (!phase.required_agents.some((name) => name.toLowerCase() === agent.name.toLowerCase())) phase.required_agents.push(agent.name);
+    if (!BUILT_IN_AGENTS.has(agent.name.toLowerCase()) && !context.agents.has(agent.name.toLowerCase())) {
+      problem(file, agent.line, `the required agent ${agent.name} is not one Claude Code has: define it in .claude/agents/${agent.name}.md (or ~/.claude/agents/), or require a built-in one (general-purpose, Explore, Plan)`);
+    }
   }
 
   const gates = all.find((s) => /^gates\b/i.test(s.title));
   if (!gates) problem(file, 1, 'no "## Gates" section: add one with lines like "- npm test: the tests pass"');
   else {
     for (const item of listItems(gates.nodes)) {
-      const gate = gateOf(item);
-      if (gate) phase.gates.push(gate);
+      const gate = gateOf(item, context);
+      if (gate && 'command' in gate) phase.gates.push(gate);
+      else if (gate) problem(file, lineOf(item), `the gate '${gate.name}' names no command, and ${gate.name} is not a program on the PATH: write its command in inline code (- ${gate.name}: \`<command>\`), or map it in .orchestrator/config.yaml (gates: { ${gate.name}: <command> })`);
       else problem(file, lineOf(item), 'this gate has no command: write "- <command>: <description>"');
     }
     if (listItems(gates.nodes).length === 0) problem(file, gates.line, 'no gates: the orchestrator verifies a phase by its gates; add lines like "- npm test: the tests pass"');
   }
-  if (!all.some((s) => /^tasks\b/i.test(s.title))) problem(file, 1, 'no "## Tasks" section: list the work of the phase under "## Tasks"');
+  if (!all.some((s) => /^tasks\b/i.test(s.title))) warn(file, 1, 'no "## Tasks" section: list the work of the phase under "## Tasks"');
 }
 
-/** `- <command>: <description>`, or `` - `command`: description `` when the command has ": " in it. */
-function gateOf(item: Nodes): Gate | null {
+/** A dependency written in words: none (N/A, None, -, No …, Independent), else every phase it names; null when it names none. */
+function namedPhases(text: string, known: Set<string>): string[] | null {
+  const plain = text.replace(/[*`]/g, '').trim();
+  if (/^(n\/?a\b|none\b|no\b|nothing\b|independent\b|standalone\b|[-—–]+(\s|$)|$)/i.test(plain)) return [];
+  const words = plain.replace(/\([^)]*\)/g, ' ');
+  const ids: string[] = [];
+  const add = (raw: string, first: boolean) => {
+    const id = raw.trim().replace(/^phase\s+/i, '').replace(/[.:-]+$/, '');
+    // After "Phase": an id of the table, or one with a digit (reported if it is not a phase); a list goes on with ids of the table only.
+    if (ID.test(id) && (known.has(id) || (first && /\d/.test(id))) && !ids.includes(id)) ids.push(id);
+  };
+  for (const match of words.matchAll(/\bphases?\s+([A-Za-z0-9][\w.-]*)((?:\s*(?:,|&|\band\b|\bor\b)\s*(?:phase\s+)?[A-Za-z0-9][\w.-]*)*)/gi)) {
+    add(match[1]!, true);
+    for (const more of match[2]!.split(/,|&|\band\b|\bor\b/)) add(more, false);
+  }
+  if (ids.length > 0) return ids;
+  // No "Phase" at all: a plain list of ids ("1, 2").
+  const tokens = words.split(/,|&|\band\b/).map(phaseToken).filter(Boolean);
+  return tokens.length > 0 && tokens.every((token) => ID.test(token) && (known.has(token) || /^\d[\w.]*$/.test(token))) ? tokens : null;
+}
+
+/** A line of a phase file's `## Dependencies` section: what it needs (never what it enables). */
+function dependencyLine(line: string, known: Set<string>): string[] {
+  const labelled = /^\s*(?:\[[ xX]\]\s*)?([^:]{1,40}):\s*(.*)$/.exec(line);
+  if (!labelled) return namedPhases(line, known)?.filter(() => /\bphases?\b/i.test(line)) ?? [];
+  const [, label, rest] = labelled as unknown as [string, string, string];
+  if (/^\s*phases?\s/i.test(label)) return namedPhases(label, known) ?? [];
+  if (/^(previous phases?|depends on|dependencies|requires|required|prerequisites?|needs|after|blocked by)$/i.test(label.replace(/[*_`]/g, '').trim())) return namedPhases(rest, known) ?? [];
+  return [];
+}
+
+/** The file named in inline code right after "Write" (``Write `notes/x.md` (REQUIRED)``, ``Write `…` with:``). */
+function writtenFile(item: Nodes): string | null {
+  for (const paragraph of findAll(item, 'paragraph')) {
+    const children = paragraph.children;
+    for (let i = 1; i < children.length; i++) {
+      const node = children[i]!;
+      if (node.type === 'inlineCode' && /\.md$/i.test(node.value.trim()) && /\bwrite\s+(notes\s+to:?\s*)?$/i.test(textOf(children[i - 1]!))) return node.value.trim();
+    }
+  }
+  return null;
+}
+
+/** Claude Code's own subagents (2.1.x), lower case. */
+const BUILT_IN_AGENTS = new Set(['general-purpose', 'explore', 'plan', 'statusline-setup', 'claude-code-guide']);
+
+/** The subagents defined in the project's and the home's .claude/agents (file names and `name:` lines), lower case. */
+export function claudeAgents(root: string, home: string | undefined): Set<string> {
+  const names = new Set<string>();
+  for (const dir of [join(root, '.claude', 'agents'), ...(home ? [join(home, '.claude', 'agents')] : [])]) {
+    let files: string[] = [];
+    try {
+      files = readdirSync(dir).filter((name) => name.endsWith('.md'));
+    } catch {
+      continue;
+    }
+    for (const name of files) {
+      names.add(name.slice(0, -3).toLowerCase());
+      const head = textOrNull(join(dir, name))?.slice(0, 2000) ?? '';
+      const declared = /^name:\s*["']?([\w.:-]+)/m.exec(head);
+      if (declared) names.add(declared[1]!.toLowerCase());
+    }
+  }
+  return names;
+}
+
+/**
+ * The agents a phase requires: `AGENT:name` anywhere in the file (upper case, or with no space
+ * after the colon: "the agent: it …" is prose), and the REQUIRED rows of an `## Agents to Use` table.
+ */
+function requiredAgents(text: string, tree: Root): { name: string; line: number }[] {
+  const found: { name: string; line: number }[] = [];
+  for (const match of text.replace(/[*`]/g, ' ').matchAll(/\b(agent):(\s*)([A-Za-z0-9][\w.:-]*)/gi)) {
+    if (match[1] !== 'AGENT' && match[2] !== '') continue;
+    found.push({ name: match[3]!.replace(/[.:-]+$/, ''), line: text.slice(0, match.index).split('\n').length });
+  }
+  for (const section of sections(tree).filter((s) => /agents?\b.*\b(to use|required)|required agents/i.test(s.title))) {
+    for (const table of section.nodes.filter((node): node is Table => node.type === 'table')) {
+      const [header, ...rows] = table.children;
+      const columns = header!.children.map((cell) => textOf(cell).trim().toLowerCase());
+      const nameColumn = Math.max(0, columns.findIndex((c) => /agent|name/.test(c)));
+      const requiredColumn = columns.findIndex((c) => /required|mandatory/.test(c));
+      for (const row of rows) {
+        const cells = row.children.map((cell) => textOf(cell).trim());
+        const required = requiredColumn >= 0
+          ? /^(yes|y|required|mandatory|true|x|✅|✓|✔)/i.test(cells[requiredColumn] ?? '')
+          : /\b(required|mandatory)\b/i.test(cells.join(' ')) && !/\bnot required\b|\boptional\b/i.test(cells.join(' '));
+        const name = (cells[nameColumn] ?? '').replace(/^agent:\s*/i, '').replace(/[`*]/g, '').trim();
+        if (required && /^[A-Za-z0-9][\w.:-]*$/.test(name)) found.push({ name, line: lineOf(row) });
+      }
+    }
+  }
+  return found;
+}
+
+/**
+ * A gate: `- <command>: <description>`; `` - `command`: description `` when the command has
+ * ": " in it; or named, with the command in inline code (``- ruff: 0 errors (command: `uv run
+ * ruff check .`)``, ``- tsc: `command: pnpm exec tsc` - 0 errors``), or by config.yaml's `gates:`.
+ * A one-word name that is no program and has no command is `{ name }`: never run the word.
+ */
+function gateOf(item: Nodes, context: Pick<PhaseContext, 'gates' | 'isProgram'>): Gate | { name: string } | null {
   const paragraph = 'children' in item ? item.children.find((node) => node.type === 'paragraph') : undefined;
   if (!paragraph || !('children' in paragraph)) return null;
+  const stripLabel = (command: string) => command.replace(/^command:\s*/i, '').trim();
   const [first, ...rest] = paragraph.children;
   if (first?.type === 'inlineCode') {
     const description = rest.map(textOf).join('').replace(/^\s*[:\-–—]\s*/, '').trim();
-    return first.value.trim() ? { command: first.value.trim(), description } : null;
+    return stripLabel(first.value) ? { command: stripLabel(first.value), description } : null;
   }
   const text = textOf(paragraph).trim();
-  const colon = text.indexOf(': ');
-  const command = (colon < 0 ? text : text.slice(0, colon)).trim();
-  return command ? { command, description: colon < 0 ? '' : text.slice(colon + 2).trim() } : null;
+  const colon = text.search(/:(\s|$)/);
+  const head = (colon < 0 ? text : text.slice(0, colon)).trim();
+  const description = colon < 0 ? '' : text.slice(colon + 1).trim();
+  if (!head) return null;
+  const code = findAll(paragraph, 'inlineCode').map((node) => stripLabel(node.value)).find(Boolean);
+  const oneWord = /^[\w.@/+-]+$/.test(head);
+  const mapped = Object.hasOwn(context.gates, head) ? context.gates[head] : undefined;
+  if (mapped) return { command: mapped, description, name: head };
+  if (code && (oneWord || !context.isProgram(head.split(/\s+/)[0]!))) return { command: code, description, ...(/^command$/i.test(head) ? {} : { name: head }) };
+  if (oneWord && !head.includes('/') && !context.isProgram(head)) return { name: head };
+  return { command: head, description };
 }
 
 interface Field {
   value: string;
-  links: string[];
+  links: { url: string; text: string }[];
   line: number;
   /** Where the value is in the file, for writing it back. */
   start: number;
@@ -283,7 +462,7 @@ function headerFields(tree: Root, text: string): Map<string, Field> {
       else return;
       const lineEnd = text.indexOf('\n', start);
       const end = Math.min(lineEnd < 0 ? text.length : lineEnd, node.position!.end.offset!);
-      const links = node.children.slice(i + 1).filter((n) => n.type === 'link' && n.position!.start.offset! < end).map((n) => (n as { url: string }).url);
+      const links = node.children.slice(i + 1).filter((n) => n.type === 'link' && n.position!.start.offset! < end).map((n) => ({ url: (n as { url: string }).url, text: textOf(n) }));
       const raw = text.slice(start, end);
       const lead = raw.length - raw.trimStart().length;
       fields.set(name.trim().toLowerCase(), { value: raw.trim(), links, line: child.position!.start.line, start: start + lead, end: start + raw.trimEnd().length });
@@ -302,8 +481,14 @@ export function writePhaseStatus(root: string, planFile: string, phase: Pick<Pha
   const planText = textOrNull(join(root, planFile));
   const table = planText === null ? null : phasesTable(parseMarkdown(planText));
   const header = table?.children[0]?.children.map((cell) => textOf(cell).trim().toLowerCase()) ?? [];
+  const statusCell = (row: Table['children'][number]) => row.children[header.indexOf('status')];
   const row = table?.children.slice(1).find((r) => phaseToken(textOf(r.children[header.indexOf('phase')] ?? { type: 'text', value: '' }).trim()) === phase.id);
-  const cell = row?.children[header.indexOf('status')];
+  const cell = row ? statusCell(row) : undefined;
+  const phaseText = textOrNull(join(root, phase.file));
+  const field = phaseText === null ? undefined : headerFields(parseMarkdown(phaseText), phaseText).get('status');
+  // The file's own words: a plan that says "✅ Done" gets "✅ Done", not "Completed".
+  const used = [field?.value, ...(table?.children.slice(1) ?? []).map((r) => (statusCell(r) ? textOf(statusCell(r)!).trim() : undefined))];
+  const word = used.find((raw) => raw && raw !== status && phaseStatus(raw) === status) ?? status;
   if (planText !== null && cell) {
     let start = cell.position!.start.offset! + 1;
     let end = cell.position!.end.offset!;
@@ -311,12 +496,10 @@ export function writePhaseStatus(root: string, planFile: string, phase: Pick<Pha
     if (planText[start - 1] !== '|') start -= 1;
     const old = planText.slice(start, end);
     // A column padded for alignment stays as wide as it was.
-    const fresh = old.endsWith('  ') ? ` ${status} `.padEnd(old.length, ' ') : ` ${status} `;
+    const fresh = old.endsWith('  ') ? ` ${word} `.padEnd(old.length, ' ') : ` ${word} `;
     write(join(root, planFile), planText.slice(0, start) + fresh + planText.slice(end));
   } else missed.push(`${planFile}: no Status cell for phase ${phase.id}`);
-  const phaseText = textOrNull(join(root, phase.file));
-  const field = phaseText === null ? undefined : headerFields(parseMarkdown(phaseText), phaseText).get('status');
-  if (phaseText !== null && field) write(join(root, phase.file), phaseText.slice(0, field.start) + status + phaseText.slice(field.end));
+  if (phaseText !== null && field) write(join(root, phase.file), phaseText.slice(0, field.start) + word + phaseText.slice(field.end));
   else missed.push(`${phase.file}: no **Status:** line`);
   return missed;
 }
@@ -370,10 +553,29 @@ function phaseToken(text: string): string {
   return raw.replace(/[*_`;]/g, '').trim().replace(/^phase\s*/i, '').trim();
 }
 
+/** The words plans use for each status (an emoji, case and _ aside). */
+const STATUS_WORDS: Record<string, PhaseStatus> = {
+  pending: 'Pending', todo: 'Pending', 'not started': 'Pending',
+  'in progress': 'In Progress', running: 'In Progress', validating: 'In Progress', started: 'In Progress',
+  completed: 'Completed', complete: 'Completed', done: 'Completed', finished: 'Completed',
+  blocked: 'Blocked', awaiting: 'Blocked', 'awaiting human': 'Blocked', waiting: 'Blocked',
+  failed: 'Failed',
+  skipped: 'Skipped',
+};
+
 function phaseStatus(text: string): PhaseStatus | null {
   const words = text.replace(/[^A-Za-z ]/g, ' ').replace(/\s+/g, ' ').trim().toLowerCase();
-  return PHASE_STATUSES.find((status) => status.toLowerCase() === words) ?? null;
+  return Object.hasOwn(STATUS_WORDS, words) ? STATUS_WORDS[words]! : null;
 }
+
+/** A program a gate may name alone: a shell builtin, one on the PATH, or a path. */
+export function isProgram(word: string, path: string | undefined): boolean {
+  return SHELL_BUILTINS.has(word) || word.includes('/') || onPath(word, path) !== null;
+}
+
+const SHELL_BUILTINS = new Set(['true', 'false', ':', 'test', '[', 'cd', 'exit', 'echo', 'printf', 'export', 'set', 'source', '.', 'command', 'eval', 'exec']);
+
+const excerptOf = (text: string) => (text.length > 80 ? `${text.slice(0, 79)}…` : text);
 
 /** Cycles among the dependencies, each once, with where its closing edge was written. */
 function cycles(phases: PhaseSpec[], edges: Edge[]): { path: string[]; file: string; line: number }[] {

@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Board } from '../../board/board.js';
 import { integerInRange } from '../../board/input.js';
-import type { Run } from '../../board/runs.js';
+import type { PhaseReport, Run } from '../../board/runs.js';
 import { readProjectConfig } from '../../config/config-file.js';
 import { ensureStateDir, STATE_DIR } from '../../config/settings.js';
 import { OrchestratorError } from '../../core/errors.js';
@@ -10,8 +10,8 @@ import { Repo } from '../../engine/git.js';
 import { simulate } from '../../engine/simulate.js';
 import { DEFAULT_NOTES_SECTIONS } from '../../flows/compliance.js';
 import type { AgentKind } from '../../flows/feature.js';
-import { phaseStatuses, reportPhase, resumePlan, startPlan, type PlanDeps, type PlanEnd, type PlanSettings } from '../../flows/master-plan.js';
-import { readMasterPlan, type MasterPlan, type PlanProblem } from '../../flows/plan-files.js';
+import { PHASE_REPORTS, phaseStatuses, reportPhase, resumePlan, startPlan, type PlanDeps, type PlanEnd, type PlanSettings } from '../../flows/master-plan.js';
+import { claudeAgents, isProgram, readMasterPlan, type MasterPlan, type PlanProblem } from '../../flows/plan-files.js';
 import { processIdentity } from '../../runner/os-process.js';
 import { flag, flagOrArg, required, type Call, type Handler, type Reply } from '../call.js';
 import { agentLines, table } from '../format.js';
@@ -28,19 +28,20 @@ export const run: Handler = async (call) => {
   const config = await readProjectConfig(join(root, STATE_DIR, 'config.yaml'));
   const agent = (flag(call, 'agent') ?? 'claude') as AgentKind;
   if (!AGENTS.includes(agent)) throw new OrchestratorError('invalid_input', `--agent '${agent}' is not one of ${AGENTS.join(', ')}`);
-  const { plan, problems } = readMasterPlan(root, planFile);
+  const { plan, problems, warnings } = readMasterPlan(root, planFile, { gates: config.gates, isProgram: (word) => isProgram(word, call.env.PATH), agents: claudeAgents(root, call.env.HOME) });
   if (agent !== 'claude') {
     for (const phase of plan.phases.filter((p) => p.required_agents.length > 0)) problems.push({ file: phase.file, line: 1, message: `phase ${phase.id} requires the agents ${phase.required_agents.join(', ')}, which only Claude Code can invoke: run it with --agent claude` });
   }
   const from = flag(call, 'phase');
   if (from !== undefined && !plan.phases.some((phase) => phase.id === from)) problems.push({ file: plan.file, line: 1, message: `--phase ${from} is not a phase of this plan (phases: ${plan.phases.map((p) => p.id).join(', ')})` });
-  if (problems.length > 0) return invalid(plan, problems);
+  if (problems.length > 0) return invalid(plan, problems, warnings);
 
   const sequential = Boolean(call.values.sequential);
   const concurrency = sequential ? 1 : integerInRange('--concurrency', flag(call, 'concurrency') ?? 2, 1, 64);
   const order = plan.phases.map((phase) => phase.id);
   const skipped = plan.phases.filter((phase) => phase.status === 'Completed' || (from !== undefined && order.indexOf(phase.id) < order.indexOf(from))).map((phase) => phase.id);
-  if (call.values['dry-run']) return dryRun(plan, skipped, concurrency);
+  if (call.values['dry-run']) return dryRun(plan, skipped, concurrency, warnings);
+  for (const w of warnings) call.progress(`warning: ${w.file}:${w.line}: ${w.message}`);
 
   const settings: PlanSettings = {
     plan_file: plan.file,
@@ -60,16 +61,31 @@ export const run: Handler = async (call) => {
   return reply(await startPlan(await deps(call, board, root), plan, settings));
 };
 
-/** `orchestrate done --phase ID --status completed|blocked [--reason "…"]`: a worker reports its phase. */
+/** `orchestrate done --phase ID --status completed|blocked|failed [--reason "…"] [--report <json>]`: a worker reports its phase. */
 export const done: Handler = async (call) => {
   const board = await call.board();
   const phase = required(flag(call, 'phase'), 'the phase', '--phase <id> (the prompt names it)');
-  const status = required(flag(call, 'status'), 'the status', '--status completed or --status blocked');
-  if (status !== 'completed' && status !== 'blocked') throw new OrchestratorError('invalid_input', `--status must be completed or blocked, not '${status}'`);
+  const status = required(flag(call, 'status'), 'the status', '--status completed, blocked or failed');
+  if (!PHASE_REPORTS.includes(status as PhaseReport['status'])) throw new OrchestratorError('invalid_input', `--status must be completed, blocked or failed, not '${status}'`);
   const reason = flag(call, 'reason') ?? null;
-  const run = await reportPhase(board, flag(call, 'run') ?? null, { phase, status, reason, by: call.maybeAgent() });
-  return { data: { run_id: run.id, phase, status, reason }, text: `phase ${phase} of ${run.id} reported ${status}${reason ? `: ${reason}` : ''}; the orchestrator checks it when this session ends` };
+  const report = reportJson(flag(call, 'report'));
+  const run = await reportPhase(board, flag(call, 'run') ?? null, { phase, status: status as PhaseReport['status'], reason, report, by: call.maybeAgent() });
+  return { data: { run_id: run.id, phase, status, reason, report }, text: `phase ${phase} of ${run.id} reported ${status}${reason ? `: ${reason}` : ''}; the orchestrator checks it when this session ends` };
 };
+
+/** `--report '{"steps_completed": […], "agents_invoked": […]}'`: the worker's own account, kept as a claim. */
+function reportJson(text: string | undefined): Record<string, unknown> | null {
+  if (text === undefined) return null;
+  if (text.length > 64 * 1024) throw new OrchestratorError('invalid_input', '--report is larger than 64 KB; keep the report to what was done');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new OrchestratorError('invalid_input', `--report must be a JSON object, e.g. '{"steps_completed": ["1.1"], "agents_invoked": ["doc-sync"]}'`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new OrchestratorError('invalid_input', '--report must be a JSON object (its keys are yours: steps completed, agents invoked, …)');
+  return value as Record<string, unknown>;
+}
 
 /** `orchestrate resume` for a plan run. */
 export async function resume(call: Call, board: Board, run: Run): Promise<Reply> {
@@ -108,17 +124,17 @@ function reply(end: PlanEnd): Reply {
   return { data: { run, end: end.end }, text: lines.join('\n'), exitCode };
 }
 
-function invalid(plan: MasterPlan, problems: PlanProblem[]): Reply {
-  const lines = problems.map((p) => `${p.file}:${p.line}: ${p.message}`);
+function invalid(plan: MasterPlan, problems: PlanProblem[], warnings: PlanProblem[]): Reply {
+  const lines = [...problems.map((p) => `${p.file}:${p.line}: ${p.message}`), ...warnings.map((w) => `${w.file}:${w.line}: warning: ${w.message}`)];
   return {
-    data: { valid: false, plan: plan.file, problems },
+    data: { valid: false, plan: plan.file, problems, warnings },
     text: `${lines.join('\n')}\n${problems.length} problem${problems.length === 1 ? '' : 's'} in the plan; fix ${problems.length === 1 ? 'it' : 'them'} and run again`,
     exitCode: 2,
   };
 }
 
 /** The plan's phases and the order the engine would run them in (waves at the concurrency). */
-function dryRun(plan: MasterPlan, skipped: string[], concurrency: number): Reply {
+function dryRun(plan: MasterPlan, skipped: string[], concurrency: number, warnings: PlanProblem[]): Reply {
   const left = plan.phases.filter((phase) => !skipped.includes(phase.id));
   const spans = simulate(left.map((phase) => ({ id: phase.id, depends_on: phase.depends_on.filter((id) => !skipped.includes(id)), files: [], duration: 1 })), concurrency).spans;
   const waves: string[][] = [];
@@ -133,10 +149,13 @@ function dryRun(plan: MasterPlan, skipped: string[], concurrency: number): Reply
     phase.write_notes ?? '—',
   ]);
   const text = [
-    `${plan.file}: "${plan.title}" — ${plan.phases.length} phases, valid`,
+    `${plan.file}: "${plan.title}" — ${plan.phases.length} phases, valid${warnings.length ? ` (${warnings.length} warning${warnings.length === 1 ? '' : 's'})` : ''}`,
     table(['PHASE', 'STATUS', 'TITLE', 'DEPENDS ON', 'GATES', 'AGENTS', 'NOTES'], rows),
+    'gates the orchestrator runs after each phase:',
+    ...plan.phases.flatMap((phase) => phase.gates.map((gate) => `  ${phase.id}: ${gate.command}${gate.name ? `  (${gate.name})` : ''}`)),
     `order at concurrency ${concurrency}:`,
     ...waves.map((wave, i) => `  ${i + 1}. ${wave.join(', ')}`),
+    ...warnings.map((w) => `${w.file}:${w.line}: warning: ${w.message}`),
   ].join('\n');
-  return { data: { valid: true, plan, skipped, waves }, text };
+  return { data: { valid: true, plan, skipped, waves, warnings }, text };
 }

@@ -20,15 +20,18 @@ function orchestrateCommand(command: string | undefined, path: string | undefine
     return [command];
   }
   const self = [process.execPath, fileURLToPath(new URL('../main.js', import.meta.url))];
-  // Run through npx (or from any temporary folder), this program's path dies with the cache: the
-  // files setup writes must name a program that stays — the one on the PATH, or none.
-  if (!self.some(temporary)) return self;
+  // Run through npx (or installed into a temporary folder), this program's path dies with the
+  // cache: the files setup writes must name a program that stays — the one on the PATH, or none.
+  // A source checkout is where its owner put it, even under /tmp.
+  if (!temporaryInstall(self[1]!)) return self;
   if (onPath('orchestrate', path)) return ['orchestrate'];
   throw new OrchestratorError('invalid_input', `this orchestrate runs from a temporary place (${self[1]}), which the files setup writes must not name; install it (npm install -g claude-orchestrator) and run setup again, or pass --command <orchestrate program that stays>`);
 }
 
-function temporary(path: string): boolean {
-  return path.split(sep).includes('_npx') || path.startsWith(`${realpathSync(tmpdir())}${sep}`) || path.startsWith(`${tmpdir()}${sep}`);
+function temporaryInstall(path: string): boolean {
+  const parts = path.split(sep);
+  const underTmp = [tmpdir(), realpathSync(tmpdir())].some((dir) => path.startsWith(`${dir}${sep}`));
+  return parts.includes('_npx') || (underTmp && parts.includes('node_modules'));
 }
 
 /** `orchestrate setup`: make this project (or, with --global, your Claude Code) join the board. */
