@@ -82,10 +82,11 @@ describe('master-plan runs with the real Claude Code: crash recovery, other agen
     cpSync(new URL('./fixtures/plans/broken/', import.meta.url).pathname, join(dir, 'broken'), { recursive: true });
     const broken = await cli(dir, ['run', 'broken/master-plan.md'], fake.env());
     assert.equal(broken.code, 2);
-    assert.equal(broken.stdout.trim().split('\n').length, 11);
+    assert.equal(broken.stdout.trim().split('\n').length, 13);
     assert.match(broken.stdout, /^broken\/master-plan\.md:17: dependency cycle: 1 → 3 → 1/m);
     assert.match(broken.stdout, /^broken\/phase3\.md:9: no gates/m);
-    assert.match(broken.stdout.trimEnd(), /10 problems in the plan; fix them and run again$/);
+    assert.match(broken.stdout, /^broken\/phase1\.md:1: warning: no "## Tasks" section/m);
+    assert.match(broken.stdout.trimEnd(), /9 problems in the plan; fix them and run again$/);
     const codex = await cli(dir, ['run', 'docs/master-plan.md', '-n', '--agent', 'codex'], fake.env());
     assert.equal(codex.code, 2);
     assert.match(codex.stdout, /docs\/phase2-api\.md:1: phase 2 requires the agents doc-sync, which only Claude Code can invoke/);
@@ -102,6 +103,25 @@ describe('master-plan runs with the real Claude Code: crash recovery, other agen
     assert.match(noRun.stderr, /no master-plan run on this board/);
     const wrong = await cli(dir, ['done', '--phase', '1', '--status', 'finished'], fake.env());
     assert.equal(wrong.code, 2);
-    assert.match(wrong.stderr, /--status must be completed or blocked, not 'finished'/);
+    assert.match(wrong.stderr, /--status must be completed, blocked or failed, not 'finished'/);
+    const report = await cli(dir, ['done', '--phase', '1', '--status', 'failed', '--report', '[1]'], fake.env());
+    assert.equal(report.code, 2);
+    assert.match(report.stderr, /--report must be a JSON object/);
+
+    // A plan written the way design D's users write theirs: the dry run says what it will run.
+    cpSync(new URL('./fixtures/plans/field/', import.meta.url).pathname, join(dir, 'field'), { recursive: true });
+    cpSync(new URL('./fixtures/plans/field/.claude/agents/', import.meta.url).pathname, join(dir, '.claude', 'agents'), { recursive: true });
+    const unmapped = await cli(dir, ['run', 'field/master-plan.md', '-n'], fake.env());
+    assert.equal(unmapped.code, 2);
+    assert.match(unmapped.stdout, /^field\/phase5-polish\.md:10: the gate 'i18n' names no command/m);
+    writeFileSync(join(dir, '.orchestrator', 'config.yaml'), 'gates:\n  i18n: node scripts/i18n-check.js\n');
+    const field = await cli(dir, ['run', 'field/master-plan.md', '-n'], fake.env());
+    assert.equal(field.code, 0, field.stdout);
+    assert.match(field.stdout, /"Issue Triage Tool - Master Plan" — 5 phases, valid \(1 warning\)/);
+    assert.match(field.stdout, /^2\s+In Progress\s+Analyzer\s+1\s+2\s+python-expert\s+notes\/NOTES_phase_2\.md$/m);
+    assert.match(field.stdout, /^4\s+Pending\s+Report Builder\s+1, 2, 3\s+2\s+Doc-Sync\s+notes\/NOTES_phase_4\.md$/m);
+    for (const gate of ['1: uv run ruff check .  (ruff)', '2: cd frontend && pnpm exec tsc --noEmit  (tsc)', '3: uv run ruff check .', '4: npm run lint', '5: node scripts/i18n-check.js  (i18n)']) assert.ok(field.stdout.includes(`  ${gate}\n`), gate);
+    assert.match(field.stdout, /order at concurrency 2:\n  1\. 2\n  2\. 3\n  3\. 4\n  4\. 5/, 'phase 1 is Done: skipped');
+    assert.match(field.stdout, /field\/phase5-polish\.md:6: warning: phase 5 names no notes file/);
   });
 });

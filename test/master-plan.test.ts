@@ -30,7 +30,9 @@ describe('master-plan runs with the real Claude Code', () => {
       { ...one!, turns: [{ tools: [write('hello.txt', 'hello\n'), notes(1, ['Summary', 'Key Decisions'])] }, { tools: [reportDone] }, { text: 'Phase 1 is done.' }] },
       { name: 'phase 2 again', match: { prompt: retryOf(2) }, turns: [{ tools: [invokeDocSync] }, { tools: [phaseDone('2')] }, { text: 'doc-sync ran.' }] },
       { ...two!, turns: [{ tools: [write('api.txt', 'api: v1\n'), notes(2)] }, { tools: [phaseDone('2')] }, { text: 'Phase 2 is done.' }] },
-      three!,
+      // The worker's own word that its attempt did not work: another attempt, told why.
+      { ...three!, name: 'phase 3 again', match: { prompt: retryOf(3) } },
+      { ...three!, turns: [{ tools: [write('both.txt', 'hello\napi: v1\n'), notes(3)] }, { tools: [phaseDone('3', 'failed', 'the combined file is not sorted')] }, { text: 'Failed.' }] },
     ]);
     const planBefore = readFileSync(join(dir, 'docs', 'master-plan.md'), 'utf8');
     const run = await cli(dir, ['run', 'docs/master-plan.md', '--json'], fake.env());
@@ -57,11 +59,13 @@ describe('master-plan runs with the real Claude Code', () => {
     assert.match(firstOf('phase 1 again').conversation!.prompt, /- the notes file notes\/NOTES_phase_1\.md has no "## Files Modified" section/);
     assert.doesNotMatch(firstOf('phase 1 again').conversation!.prompt, /gates failed/);
     assert.match(firstOf('phase 2 again').conversation!.prompt, /- the required agent doc-sync was not invoked: use the Agent tool with subagent_type "doc-sync"/);
+    assert.match(firstOf('phase 3 again').conversation!.prompt, /- the phase reported itself failed: the combined file is not sorted/);
+    assert.match(firstOf('phase 3 again').conversation!.prompt, /tells you to report with another tool \(`debussy done …`[^\n]*is the only report the orchestrator reads/);
     assert.ok(requests.some((r) => r.scenario === 'doc-sync subagent'), 'the doc-sync subagent ran');
     // 1 and 2 overlapped; 3 started after both, with their notes in its prompt.
     const processes = (await cli(dir, ['ps', '--json'], fake.env())).json.items as { task_id: string; started_at: string; ended_at: string }[];
     const span = (phase: string) => processes.filter((p) => p.task_id === `${id}.c1.${phase}`).map((p) => [Date.parse(p.started_at), Date.parse(p.ended_at)] as const);
-    assert.deepEqual([span('1').length, span('2').length, span('3').length], [2, 2, 1]);
+    assert.deepEqual([span('1').length, span('2').length, span('3').length], [2, 2, 2]);
     assert.ok(span('1')[0]![0] < span('2')[0]![1] && span('2')[0]![0] < span('1')[0]![1], 'the first sessions of phases 1 and 2 ran at the same time');
     assert.ok(span('3')[0]![0] >= Math.max(span('1')[1]![1], span('2')[1]![1]), 'phase 3 started after 1 and 2 ended');
     const third = firstOf('phase 3').conversation!.prompt;
@@ -83,7 +87,7 @@ describe('master-plan runs with the real Claude Code', () => {
     assert.match(status.stdout, new RegExp(`${id}\\s+completed`));
     assert.match(status.stdout, /^1\s+completed\s+2\s+Hello/m);
     assert.match(status.stdout, /^2\s+completed\s+2\s+API/m);
-    assert.match(status.stdout, /^3\s+completed\s+1\s+Combine/m);
+    assert.match(status.stdout, /^3\s+completed\s+2\s+Combine/m);
     assert.match((await cli(dir, ['history'], fake.env())).stdout, new RegExp(`${id}\\s+plan\\s+completed`));
   });
 

@@ -2,7 +2,7 @@
 // finds, every problem with its file and line at once; statuses written back without touching
 // anything else (a property over random sequences of writes); config.yaml problems with lines.
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import fc from 'fast-check';
@@ -92,6 +92,95 @@ describe('reading a master plan', () => {
     const { plan, problems: found } = readMasterPlan(dir, 'plan.md');
     assert.deepEqual(found, []);
     assert.deepEqual(plan.phases.map((p) => [p.id, p.depends_on]), [['1', []], ['2', ['1']], ['3', ['1', '2']], ['4', ['2']]]);
+  });
+});
+
+describe('master plans as they are written in the field', () => {
+  const PROGRAMS = new Set(['npm', 'uv', 'pytest']);
+  const options = { gates: { i18n: 'node scripts/i18n-check.js' }, isProgram: (word: string) => PROGRAMS.has(word) };
+
+  test('free-text dependencies, a Dependencies section, named gates, notes, agents and status words', () => {
+    const dir = fixture('field');
+    const { plan, problems: found, warnings: soft } = readMasterPlan(dir, 'master-plan.md', options);
+    assert.deepEqual(found, []);
+    assert.deepEqual(lines(soft), ['phase5-polish.md:6: phase 5 names no notes file: add "- [ ] Write notes to: `notes/NOTES_phase_5.md`" to its Process Wrapper (the next phases read it)']);
+    assert.deepEqual(plan.phases.map((p) => [p.id, p.status, p.depends_on]), [
+      ['1', 'Completed', []],
+      ['2', 'In Progress', ['1']],
+      ['3', 'Pending', ['2']],
+      ['4', 'Pending', ['1', '2', '3']],
+      ['5', 'Blocked', ['4']],
+    ]);
+    const [one, two, three, four, five] = plan.phases;
+    assert.deepEqual(one!.gates, [
+      { command: 'uv run ruff check .', description: '0 errors (command: uv run ruff check .)', name: 'ruff' },
+      { command: 'uv run pytest -q tests/test_fetcher.py', description: 'uv run pytest -q tests/test_fetcher.py (all pass)', name: 'pytest' },
+    ], 'a named gate runs the command in its inline code, never its name (even when the name is a program)');
+    assert.deepEqual(two!.gates.map((g) => [g.name, g.command]), [['tsc', 'cd frontend && pnpm exec tsc --noEmit'], ['lint', 'uv run ruff check src/analyzer']]);
+    assert.deepEqual(three!.gates.map((g) => [g.name, g.command]), [[undefined, 'uv run ruff check .']]);
+    assert.deepEqual(four!.gates.map((g) => g.command), ['npm test', 'npm run lint'], 'the documented forms keep working');
+    assert.deepEqual(five!.gates.map((g) => [g.name, g.command]), [['i18n', 'node scripts/i18n-check.js']], 'config.yaml gates: maps a name to its command');
+    assert.deepEqual(plan.phases.map((p) => [p.read_notes, p.write_notes]), [
+      [[], 'notes/NOTES_phase_1.md'],
+      [['notes/NOTES_phase_1.md'], 'notes/NOTES_phase_2.md'],
+      [['notes/NOTES_phase_2.md'], 'notes/NOTES_phase_3.md'],
+      [['notes/NOTES_phase_2.md', 'notes/NOTES_phase_3.md'], 'notes/NOTES_phase_4.md'],
+      [[], null],
+    ]);
+    assert.deepEqual(plan.phases.map((p) => p.required_agents), [['doc-sync'], ['python-expert'], [], ['Doc-Sync'], []], '"The agent: it scores" is prose; optional rows are not required');
+  });
+
+  test('a gate with no command, a required agent Claude Code does not have, a dependency that names nothing', () => {
+    const dir = fixture('field');
+    rmSync(join(dir, '.claude', 'agents', 'python.md'));
+    writeFileSync(join(dir, 'phase3-estimator.md'), readFileSync(join(dir, 'phase3-estimator.md'), 'utf8').replace('**Depends On:** N/A (Independent - runs in parallel with Phase 1)', '**Depends On:** the scoring work'));
+    assert.deepEqual(lines(readMasterPlan(dir, 'master-plan.md', { isProgram: options.isProgram }).problems), [
+      'phase2-analyzer.md:19: the required agent python-expert is not one Claude Code has: define it in .claude/agents/python-expert.md (or ~/.claude/agents/), or require a built-in one (general-purpose, Explore, Plan)',
+      "phase3-estimator.md:4: Depends On 'the scoring work' names no phase: write N/A, or the phases it needs (Phase 1, Phase 2)",
+      "phase5-polish.md:10: the gate 'i18n' names no command, and i18n is not a program on the PATH: write its command in inline code (- i18n: `<command>`), or map it in .orchestrator/config.yaml (gates: { i18n: <command> })",
+    ]);
+  });
+
+  test('Depends On as people write it', () => {
+    const dir = tempDir('orchestrator-plan-');
+    const cases: [string, string[]][] = [
+      ['N/A (first phase)', []],
+      ['N/A (Independent - runs in parallel with Phase 1)', []],
+      ['None (can run independently)', []],
+      ['No dependencies', []],
+      ['-', []],
+      ['Phase 1 (GitHub Fetcher) - needs IssueSet data structures', ['1']],
+      ['Phase 1, 2, 3 (Fetcher, Analyzer, Builder) - everything before', ['1', '2', '3']],
+      ['Phases 1 and 2', ['1', '2']],
+      ['Phase 2 and Phase 3', ['2', '3']],
+      ['[Phase 1: Context Estimation](stale-link.md)', ['1']],
+      ['[Phase 2](p2.md), Phase 3 (for its data)', ['2', '3']],
+      ['1, 3', ['1', '3']],
+    ];
+    const phase = (n: number, depends: string) => `# P${n}\n\n**Status:** Pending\n**Depends On:** ${depends}\n\n## Process Wrapper (MANDATORY)\n- [ ] Write notes to: \`n${n}.md\`\n\n## Gates\n- true: ok\n\n## Tasks\n- [ ] do\n`;
+    for (const n of [1, 2, 3]) writeFileSync(join(dir, `p${n}.md`), phase(n, 'N/A'));
+    writeFileSync(join(dir, 'plan.md'), ['# Words', '', '| Phase | Title | Status |', '|---|---|---|', ...[1, 2, 3, 4].map((n) => `| ${n} | [P${n}](p${n}.md) | Pending |`), ''].join('\n'));
+    for (const [depends, expected] of cases) {
+      writeFileSync(join(dir, 'p4.md'), phase(4, depends));
+      const { plan, problems: found } = readMasterPlan(dir, 'plan.md');
+      assert.deepEqual(found, [], depends);
+      assert.deepEqual(plan.phases[3]!.depends_on, expected, depends);
+    }
+  });
+
+  test('statuses are written back in the file\'s own words', () => {
+    const dir = fixture('field');
+    const write = (file: string, text: string) => writeFileSync(file, text);
+    writePhaseStatus(dir, 'master-plan.md', { id: '3', file: 'phase3-estimator.md' }, 'In Progress', write);
+    writePhaseStatus(dir, 'master-plan.md', { id: '2', file: 'phase2-analyzer.md' }, 'Completed', write);
+    writePhaseStatus(dir, 'master-plan.md', { id: '4', file: 'phase4-builder.md' }, 'Failed', write);
+    const plan = readFileSync(join(dir, 'master-plan.md'), 'utf8');
+    assert.match(plan, /\| 2 \| \[Analyzer\]\(phase2-analyzer\.md\) \| Score every issue \| Medium \| ✅ Done \|/);
+    assert.match(plan, /\| 3 \| .* \| In_Progress \|/);
+    assert.match(plan, /\| 4 \| .* \| Failed \|/);
+    assert.match(readFileSync(join(dir, 'phase2-analyzer.md'), 'utf8'), /\*\*Status:\*\* ✅ Done\n/);
+    assert.match(readFileSync(join(dir, 'phase3-estimator.md'), 'utf8'), /\*\*Status:\*\* In_Progress\n/);
+    assert.deepEqual(readMasterPlan(dir, 'master-plan.md', options).plan.phases.map((p) => p.status), ['Completed', 'Completed', 'In Progress', 'Failed', 'Blocked']);
   });
 });
 
