@@ -62,13 +62,20 @@ export class Messages {
     return this.insert('help', from, null, requireText('question', question, MAX_CONTENT), optionalText('context', context, MAX_CONTENT));
   }
 
-  /** The agent's unread messages, oldest first (`include_read` adds read, not dismissed, ones). */
-  async poll(agentRef: string, options: { include_read?: boolean; limit?: number; cursor?: string } = {}): Promise<Page<Message>> {
+  /** The agent's unread messages, oldest first (`include_read` adds read, not dismissed, ones; `mark_read` marks those returned read). */
+  async poll(agentRef: string, options: { include_read?: boolean; limit?: number; cursor?: string; mark_read?: boolean } = {}): Promise<Page<Message>> {
     const agent = await this.board.agents.resolve(agentRef);
     const limit = pageLimit(options.limit);
     const after = decodeCursor<number>(options.cursor, 'number') ?? 0;
     const rows = await this.inbox(this.board.db, agent, after, limit + 1, options.include_read ?? false);
-    return toPage(rows, limit, (row) => row.seq, toMessage);
+    const page = toPage(rows, limit, (row) => row.seq, toMessage);
+    const unread = page.items.filter((message) => message.state === 'unread');
+    if (!options.mark_read || unread.length === 0) return page;
+    const now = this.board.now();
+    await this.board.db.transaction(async (tx) => {
+      for (const message of unread) await this.receipt(tx, message.id, agent.id, 'read', now);
+    });
+    return { ...page, items: page.items.map((message) => ({ ...message, state: message.state === 'unread' ? ('read' as const) : message.state })) };
   }
 
   /**

@@ -266,13 +266,13 @@ export class Processes {
   }
 
   /** Processes in the order they were queued, optionally in one state, on one host, or dispatches only. */
-  async list(options: { state?: ProcessState; host?: string; dispatches?: boolean; limit?: number; cursor?: string } = {}): Promise<Page<ProcessRecord>> {
+  async list(options: { state?: ProcessState; host?: string; kind?: string; dispatches?: boolean; limit?: number; cursor?: string } = {}): Promise<Page<ProcessRecord>> {
     const limit = pageLimit(options.limit);
     const after = decodeCursor<number>(options.cursor, 'number') ?? 0;
     const rows = await this.board.db.query<ProcessRow>(
       `SELECT * FROM processes WHERE seq > ? AND (CAST(? AS TEXT) IS NULL OR state = ?) AND (CAST(? AS TEXT) IS NULL OR host = ?)
-         AND (? = 0 OR spec IS NOT NULL) ORDER BY seq LIMIT ?`,
-      [after, options.state ?? null, options.state ?? null, options.host ?? null, options.host ?? null, options.dispatches ? 1 : 0, limit + 1],
+         AND (CAST(? AS TEXT) IS NULL OR kind = ?) AND (? = 0 OR spec IS NOT NULL) ORDER BY seq LIMIT ?`,
+      [after, options.state ?? null, options.state ?? null, options.host ?? null, options.host ?? null, options.kind ?? null, options.kind ?? null, options.dispatches ? 1 : 0, limit + 1],
     );
     return toPage(rows, limit, (row) => row.seq, toRecord);
   }

@@ -13,12 +13,15 @@ import { decodeCursor, pageLimit, toPage, type Page } from './pagination.js';
  * as fired; Claude Code hooks (`orchestrate reminder match --hook`) inject it as context.
  */
 export type ReminderTrigger = 'keyword' | 'event' | 'always';
+export type ReminderMatch = 'word' | 'substring';
 
 export interface Reminder {
   id: string;
   text: string;
   trigger: ReminderTrigger;
   words: string[];
+  /** How a keyword is found: a whole word (default) or anywhere, as design A did. */
+  match: ReminderMatch;
   event: string | null;
   once: boolean;
   expires_at: string | null;
@@ -35,6 +38,7 @@ interface ReminderRow {
   text: string;
   trigger_kind: ReminderTrigger;
   words: string;
+  match_kind: string;
   event: string | null;
   once: number;
   expires_at: number | null;
@@ -49,6 +53,7 @@ export interface NewReminder {
   text: string;
   trigger: ReminderTrigger;
   words?: string[];
+  match?: ReminderMatch;
   event?: string;
   once?: boolean;
   /** Seconds from now. */
@@ -70,9 +75,9 @@ export class Reminders {
     const expires = input.expires_in_s === undefined ? null : now + input.expires_in_s * 1000;
     return this.board.db.transaction(async (tx) => {
       const [row] = await tx.query<ReminderRow>(
-        `INSERT INTO reminders (id, text, trigger_kind, words, event, once, expires_at, fired_count, created_by, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?) RETURNING *`,
-        [newId('rem', now), text, input.trigger, JSON.stringify(words), input.trigger === 'event' ? input.event!.trim() : null, input.once ? 1 : 0, expires, actor, now],
+        `INSERT INTO reminders (id, text, trigger_kind, words, match_kind, event, once, expires_at, fired_count, created_by, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?) RETURNING *`,
+        [newId('rem', now), text, input.trigger, JSON.stringify(words), input.match ?? 'word', input.trigger === 'event' ? input.event!.trim() : null, input.once ? 1 : 0, expires, actor, now],
       );
       await appendEvent(tx, { type: 'reminder.set', subject: row!.id, actor, data: { trigger: input.trigger } }, now);
       return toReminder(row!);
@@ -102,7 +107,8 @@ export class Reminders {
     const hits = rows.filter((row) => {
       if (row.trigger_kind === 'always') return input.always ?? true;
       if (row.trigger_kind === 'event') return input.event !== undefined && row.event?.toLowerCase() === input.event.toLowerCase();
-      return (parseJson(row.words, []) as string[]).some((word) => mentions(context, word.toLowerCase()));
+      const found = row.match_kind === 'substring' ? (word: string) => word !== '' && context.includes(word) : (word: string) => mentions(context, word);
+      return (parseJson(row.words, []) as string[]).some((word) => found(word.toLowerCase()));
     });
     if (!input.fire || hits.length === 0) return hits.map(toReminder);
     return this.board.db.transaction(async (tx) => {
@@ -156,6 +162,7 @@ function toReminder(row: ReminderRow): Reminder {
     text: row.text,
     trigger: row.trigger_kind,
     words: parseJson(row.words, []) as string[],
+    match: row.match_kind === 'substring' ? 'substring' : 'word',
     event: row.event,
     once: Boolean(Number(row.once)),
     expires_at: iso(row.expires_at),

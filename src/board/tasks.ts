@@ -29,6 +29,10 @@ export interface Task {
   run_id: string | null;
   labels: string[];
   metadata: Record<string, unknown>;
+  /** An issue, PR or document the task is about (design E v0.3). */
+  link: string | null;
+  /** The chain of tasks it belongs to (design E v0.3). */
+  chain_id: string | null;
   result: string | null;
   reason: string | null;
   retry_count: number;
@@ -54,6 +58,8 @@ interface TaskRow {
   claimed_by: string | null;
   run_id: string | null;
   labels: string;
+  link: string | null;
+  chain_id: string | null;
   metadata: string;
   result: string | null;
   reason: string | null;
@@ -82,6 +88,8 @@ export interface PushTaskInput {
   labels?: string[];
   metadata?: Record<string, unknown>;
   run_id?: string | null;
+  link?: string | null;
+  chain_id?: string | null;
 }
 
 /** What a list shows of a task when asked for summaries: enough to choose, `get` for the rest. */
@@ -97,6 +105,8 @@ export interface TaskFilter {
   run_id?: string;
   /** Tasks carrying this label (`team:<name>`, say). */
   label?: string;
+  /** The tasks of one chain. */
+  chain_id?: string;
   limit?: number;
   cursor?: string;
 }
@@ -114,6 +124,8 @@ interface NewTask {
   labels: string[];
   metadata: Record<string, unknown>;
   run_id: string | null;
+  link: string | null;
+  chain_id: string | null;
 }
 
 export const DEFAULT_PRIORITY = 2;
@@ -160,10 +172,10 @@ export class Tasks {
       const rows: TaskRow[] = [];
       for (const task of tasks) {
         const [row] = await tx.query<TaskRow>(
-          `INSERT INTO tasks (id, title, description, status, priority, role, assignee, depends_on, run_id, labels, metadata, max_retries, created_by, created_at, updated_at)
-           VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+          `INSERT INTO tasks (id, title, description, status, priority, role, assignee, depends_on, run_id, labels, metadata, link, chain_id, max_retries, created_by, created_at, updated_at)
+           VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
           [task.id, task.title, task.description, task.priority, task.role, task.assignee, JSON.stringify(task.depends_on), task.run_id, JSON.stringify(task.labels),
-            JSON.stringify(task.metadata), task.max_retries, creator, now, now],
+            JSON.stringify(task.metadata), task.link, task.chain_id, task.max_retries, creator, now, now],
         );
         for (const dependency of task.depends_on) {
           await tx.exec('INSERT INTO task_deps (task_id, depends_on) VALUES (?, ?)', [task.id, dependency]);
@@ -258,6 +270,7 @@ export class Tasks {
     const assignee = filter.assignee ?? null;
     const holder = filter.claimed_by === undefined ? null : (await this.board.agents.resolve(filter.claimed_by)).id;
     const runId = filter.run_id ?? null;
+    const chain = filter.chain_id ?? null;
     // labels is a JSON list of texts: a label is present when its JSON string is.
     const label = filter.label === undefined ? null : `%${JSON.stringify(filter.label).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     const rows = await this.board.db.query<TaskRow>(
@@ -265,9 +278,9 @@ export class Tasks {
        WHERE seq > ? ${statuses.length > 0 ? `AND status IN (${marks(statuses)})` : ''}
          AND (CAST(? AS TEXT) IS NULL OR role = ?) AND (CAST(? AS TEXT) IS NULL OR assignee = ?)
          AND (CAST(? AS TEXT) IS NULL OR claimed_by = ?) AND (CAST(? AS TEXT) IS NULL OR run_id = ?)
-         AND (CAST(? AS TEXT) IS NULL OR labels LIKE ? ESCAPE '\\')
+         AND (CAST(? AS TEXT) IS NULL OR labels LIKE ? ESCAPE '\\') AND (CAST(? AS TEXT) IS NULL OR chain_id = ?)
        ORDER BY seq LIMIT ?`,
-      [after, ...statuses, role, role, assignee, assignee, holder, holder, runId, runId, label, label, limit + 1],
+      [after, ...statuses, role, role, assignee, assignee, holder, holder, runId, runId, label, label, chain, chain, limit + 1],
     );
     return toPage(rows, limit, (row) => row.seq, filter.summary ? toSummary : toTask);
   }
@@ -363,6 +376,8 @@ export class Tasks {
       labels: textList('labels', input.labels),
       metadata: jsonObject('metadata', input.metadata),
       run_id: optionalText('run_id', input.run_id, 200),
+      link: optionalText('link', input.link, 2000)?.trim() || null,
+      chain_id: optionalText('chain_id', input.chain_id, 200)?.trim() || null,
     };
   }
 }
@@ -432,6 +447,8 @@ function toTask(row: TaskRow): Task {
     description: row.description,
     labels: parseJson(row.labels, []) as string[],
     metadata: parseJson(row.metadata, {}) as Record<string, unknown>,
+    link: row.link ?? null,
+    chain_id: row.chain_id ?? null,
     result: row.result,
     reason: row.reason,
     created_by: row.created_by,

@@ -145,6 +145,20 @@ export class Workflows {
     return toWorkflow(row, steps);
   }
 
+  /**
+   * The one active workflow a caller means when it names none (design A's sessions kept one):
+   * the caller's own, else the board's only one; otherwise which to name.
+   */
+  async soleActive(caller: string | null): Promise<string> {
+    const rows = await this.board.db.query<{ id: string; created_by: string | null }>("SELECT id, created_by FROM workflows WHERE status = 'active' ORDER BY seq LIMIT 50");
+    const own = rows.filter((row) => caller !== null && row.created_by === caller);
+    const pick = own.length > 0 ? own : rows;
+    if (pick.length === 1) return pick[0]!.id;
+    throw new OrchestratorError(pick.length === 0 ? 'not_found' : 'invalid_input', pick.length === 0
+      ? 'no active workflow; start_workflow starts one'
+      : `several workflows are active (${pick.slice(0, 5).map((row) => row.id).join(', ')}${pick.length > 5 ? ', …' : ''}): pass workflow_id`);
+  }
+
   async list(options: { status?: WorkflowStatus; limit?: number; cursor?: string } = {}): Promise<Page<Omit<Workflow, 'steps'>>> {
     const limit = pageLimit(options.limit);
     const after = decodeCursor<number>(options.cursor, 'number') ?? 0;

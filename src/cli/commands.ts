@@ -95,6 +95,8 @@ export const COMMANDS: Command[] = [
       labels: { type: 'string', description: 'comma-separated labels' },
       metadata: { type: 'string', description: 'a JSON object kept with the task' },
       'run-id': { type: 'string', description: 'the run the task belongs to' },
+      link: { type: 'string', description: 'an issue, PR or document the task is about (design E v0.3)' },
+      'chain-id': { type: 'string', description: 'the chain of tasks it belongs to (design E v0.3)' },
       id: { type: 'string', description: 'choose the task id (default: generated)' },
     },
     load: async () => (await task()).push,
@@ -138,6 +140,7 @@ export const COMMANDS: Command[] = [
       assignee: { type: 'string', description: 'only tasks assigned to this agent' },
       'claimed-by': { type: 'string', description: 'only tasks this agent holds or held' },
       'run-id': { type: 'string', description: 'only tasks of this run' },
+      'chain-id': { type: 'string', description: 'only tasks of this chain' },
       ...page,
     },
     load: async () => (await task()).list,
@@ -151,7 +154,7 @@ export const COMMANDS: Command[] = [
     name: 'msg send', aliases: ['send-message'], summary: 'send a message to an agent (or --broadcast to all)',
     options: {
       to: { type: 'string', description: 'the recipient agent id (or name)' },
-      'to-name': { type: 'string', description: 'the recipient agent name' },
+      'to-name': { type: 'string', description: 'the recipient agent name (@name works; @all sends to everyone)' },
       content: { type: 'string', description: 'the message' },
       broadcast: { type: 'boolean', description: 'send to every agent' },
     },
@@ -164,8 +167,8 @@ export const COMMANDS: Command[] = [
     load: async () => (await msg()).help,
   },
   {
-    name: 'msg poll', aliases: ['poll-messages'], summary: 'your unread messages (--all: read ones too)',
-    options: { all: { type: 'boolean', description: 'include read messages' }, ...page }, load: async () => (await msg()).poll,
+    name: 'msg poll', aliases: ['poll-messages'], summary: 'your unread messages, marked read as they are shown (--peek: left unread; --all: read ones too)',
+    options: { all: { type: 'boolean', description: 'include read messages' }, peek: { type: 'boolean', description: 'leave them unread' }, ...page }, load: async () => (await msg()).poll,
   },
   {
     name: 'msg wait', aliases: ['wait-for-message'], summary: 'wait for a message, then print your unread messages and mark them read',
@@ -420,6 +423,7 @@ export const COMMANDS: Command[] = [
     options: {
       text: { type: 'string', description: 'the reminder (or give it as the argument)' },
       keyword: { type: 'string', description: 'fire when one of these words is mentioned (comma-separated)' },
+      substring: { type: 'boolean', description: 'a keyword fires anywhere in a word too (design A), not only as a whole word' },
       event: { type: 'string', description: 'fire at this Claude Code hook event (SessionStart, UserPromptSubmit, …)' },
       always: { type: 'boolean', description: 'fire at every session start' },
       once: { type: 'boolean', description: 'dismiss it once it fired' },

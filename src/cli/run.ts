@@ -47,8 +47,15 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
       io.stdout((await import('../core/version.js')).packageVersion());
       return 0;
     }
-    const found = findCommand(argv);
+    if (argv.some((arg) => arg === '-z' || arg === '--zookeeper' || arg.startsWith('--zookeeper='))) {
+      throw new OrchestratorError('invalid_input', 'there is no ZooKeeper any more: the board is --db <SQLite file or postgres:// URL> (env ORCHESTRATOR_DB; the default is .orchestrator/state.db in the project)');
+    }
+    // Global flags may come before the command too (design E: orchestrate -i <id> heartbeat).
+    const { leading, remaining } = leadingGlobals(argv);
+    const found = findCommand(remaining);
+    if (found) found.rest = [...leading, ...found.rest];
     if (!found) {
+      argv = remaining;
       const noun = COMMANDS.filter((command) => command.name.startsWith(`${argv[0]} `));
       if (noun.length > 0 && (argv[1] === undefined || argv[1] === '--help' || argv[1] === '-h')) {
         io.stdout(nounHelp(argv[0]!, noun));
@@ -128,6 +135,19 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   } finally {
     await board?.close().catch(() => undefined);
   }
+}
+
+/** The global flags (with their values) before the command's words, and what follows them. */
+function leadingGlobals(argv: string[]): { leading: string[]; remaining: string[] } {
+  let i = 0;
+  while (i < argv.length && argv[i]!.startsWith('-') && argv[i] !== '--') {
+    const arg = argv[i]!;
+    const name = arg.startsWith('--') ? arg.slice(2).split('=')[0]! : arg.slice(1);
+    const spec = arg.startsWith('--') ? (Object.hasOwn(GLOBAL_OPTIONS, name) ? GLOBAL_OPTIONS[name] : undefined) : Object.values(GLOBAL_OPTIONS).find((option) => option.short === name);
+    if (!spec || name === 'help' || name === 'h') break;
+    i += spec.type === 'string' && !arg.includes('=') ? 2 : 1;
+  }
+  return { leading: argv.slice(0, i), remaining: argv.slice(i) };
 }
 
 /** A long-running command's store: outages are waited out, and said once on stderr when they begin and end. */

@@ -16,6 +16,7 @@ import type { Dispatcher } from '../runner/dispatcher.js';
 import type { SessionPresence } from './presence.js';
 import type { Registry } from './registry.js';
 import { matchUri } from './resource.js';
+import { acceptAliases } from './aliases.js';
 import { invalidArguments, toErrorResult, toResult, type ToolContext } from './tool.js';
 
 /** The header an HTTP client names its agent with (Claude Code sends configured headers on every request). */
@@ -55,12 +56,14 @@ export function createMcpServer(board: Board, registry: Registry, options: { def
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const tool = tools.get(request.params.name);
     if (!tool) return toErrorResult(new OrchestratorError('not_found', `no tool '${excerpt(request.params.name)}'; tools/list shows the tools`));
-    const parsed = schemas.get(tool.name)!.safeParse(request.params.arguments ?? {});
+    const { args, actAs } = acceptAliases(tool, request.params.arguments ?? {});
+    const parsed = schemas.get(tool.name)!.safeParse(args);
     if (!parsed.success) return toErrorResult(invalidArguments(tool.name, parsed.error));
     const header = headerValue(extra.requestInfo?.headers?.[AGENT_HEADER]);
     const configured = () => header ?? options.defaultAgent;
     if (sessionAgent === null) options.presence.configuredAs(configured());
-    const caller = () => sessionAgent ?? configured();
+    // Design E v0.2's instance_id names the caller of this one call.
+    const caller = () => actAs ?? sessionAgent ?? configured();
     const context: ToolContext = {
       board,
       project: options.project,

@@ -37,6 +37,8 @@ export interface ToolDefinition<Shape extends z.ZodRawShape = z.ZodRawShape> {
   alwaysLoad?: boolean;
   /** Answer with the JSON text alone, no structured content (Claude Code's permission prompt tool wants exactly that). */
   textOnly?: boolean;
+  /** Arguments as an earlier design named them (design A), rewritten to this tool's before the schema check. */
+  accept?: (args: Record<string, unknown>) => Record<string, unknown>;
   run(args: z.infer<z.ZodObject<Shape>>, context: ToolContext): Promise<unknown>;
 }
 

@@ -3,6 +3,13 @@ import { forgetAgent, saveAgent } from '../../config/settings.js';
 import { flag, json, required, seconds, type Handler } from '../call.js';
 import { details, moreHint, table } from '../format.js';
 
+/**
+ * An agent registered from the command line is kept alive by hand (`heartbeat`), not by a
+ * connection or a process; design E documented a heartbeat every 60 s, so unless a lease is
+ * chosen (--lease-ttl, ORCHESTRATOR_LEASE_TTL, lease_ttl:) it gets 90 s: one late beat is no death.
+ */
+const HAND_LEASE_MS = 90_000;
+
 export const register: Handler = async (call) => {
   const board = await call.board();
   const leaseTtl = flag(call, 'lease-ttl');
@@ -12,7 +19,7 @@ export const register: Handler = async (call) => {
     kind: flag(call, 'kind'),
     work_dir: flag(call, 'work-dir') ?? call.cwd,
     metadata: json(flag(call, 'metadata'), 'metadata'),
-    lease_ttl_ms: leaseTtl === undefined ? undefined : seconds(leaseTtl, 'lease-ttl', 0),
+    lease_ttl_ms: leaseTtl !== undefined ? seconds(leaseTtl, 'lease-ttl', 0) : call.settings.leaseTtlMs.source === 'default' ? HAND_LEASE_MS : undefined,
   });
   saveAgent(call.settings.projectRoot.value, { id: agent.id, name: agent.name });
   return { data: agent, text: `registered ${agent.name} (${agent.id}) as ${agent.role}; lease until ${agent.lease_expires_at}` };

@@ -9,9 +9,11 @@ function content(call: Call): string {
 
 export const send: Handler = async (call) => {
   const board = await call.board();
-  if (call.values.broadcast) return broadcast(call);
-  const to = flag(call, 'to') ?? flag(call, 'to-name');
-  if (!to) throw new OrchestratorError('invalid_input', 'the recipient is missing: pass --to <agent id>, --to-name <name>, or --broadcast');
+  const named = flag(call, 'to') ?? flag(call, 'to-name');
+  // Design E's mentions: @Tom is Tom, @all is everyone.
+  if (call.values.broadcast || named === '@all') return broadcast(call);
+  const to = named?.replace(/^@(?=.)/, '');
+  if (!to) throw new OrchestratorError('invalid_input', 'the recipient is missing: pass --to <agent id>, --to-name <name> (or @name, @all), or --broadcast');
   const message = await board.messages.send(call.maybeAgent(), to, content(call));
   return { data: message, text: `sent ${message.id} to ${to}` };
 };
@@ -27,8 +29,9 @@ export const help: Handler = async (call) => {
   return { data: message, text: `asked for help: ${message.id}` };
 };
 
+/** Your unread messages, marked read as they are returned (design E's poll); --peek leaves them unread. */
 export const poll: Handler = async (call) => {
-  const page = await (await call.board()).messages.poll(call.agent(), { include_read: call.values.all === true, limit: flag(call, 'limit') as never, cursor: flag(call, 'cursor') });
+  const page = await (await call.board()).messages.poll(call.agent(), { include_read: call.values.all === true, limit: flag(call, 'limit') as never, cursor: flag(call, 'cursor'), mark_read: call.values.peek !== true });
   return { data: page, text: messageTable(page.items) + moreHint(page.next_cursor) };
 };
 

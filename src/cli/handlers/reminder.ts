@@ -18,7 +18,7 @@ export const set: Handler = async (call) => {
   const expires = flag(call, 'expires-in');
   const expiresIn = expires === undefined ? undefined : decimal('--expires-in', expires);
   if (expiresIn !== undefined && !(expiresIn > 0)) throw new OrchestratorError('invalid_input', `--expires-in must be a positive number of seconds, not '${expires}'`);
-  const reminder = await (await call.board()).reminders.set({ text, trigger: chosen[0]!, words, event, once: Boolean(call.values.once), expires_in_s: expiresIn }, call.maybeAgent());
+  const reminder = await (await call.board()).reminders.set({ text, trigger: chosen[0]!, words, match: call.values.substring ? 'substring' : 'word', event, once: Boolean(call.values.once), expires_in_s: expiresIn }, call.maybeAgent());
   return { data: reminder, text: `${reminder.id}: ${rows([reminder])[0]![1]}` };
 };
 

@@ -21,6 +21,8 @@ export const push: Handler = async (call) => {
     labels: commaList(flag(call, 'labels')),
     metadata: json(flag(call, 'metadata'), 'metadata'),
     run_id: flag(call, 'run-id'),
+    link: flag(call, 'link'),
+    chain_id: flag(call, 'chain-id'),
   }, call.maybeAgent());
   return { data: task, text: `pushed ${line(task)}` };
 };
@@ -54,7 +56,7 @@ export const get: Handler = async (call) => {
       ['id', task.id], ['title', task.title], ['status', task.status], ['priority', task.priority], ['role', task.role],
       ['assignee', task.assignee], ['held by', task.claimed_by], ['depends on', task.depends_on], ['waiting on', task.waiting_on],
       ['retries', `${task.retry_count} of ${task.max_retries}`], ['result', task.result], ['reason', task.reason],
-      ['run', task.run_id], ['labels', task.labels], ['created', task.created_at], ['updated', task.updated_at],
+      ['run', task.run_id], ['labels', task.labels], ['link', task.link], ['chain', task.chain_id], ['created', task.created_at], ['updated', task.updated_at],
       ['description', task.description],
     ]),
   };
@@ -67,6 +69,7 @@ export const list: Handler = async (call) => {
     assignee: flag(call, 'assignee'),
     claimed_by: flag(call, 'claimed-by'),
     run_id: flag(call, 'run-id'),
+    chain_id: flag(call, 'chain-id'),
     limit: flag(call, 'limit') as never,
     cursor: flag(call, 'cursor'),
   });

@@ -1,13 +1,26 @@
 import { z } from 'zod';
 import { dispatchView } from '../../runner/process-view.js';
+import { rename } from '../aliases.js';
 import { defineTool } from '../tool.js';
 
+const KINDS = ['claude', 'codex', 'gemini', 'command'];
 export const agentKind = z.enum(['claude', 'codex', 'gemini', 'command']);
+const renameTimeout = (options: Record<string, unknown>) => rename(rename(options, 'timeout', 'timeout_s'), 'timeout_seconds', 'timeout_s');
 
 export default defineTool({
   name: 'dispatch',
   description:
     'Run one agent on a prompt in the background (claude, codex, gemini, or any command) and return its dispatch_id at once; get_dispatch_result waits for the answer. The prompt is the whole instruction: the agent knows nothing else. For agent "command", argv is the program and its arguments ("{prompt}" marks where the prompt goes); for the others, argv adds CLI arguments.',
+  // Design A: model "codex" | "gemini" | "claude" named the CLI, and options held the rest.
+  accept(args) {
+    const { options, ...rest } = args;
+    const merged: Record<string, unknown> = options !== null && typeof options === 'object' && !Array.isArray(options) ? { ...renameTimeout(options as Record<string, unknown>), ...rest } : options === undefined ? rest : args;
+    if (merged.agent === undefined && typeof merged.model === 'string' && KINDS.includes(merged.model)) {
+      const { model, ...withoutModel } = merged;
+      return { ...withoutModel, agent: model };
+    }
+    return merged;
+  },
   input: {
     agent: agentKind,
     prompt: z.string().min(1).max(200_000),

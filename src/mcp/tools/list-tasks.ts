@@ -6,13 +6,14 @@ const status = z.enum(TASK_STATUSES);
 
 export default defineTool({
   name: 'list_tasks',
-  description: 'Tasks in the order they were pushed, filtered by status (one or several), role, assignee, holder or run. Items are summaries (get_task has the rest; full: true lists everything).',
+  description: 'Tasks in the order they were pushed, filtered by status (one or several), role, assignee, holder, run or chain. Items are summaries (get_task has the rest; full: true lists everything).',
   input: {
     status: z.union([status, z.array(status)]).optional(),
     role: z.string().optional(),
     assignee: z.string().optional(),
     claimed_by: z.string().optional().describe('an agent id or name'),
     run_id: z.string().optional(),
+    chain_id: z.string().optional().describe('only the tasks of this chain'),
     full: z.boolean().optional().describe('whole tasks instead of summaries'),
     ...page,
   },

@@ -15,6 +15,8 @@ export default defineTool({
     labels: z.array(z.string().min(1)).optional(),
     metadata: z.record(z.string(), z.unknown()).optional(),
     run_id: z.string().optional(),
+    link: z.string().max(2000).optional().describe('an issue, PR or document the task is about'),
+    chain_id: z.string().max(200).optional().describe('the chain of tasks it belongs to'),
     id: z.string().optional().describe('choose the id (letters, digits, . _ -); generated when absent'),
   },
   run: (args, context) => context.board.tasks.push(args, context.maybeAgent()),

@@ -4,6 +4,8 @@ import { defineTool, sessionScope } from '../tool.js';
 export default defineTool({
   name: 'set_context',
   description: 'Write a value. scope "team" (the default) is the board\'s shared context every agent reads; scope "session" is this project\'s memory for one session (named by session, default your agent name), kept across restarts. With expected_version, only if the key is at that version (0: only if absent); a mismatch is a conflict carrying the current version.',
+  // Design A set any JSON value: kept as its JSON text.
+  accept: (args) => (args.value === undefined || typeof args.value === 'string' ? args : { ...args, value: JSON.stringify(args.value) }),
   input: {
     key: z.string().min(1),
     value: z.string(),
