@@ -45,6 +45,12 @@ describe('design E: the CLI as its README uses it', () => {
     const chain = await run('--json', 'list-tasks', '--chain-id', 'triage');
     assert.deepEqual(chain.json.items.map((t: { title: string; chain_id: string }) => [t.title, t.chain_id]), [['Fetch issues', 'triage'], ['Score issues', 'triage']]);
     assert.match((await run('task', 'get', first.json.id)).stdout, /link:\s+https:\/\/github\.example\/acme\/app\/issues\/7/);
+
+    const leader = await run('leader', '--name', 'Lead');
+    assert.equal(leader.code, 0, leader.stderr);
+    assert.match(leader.stdout, /^Lead leads \(term 1\)/);
+    assert.match(leader.stdout, /the live view \(design E's leader TUI\) is not built yet: until then watch with 'orchestrate dashboard'/);
+    assert.match((await run('leader', 'status')).stdout, /^Lead \(agent-\S+\) leads, term 1/, 'the leader verbs still work');
   });
 
   test('an agent registered from the command line outlives a 60 s heartbeat; a chosen lease is kept', async () => {

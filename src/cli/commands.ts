@@ -204,6 +204,12 @@ export const COMMANDS: Command[] = [
   { name: 'leader acquire', summary: 'become the leader if nobody leads', load: async () => (await board()).leaderAcquire },
   { name: 'leader resign', summary: 'stop leading', load: async () => (await board()).leaderResign },
   {
+    // After the leader verbs: findCommand takes the first command whose words match.
+    name: 'leader', summary: 'join as the leader (design E: orchestrate leader --name Tom); the live view comes later',
+    options: { name: { type: 'string', description: 'register (or return) as this agent first' }, role: { type: 'string', description: 'its role (default architect)' } },
+    load: async () => (await board()).leader,
+  },
+  {
     name: 'events', args: '', summary: 'the event log, oldest first',
     options: { subject: { type: 'string', description: 'only events about this task, agent or key' }, type: { type: 'string', description: 'only this event type' }, ...page },
     load: async () => (await board()).events,

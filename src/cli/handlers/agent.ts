@@ -1,6 +1,6 @@
 import type { Agent } from '../../board/agents.js';
 import { forgetAgent, saveAgent } from '../../config/settings.js';
-import { flag, json, required, seconds, type Handler } from '../call.js';
+import { flag, json, required, seconds, type Call, type Handler } from '../call.js';
 import { details, moreHint, table } from '../format.js';
 
 /**
@@ -10,18 +10,27 @@ import { details, moreHint, table } from '../format.js';
  */
 const HAND_LEASE_MS = 90_000;
 
-export const register: Handler = async (call) => {
+/** Registers (or takes back) an agent kept by hand from this folder, and saves its identity here. */
+export async function registerByHand(call: Call, input: { name: string; role?: string; kind?: string; work_dir?: string; metadata?: Record<string, unknown> }): Promise<Agent> {
   const board = await call.board();
   const leaseTtl = flag(call, 'lease-ttl');
   const agent = await board.agents.register({
-    name: required(flag(call, 'name') ?? call.positionals[0], 'the agent name', '--name <name>'),
-    role: flag(call, 'role'),
-    kind: flag(call, 'kind'),
-    work_dir: flag(call, 'work-dir') ?? call.cwd,
-    metadata: json(flag(call, 'metadata'), 'metadata'),
+    ...input,
+    work_dir: input.work_dir ?? call.cwd,
     lease_ttl_ms: leaseTtl !== undefined ? seconds(leaseTtl, 'lease-ttl', 0) : call.settings.leaseTtlMs.source === 'default' ? HAND_LEASE_MS : undefined,
   });
   saveAgent(call.settings.projectRoot.value, { id: agent.id, name: agent.name });
+  return agent;
+}
+
+export const register: Handler = async (call) => {
+  const agent = await registerByHand(call, {
+    name: required(flag(call, 'name') ?? call.positionals[0], 'the agent name', '--name <name>'),
+    role: flag(call, 'role'),
+    kind: flag(call, 'kind'),
+    work_dir: flag(call, 'work-dir'),
+    metadata: json(flag(call, 'metadata'), 'metadata'),
+  });
   return { data: agent, text: `registered ${agent.name} (${agent.id}) as ${agent.role}; lease until ${agent.lease_expires_at}` };
 };
 

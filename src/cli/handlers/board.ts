@@ -1,5 +1,6 @@
 import { maskSecrets } from '../../core/secrets.js';
 import { flag, type Handler } from '../call.js';
+import { registerByHand } from './agent.js';
 import { details, moreHint, table } from '../format.js';
 
 export const status: Handler = async (call) => {
@@ -40,6 +41,21 @@ export const leaderStatus: Handler = async (call) => {
 export const leaderAcquire: Handler = async (call) => {
   const leader = await (await call.board()).leader.acquire(call.agent());
   return { data: leader, text: `${leader.agent_name} leads (term ${leader.term})` };
+};
+
+/** `orchestrate leader --name Tom`: design E's leader — registered, leading; its TUI is not built yet, and this says so. */
+export const leader: Handler = async (call) => {
+  const board = await call.board();
+  const name = flag(call, 'name');
+  const agent = name === undefined ? call.agent() : (await registerByHand(call, { name, role: flag(call, 'role') ?? 'architect' })).id;
+  const held = await board.leader.acquire(agent);
+  return {
+    data: { leader: held, live_view: null },
+    text: [
+      `${held.agent_name} leads (term ${held.term}) while its lease is renewed ('orchestrate -i ${held.agent_name} heartbeat' every minute, or from a session)`,
+      "the live view (design E's leader TUI) is not built yet: until then watch with 'orchestrate dashboard' or 'orchestrate log --follow'",
+    ].join('\n'),
+  };
 };
 
 export const leaderResign: Handler = async (call) => {
