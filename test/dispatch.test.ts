@@ -70,7 +70,7 @@ describe('dispatch tools with the command agent', () => {
   test('orchestrate stop, from another process, stops a foreground orchestrate dispatch', async () => {
     const project = newProject();
     const env = cleanEnv();
-    const running = cliInBackground(project, ['dispatch', '--agent', 'command', '--program', node, '--arg=-e', '--arg', 'console.log("up"); setInterval(() => {}, 1000)', 'p', '--json'], env);
+    const running = cliInBackground(project, ['dispatch', '--cli', 'command', '--program', node, '--arg=-e', '--arg', 'console.log("up"); setInterval(() => {}, 1000)', 'p', '--json'], env);
     const id = await until('the process runs', async () => {
       const ps = await cli(project, ['ps', '--state', 'running', '--json'], env);
       return ps.json?.items?.[0]?.id as string | undefined;

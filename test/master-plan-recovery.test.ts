@@ -60,7 +60,7 @@ describe('master-plan runs with the real Claude Code: crash recovery, other agen
         { tools: [phaseDone('1')] },
         { text: 'Phase 1 done.' },
       ] }]);
-      const run = await cli(dir, ['run', 'docs/plan.md', '--agent', other.agent, '--json'], other.env(fake.model().url));
+      const run = await cli(dir, ['run', 'docs/plan.md', '--cli', other.agent, '--json'], other.env(fake.model().url));
       assert.equal(run.code, 0, run.stderr);
       assert.equal(run.json.end, 'completed');
       assert.equal(git(dir, 'show', `${run.json.run.branch}:hello.txt`), 'hello');
@@ -89,7 +89,8 @@ describe('master-plan runs with the real Claude Code: crash recovery, other agen
     assert.match(broken.stdout.trimEnd(), /9 problems in the plan; fix them and run again$/);
     const codex = await cli(dir, ['run', 'docs/master-plan.md', '-n', '--agent', 'codex'], fake.env());
     assert.equal(codex.code, 2);
-    assert.match(codex.stdout, /docs\/phase2-api\.md:1: phase 2 requires the agents doc-sync, which only Claude Code can invoke/);
+    assert.match(codex.stdout, /docs\/phase2-api\.md:1: phase 2 requires the agents doc-sync, which only Claude Code can invoke: run it with --cli claude/);
+    assert.match(codex.stderr, /^note: --agent codex is read as --cli codex \(--agent names who you are; say --cli for the agent CLI\)$/m, 'the old spelling works, with a note');
 
     mkdirSync(join(dir, '.orchestrator'), { recursive: true });
     writeFileSync(join(dir, '.orchestrator', 'config.yaml'), 'timeout: 60\nmax_retires: 3\n');

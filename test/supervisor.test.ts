@@ -137,7 +137,7 @@ test('kill -9 of the supervisor with 3 agents running: recovery settles every pr
 test('orchestrate dispatch runs one agent, records it, and exits 12 when it is not ok', async () => {
   const project = newProject();
   const env = cleanEnv();
-  const ok = await cli(project, ['dispatch', '--agent', 'command', '--program', 'sh', '--arg=-c', '--arg', 'echo "hi from $0"', '--arg', '{prompt}', 'the prompt', '--json'], env);
+  const ok = await cli(project, ['dispatch', '--cli', 'command', '--program', 'sh', '--arg=-c', '--arg', 'echo "hi from $0"', '--arg', '{prompt}', 'the prompt', '--json'], env);
   assert.equal(ok.code, 0, ok.stderr);
   assert.equal(ok.json.outcome.kind, 'ok');
   assert.equal(ok.json.outcome.message, 'hi from the prompt');
@@ -145,10 +145,10 @@ test('orchestrate dispatch runs one agent, records it, and exits 12 when it is n
   assert.equal(ok.json.output, 'hi from the prompt');
   assert.deepEqual(ps.json.items.map((p: { id: string; outcome: string }) => [p.id, p.outcome]), [[ok.json.dispatch_id, 'ok']]);
   assert.match((await cli(project, ['logs', ok.json.dispatch_id], env)).stdout, /hi from the prompt/);
-  const failed = await cli(project, ['dispatch', '--agent', 'command', '--program', 'sh', '--arg=-c', '--arg', 'echo broken >&2; exit 4', 'x'], env);
+  const failed = await cli(project, ['dispatch', '--cli', 'command', '--program', 'sh', '--arg=-c', '--arg', 'echo broken >&2; exit 4', 'x'], env);
   assert.equal(failed.code, 12);
   assert.match(failed.stdout, /^proc-\S+: failed\nexit 4: broken/);
-  const unknown = await cli(project, ['dispatch', '--agent', 'robot', 'x'], env);
+  const unknown = await cli(project, ['dispatch', '--cli', 'robot', 'x'], env);
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /agent 'robot' is not one of claude, codex, gemini, command/);
 });

@@ -105,7 +105,7 @@ describe('workflows', () => {
       '  *) sleep 0.6; echo "ANSWER from $step";;',
       'esac',
     ].join('\n');
-    const agent = ['--agent', 'command', '--program', 'sh', '--arg=-c', '--arg', script, '--arg', 'agent'];
+    const agent = ['--cli', 'command', '--program', 'sh', '--arg=-c', '--arg', script, '--arg', 'agent'];
     const run = await cli(project, ['workflow', 'run', 'multi-model-critique', '--input', 'question=Should we shard the database?', '--concurrency', '3', ...agent, '--json'], env);
     assert.equal(run.code, 0, run.stderr);
     const { workflow } = run.json;

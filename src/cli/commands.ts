@@ -263,7 +263,7 @@ export const COMMANDS: Command[] = [
   {
     name: 'dispatch', longRunning: true, args: '<prompt>', summary: 'run one agent on a prompt, supervised, and report its outcome (exit 12 when it is not ok)',
     options: {
-      agent: { type: 'string', description: 'claude, codex, gemini or command (default claude)' },
+      cli: { type: 'string', description: 'the agent CLI: claude, codex, gemini or command (default claude; --agent claude still works)' },
       prompt: { type: 'string', description: 'the prompt (or give it as the argument)' },
       model: { type: 'string', description: 'the model (default: the runner setting for the agent, else the CLI default)' },
       program: { type: 'string', description: "the program to run (default: claude, codex or gemini on the PATH, or $ORCHESTRATOR_CLAUDE/_CODEX/_GEMINI; command: required)" },
@@ -307,7 +307,7 @@ export const COMMANDS: Command[] = [
       'dry-run': { type: 'boolean', short: 'n', description: 'validate the plan and print the phase DAG; run nothing' },
       phase: { type: 'string', short: 'p', description: 'start from this phase: the phases listed before it are skipped' },
       model: { type: 'string', short: 'm', description: 'haiku, sonnet, opus or a model id (default: config.yaml model, else the CLI\'s own)' },
-      agent: { type: 'string', description: 'claude, codex or gemini (default claude; required agents need claude)' },
+      cli: { type: 'string', description: 'the agent CLI: claude, codex or gemini (default claude; required agents need claude; --agent claude still works)' },
       concurrency: { type: 'string', description: 'phases at once, each in its own worktree (default 2)' },
       sequential: { type: 'boolean', description: 'one phase at a time in the working tree itself (design D)' },
       quiet: { type: 'boolean', description: "do not print the agents' readable lines" },
@@ -379,7 +379,7 @@ export const COMMANDS: Command[] = [
       input: inputs,
       file: { type: 'string', description: 'custom steps, YAML or JSON' },
       name: { type: 'string', description: 'a name for this workflow' },
-      agent: { type: 'string', description: "every step's agent: claude, codex, gemini or command (default: each step's, else claude)" },
+      cli: { type: 'string', description: "every step's agent CLI: claude, codex, gemini or command (default: each step's, else claude; --agent claude still works)" },
       program: { type: 'string', description: "for the command agent: the program (the prompt is its last argument, or replaces '{prompt}' in one)" },
       arg: { type: 'string', multiple: true, description: "for the command agent: an argument (repeat it; '{prompt}' becomes the prompt)" },
       concurrency: { type: 'string', description: 'steps at once where dependencies allow (default 2)' },

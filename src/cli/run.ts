@@ -26,6 +26,8 @@ export const EXIT_CODES: Record<ErrorCode, number> = {
   install_broken: 15,
 };
 
+const CLI_KINDS = ['claude', 'codex', 'gemini', 'command'];
+
 export interface Io {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
@@ -73,6 +75,12 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
       throw new OrchestratorError('invalid_input', `${(error as Error).message.split('\n')[0]} — see 'orchestrate ${command.name} --help'`);
     }
     const values = parsed.values as Record<string, string | boolean | string[] | undefined>;
+    // --agent is who you are; the CLI a command runs is --cli. The old spelling still works.
+    if (command.options?.cli && values.cli === undefined && typeof values.agent === 'string' && CLI_KINDS.includes(values.agent)) {
+      io.stderr(`note: --agent ${values.agent} is read as --cli ${values.agent} (--agent names who you are; say --cli for the agent CLI)`);
+      values.cli = values.agent;
+      delete values.agent;
+    }
     if (values.help) {
       io.stdout(commandHelp(command));
       return 0;

@@ -56,7 +56,7 @@ function record(id: string, view: ReturnType<typeof dispatchView>): string {
 /** `orchestrate dispatch`: one agent run in the foreground, supervised and recorded. */
 export const dispatch: Handler = async (call) => {
   const board = await call.board();
-  const agent = (flag(call, 'agent') ?? 'claude') as DispatchSpec['agent'];
+  const agent = (flag(call, 'cli') ?? 'claude') as DispatchSpec['agent'];
   const prompt = required(flagOrArg(call, 'prompt'), 'the prompt', 'the prompt as the argument or --prompt');
   const program = flag(call, 'program');
   const args = (call.values.arg as string[] | undefined) ?? [];

@@ -26,11 +26,11 @@ export const run: Handler = async (call) => {
   const root = call.settings.projectRoot.value;
   const planFile = resolve(call.cwd, required(flagOrArg(call, 'plan'), 'the master plan', 'its path as the argument: orchestrate run docs/master-plan.md'));
   const config = await readProjectConfig(join(root, STATE_DIR, 'config.yaml'));
-  const agent = (flag(call, 'agent') ?? 'claude') as AgentKind;
-  if (!AGENTS.includes(agent)) throw new OrchestratorError('invalid_input', `--agent '${agent}' is not one of ${AGENTS.join(', ')}`);
+  const agent = (flag(call, 'cli') ?? 'claude') as AgentKind;
+  if (!AGENTS.includes(agent)) throw new OrchestratorError('invalid_input', `--cli '${agent}' is not one of ${AGENTS.join(', ')}`);
   const { plan, problems, warnings } = readMasterPlan(root, planFile, { gates: config.gates, isProgram: (word) => isProgram(word, call.env.PATH), agents: claudeAgents(root, call.env.HOME) });
   if (agent !== 'claude') {
-    for (const phase of plan.phases.filter((p) => p.required_agents.length > 0)) problems.push({ file: phase.file, line: 1, message: `phase ${phase.id} requires the agents ${phase.required_agents.join(', ')}, which only Claude Code can invoke: run it with --agent claude` });
+    for (const phase of plan.phases.filter((p) => p.required_agents.length > 0)) problems.push({ file: phase.file, line: 1, message: `phase ${phase.id} requires the agents ${phase.required_agents.join(', ')}, which only Claude Code can invoke: run it with --cli claude` });
   }
   const from = flag(call, 'phase');
   if (from !== undefined && !plan.phases.some((phase) => phase.id === from)) problems.push({ file: plan.file, line: 1, message: `--phase ${from} is not a phase of this plan (phases: ${plan.phases.map((p) => p.id).join(', ')})` });

@@ -95,14 +95,14 @@ export const templates: Handler = async (call) => {
   return { data: all, text: table(['NAME', 'SOURCE', 'STEPS', 'INPUTS (* required)', 'DESCRIPTION'], rows) };
 };
 
-/** `orchestrate workflow run <template> [--input k=v]… [--agent X] [--program P --arg A]… [--concurrency N]`. */
+/** `orchestrate workflow run <template> [--input k=v]… [--cli X] [--program P --arg A]… [--concurrency N]`. */
 export const run: Handler = async (call) => {
   const board = await call.board();
   const file = flag(call, 'file');
   const custom = file ? readDefinitionFile(call, file) as { steps?: unknown; name?: string } : null;
   const template = custom ? undefined : required(flagOrArg(call, 'template'), 'the template', "its name as the argument ('orchestrate workflow templates' lists them), or --file with custom steps");
-  const agent = flag(call, 'agent') ?? null;
-  if (agent !== null && !['claude', 'codex', 'gemini', 'command'].includes(agent)) throw new OrchestratorError('invalid_input', `--agent '${agent}' is not one of claude, codex, gemini, command`);
+  const agent = flag(call, 'cli') ?? null;
+  if (agent !== null && !['claude', 'codex', 'gemini', 'command'].includes(agent)) throw new OrchestratorError('invalid_input', `--cli '${agent}' is not one of claude, codex, gemini, command`);
   const program = flag(call, 'program');
   const command = program ? [program, ...((call.values.arg as string[] | undefined) ?? [])] : null;
   return reply(await runWorkflow(await deps(call, board), {
