@@ -3,6 +3,7 @@
 // heartbeat; design E v0.2's MCP argument names (instance_id acts as that agent); design A's
 // argument names for context, reminders, learnings, workflows, dispatches and teams.
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { cleanupBackends } from './support/backends.js';
 import { cleanEnv, cli, newProject } from './support/cli.js';
@@ -62,6 +63,21 @@ describe('design E: the CLI as its README uses it', () => {
     const chosen = await cli(project, ['register', '--name', 'Quick', '--lease-ttl', '5', '--json'], env);
     const short = Date.parse(chosen.json.lease_expires_at) - Date.parse(chosen.json.last_heartbeat ?? chosen.json.registered_at);
     assert.ok(short <= 6000, `--lease-ttl 5 gives 5 s, got ${short} ms`);
+  });
+});
+
+describe("design C's flags", () => {
+  test('--skip-codex refuses a Codex role before anything starts; --project and log -n are there', async () => {
+    const project = newProject();
+    const env = cleanEnv();
+    const skip = await cli(project, ['start', 'Add a health endpoint', '--skip-codex', '--reviewer', 'codex'], env);
+    assert.equal(skip.code, 2);
+    assert.match(skip.stderr, /--skip-codex, yet the reviewer is codex; drop one of them/);
+    assert.equal((await cli(project, ['runs', '--json'], env)).json.items.length, 0, 'nothing was created');
+    const elsewhere = await cli(newProject(), ['status', '--project', project, '--json'], env);
+    assert.equal(elsewhere.json.store.location, join(project, '.orchestrator', 'state.db'), 'status --project reads that project\'s board');
+    const log = await cli(project, ['log', '-n', '100'], env);
+    assert.deepEqual([log.code, log.stderr.trim()], [3, `error: no runs on this board yet; 'orchestrate start "<feature>"' starts one`], 'log -n is a known flag');
   });
 });
 

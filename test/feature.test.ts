@@ -23,6 +23,7 @@ describe('feature runs with the real Claude Code', () => {
     const run = await cli(dir, ['start', 'Add greetings', '--concurrency', '2', '--json'], env());
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.json.end, 'completed');
+    assert.match(run.stderr, /^planner claude, workers claude, reviewer claude \(the default; --reviewer codex reviews with Codex as design C did/m, 'a run says which reviewer it uses');
     const { id, branch } = run.json.run;
     assert.equal(branch, 'orchestrate/add-greetings');
     assert.equal(git(dir, 'show', `${branch}:hello.txt`), 'hello');

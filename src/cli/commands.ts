@@ -290,6 +290,7 @@ export const COMMANDS: Command[] = [
       planner: { type: 'string', description: 'claude, codex or gemini (default claude)' },
       worker: { type: 'string', description: 'claude, codex or gemini (default claude)' },
       reviewer: { type: 'string', description: 'claude, codex, gemini or none (default claude)' },
+      'skip-codex': { type: 'boolean', description: 'use no Codex at all (design C): a Codex planner, worker or reviewer is refused' },
       'usage-threshold': { type: 'string', description: 'pause above this share of the usage window, 0..1 (default 0.8; read from the usage endpoint when one is configured)' },
       'budget-usd': { type: 'string', description: 'pause and escalate once the run has spent this much' },
       'context-file': { type: 'string', description: 'a file with the requirements (default: the feature text is the context)' },

@@ -102,7 +102,13 @@ export const start: Handler = async (call) => {
     auto_resume: !call.values['no-auto-resume'],
     dry_run: Boolean(call.values['dry-run']),
   };
+  if (call.values['skip-codex']) {
+    const codex = (['planner', 'worker', 'reviewer'] as const).filter((role) => settings[role] === 'codex');
+    if (codex.length > 0) throw new OrchestratorError('invalid_input', `--skip-codex, yet the ${codex.join(' and ')} ${codex.length === 1 ? 'is' : 'are'} codex; drop one of them`);
+  }
   await refuseUnusableAgents(call, [settings.planner, settings.worker, settings.reviewer]);
+  // Design C reviewed with Codex by default; say which reviewer this run uses, and why.
+  call.progress(`planner ${settings.planner}, workers ${settings.worker}, reviewer ${settings.reviewer}${flag(call, 'reviewer') === undefined ? " (the default; --reviewer codex reviews with Codex as design C did, --reviewer none skips reviews)" : ''}`);
   return reply(await startFeature(await deps(call, board), feature, context, settings));
 };
 
