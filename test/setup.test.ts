@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { cleanupBackends, tempDir } from './support/backends.js';
-import { cleanEnv, cli, newProject } from './support/cli.js';
+import { cleanEnv, cli, MAIN, newProject } from './support/cli.js';
 
 after(cleanupBackends);
 
@@ -37,7 +37,7 @@ test('setup merges into existing files, setup --undo restores them byte for byte
 
   const result = await cli(project, ['setup', '--name', 'Jerry', '--role', 'developer', '--hooks', '--json'], env);
   assert.equal(result.code, 0, result.stderr);
-  assert.equal(result.json.changes.length, 4);
+  assert.equal(result.json.changes.length, 5);
   const mcp = JSON.parse(readFileSync(join(project, '.mcp.json'), 'utf8'));
   assert.deepEqual(mcp.mcpServers.other, { command: 'other-server', args: ['--flag'] }, 'the other server is kept');
   assert.deepEqual(mcp.extra, [1, 2, 3]);
@@ -46,7 +46,11 @@ test('setup merges into existing files, setup --undo restores them byte for byte
   assert.equal(mcp.mcpServers.orchestrator.env.ORCHESTRATOR_AGENT, 'Jerry');
   assert.match(readFileSync(join(project, '.mcp.json'), 'utf8'), /^\{\n {4}"mcpServers"/, 'the file keeps its 4-space indentation');
   const settings = JSON.parse(readFileSync(join(project, '.claude', 'settings.json'), 'utf8'));
-  assert.deepEqual(settings.permissions, { allow: ['Bash(npm test)', 'mcp__orchestrator'], deny: ['Read(.env)'] });
+  const program = [process.execPath, MAIN].join(' ');
+  assert.deepEqual(settings.permissions, {
+    allow: ['Bash(npm test)', 'mcp__orchestrator', 'Edit(.orchestrator/context/**)', ...['start', 'status', 'log', 'resume', 'doctor'].map((verb) => `Bash(${program} ${verb}:*)`)],
+    deny: ['Read(.env)'],
+  }, 'what /orchestrate runs is allowed; nothing else changes');
   assert.equal(settings.model, 'opus');
   assert.deepEqual(settings.enabledMcpjsonServers, ['orchestrator']);
   assert.equal(settings.hooks.SessionStart.length, 3, 'the existing hook stays');
@@ -85,7 +89,7 @@ test('a new project: files are created, and undo removes them again', async () =
   const project = newProject();
   const env = cleanEnv();
   const dry = await cli(project, ['setup', '--dry-run', '--json'], env);
-  assert.equal(dry.json.changes.length, 4);
+  assert.equal(dry.json.changes.length, 5);
   assert.equal(existsSync(join(project, '.mcp.json')), false, '--dry-run writes nothing');
   assert.equal(existsSync(join(project, '.claude')), false);
   const http = await cli(project, ['setup', '--http', 'http://127.0.0.1:3100/mcp', '--name', 'Web'], env);
@@ -141,7 +145,7 @@ test('--global writes the user config under HOME (merging) and undo restores it'
   const user = JSON.parse(readFileSync(join(home, '.claude.json'), 'utf8'));
   assert.equal(user.numStartups, 3);
   assert.deepEqual(Object.keys(user.mcpServers), ['mine', 'orchestrator']);
-  assert.deepEqual(JSON.parse(readFileSync(join(home, '.claude', 'settings.json'), 'utf8')).permissions.allow, ['mcp__orchestrator']);
+  assert.deepEqual(JSON.parse(readFileSync(join(home, '.claude', 'settings.json'), 'utf8')).permissions.allow.slice(0, 2), ['mcp__orchestrator', 'Edit(.orchestrator/context/**)']);
   assert.equal(existsSync(join(project, '.mcp.json')), false, 'the project was not touched');
   assert.equal((await cli(project, ['setup', '--global', '--undo'], env)).code, 0);
   assert.equal(readFileSync(join(home, '.claude.json'), 'utf8'), claudeJson);

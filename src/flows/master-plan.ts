@@ -4,6 +4,7 @@ import type { Board } from '../board/board.js';
 import type { PhaseReport, Run } from '../board/runs.js';
 import type { NotificationSettings } from '../config/config-file.js';
 import { OrchestratorError } from '../core/errors.js';
+import { shellWord } from '../core/shell.js';
 import { boardTaskId, runCycle, type TaskState, type WorkRequest, type WorkResult } from '../engine/executor.js';
 import type { Plan, PlanTask } from '../engine/plan.js';
 import { checkPhase } from './compliance.js';
@@ -309,7 +310,3 @@ function phasePrompt(input: { run: Run; plan: MasterPlan; phase: PhaseSpec; byId
   ].join('\n');
 }
 
-/** A word as a POSIX shell reads it back unchanged. */
-function shellWord(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}

@@ -57,14 +57,16 @@ export function runCommand(program: string, args: string[], options: { cwd: stri
  * A program that outlives this one (`orchestrate start --detach`): its own session, stdin closed,
  * stdout and stderr appended to `logFile`. Returns its pid.
  */
-export function spawnDetached(program: string, args: string[], options: { cwd: string; env: Record<string, string | undefined>; logFile: string }): number {
+export function spawnDetached(program: string, args: string[], options: { cwd: string; env: Record<string, string | undefined>; logFile: string }): { pid: number; exited: Promise<number | null> } {
   mkdirSync(dirname(options.logFile), { recursive: true });
   const out = openSync(options.logFile, 'a');
   try {
     const child = spawn(program, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', out, out], detached: true });
     child.unref();
     if (child.pid === undefined) throw new Error(`cannot start ${program}`);
-    return child.pid;
+    // While this process lives it hears of the child's early end (a refusal), without waiting for it.
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    return { pid: child.pid, exited };
   } finally {
     closeSync(out);
   }

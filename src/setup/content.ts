@@ -1,7 +1,8 @@
-/** The files setup writes whole: a slash command and a skill. The marker says setup wrote them. */
+/** The files setup writes whole: two slash commands and a skill. The marker says setup wrote them. */
 export const MARKER = '<!-- written by claude-orchestrator setup; setup updates it, --undo removes it -->';
 
-export const SLASH_COMMAND = `---
+/** `/board`: work with the board (claim a task, report progress, talk to the team). */
+export const BOARD_COMMAND = `---
 description: Work with the orchestrator board (claim a task, report progress, talk to the team)
 argument-hint: [what to do, e.g. "claim the next task" or "status"]
 ---
@@ -14,6 +15,47 @@ task you get (\`start_task\`), work on it as long as it needs — the task stays
 and finish with \`complete_task\` and a result that says what changed and how you checked it — or \`block_task\` /
 \`fail_task\` with the exact reason.
 `;
+
+/**
+ * What `/orchestrate` does besides reading: write its context file, and start, watch and resume
+ * runs. Setup allows these in the project's settings too: a command's own allowed-tools cover
+ * only the turn it was invoked in, and the user answers its questions in the next one.
+ */
+export function featureCommandRules(program: string): string[] {
+  return ['Edit(.orchestrator/context/**)', ...['start', 'status', 'log', 'resume', 'doctor'].map((verb) => `Bash(${program} ${verb}:*)`)];
+}
+
+/**
+ * `/orchestrate <feature>` (design C's entry point): explore, ask, write the context file, start
+ * a detached feature run, then watch it and bring its escalations to the user. `program` is how
+ * this machine runs orchestrate, as shell words.
+ */
+export function featureCommand(program: string): string {
+  return `---
+description: Build a feature with a team of agents — explore, ask, then start a verified orchestrator run and watch it
+argument-hint: <the feature, e.g. "Add a health endpoint">
+allowed-tools: Read, Glob, Grep, ${featureCommandRules(program).join(', ')}
+---
+${MARKER}
+
+You start and look after a feature run of claude-orchestrator for: $ARGUMENTS
+
+1. Explore the codebase first: its layout, conventions, how it is built and tested. Read only; change nothing.
+2. Ask the user at least ten clarifying questions, as one numbered list: what done means (acceptance
+   criteria), scope and what is out of it, interfaces and data shapes, edge cases and errors, tests, what must
+   not change, dependencies, performance or security needs. Then stop and wait for the answers.
+3. With the answers, settle the run settings with the user (propose defaults): concurrency (2), the reviewer
+   (claude, codex, gemini or none), a budget in dollars (none), review cycles (5).
+4. Write the context file \`.orchestrator/context/<short-name>.md\`: the feature, every question with its answer,
+   the acceptance criteria, the constraints, and the settings.
+5. Start the run in the background and tell the user its run id:
+   \`${program} start "<the feature>" --context-file .orchestrator/context/<short-name>.md --detach --concurrency <n> --reviewer <cli> [--budget-usd <d>] [--max-cycles <n>]\`
+6. Watch it now and then, not in a tight loop: \`${program} status --run <id>\`, \`${program} log --run <id> -n 50\`.
+   When it needs a person (status escalated, blocked or failed: \`.orchestrator/runs/<id>/escalation.json\` says why),
+   explain it to the user, ask what to do, and go on with \`${program} resume --run <id> --guidance "<their answer>"\`.
+   When it completes, tell the user the branch it left the work on.
+`;
+}
 
 export const SKILL = `---
 name: orchestrator

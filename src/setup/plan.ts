@@ -3,7 +3,8 @@ import { basename, join } from 'node:path';
 import type { FileChange } from '../config/backup.js';
 import { OrchestratorError } from '../core/errors.js';
 import { arrayAt, formatLike, objectAt, parseJsonFile, sameJson, type JsonObject } from './json-merge.js';
-import { MARKER, SKILL, SLASH_COMMAND } from './content.js';
+import { shellWord } from '../core/shell.js';
+import { BOARD_COMMAND, featureCommand, featureCommandRules, MARKER, SKILL } from './content.js';
 
 /**
  * `orchestrate setup`, as data: the file changes that make a project (or, with --global, the
@@ -45,10 +46,16 @@ export function planSetup(options: SetupOptions): FileChange[] {
   const changes = [
     mcpConfig(options, name),
     settings(options, name, join(claudeDir, 'settings.json')),
-    ownFile(join(claudeDir, 'commands', 'orchestrate.md'), SLASH_COMMAND, 'the /orchestrate slash command'),
+    ownFile(join(claudeDir, 'commands', 'orchestrate.md'), featureCommand(program(options)), 'the /orchestrate slash command (a feature run, design C)'),
+    ownFile(join(claudeDir, 'commands', 'board.md'), BOARD_COMMAND, 'the /board slash command'),
     ownFile(join(claudeDir, 'skills', 'orchestrator', 'SKILL.md'), SKILL, 'the orchestrator skill'),
   ];
   return changes.filter((change): change is FileChange => change !== null && change.after !== change.before);
+}
+
+/** How a session runs orchestrate on this board, as shell words. */
+function program(options: SetupOptions): string {
+  return [...options.orchestrate, ...(options.db ? ['--db', options.db] : [])].map(shellWord).join(' ');
 }
 
 function read(path: string): string | null {
@@ -83,7 +90,11 @@ function settings(options: SetupOptions, name: string, path: string): FileChange
       notes.push(note);
     }
   };
-  addTo(arrayAt(objectAt(config, 'permissions', path), 'allow', path), `mcp__${SERVER_NAME}`, `allowed mcp__${SERVER_NAME}`);
+  const allow = arrayAt(objectAt(config, 'permissions', path), 'allow', path);
+  addTo(allow, `mcp__${SERVER_NAME}`, `allowed mcp__${SERVER_NAME}`);
+  const rules = featureCommandRules(program(options)).filter((rule) => !allow.includes(rule));
+  for (const rule of rules) allow.push(rule);
+  if (rules.length > 0) notes.push(`allowed what /orchestrate runs (${rules.length} rules)`);
   if (!options.global) addTo(arrayAt(config, 'enabledMcpjsonServers', path), SERVER_NAME, `approved the ${SERVER_NAME} server of .mcp.json`);
   if (options.hooks) {
     const hooks = objectAt(config, 'hooks', path);

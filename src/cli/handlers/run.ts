@@ -135,14 +135,26 @@ async function detach(call: Call): Promise<Reply> {
   const root = resolve(call.cwd, flag(call, 'project') ?? call.settings.projectRoot.value);
   const args = call.argv.filter((arg) => arg !== '--detach');
   const logFile = join(ensureStateDir(root), 'runs', `detached-${Date.now().toString(36)}.log`);
-  const pid = spawnDetached(process.execPath, [MAIN, ...args], { cwd: call.cwd, env: call.env, logFile });
+  const { pid, exited } = spawnDetached(process.execPath, [MAIN, ...args], { cwd: call.cwd, env: call.env, logFile });
   const identity = processIdentity(pid);
-  const run = await waitFor(board.db, async () => {
+  const ended = new AbortController();
+  let exitCode: number | null | undefined;
+  void exited.then((code) => {
+    exitCode = code;
+    ended.abort();
+  });
+  const ours = async () => {
     const latest = await board.runs.latest();
     return latest && latest.supervisor === identity ? latest : null;
-  }, { timeout_ms: 60_000 }, call.io.shutdownSignal());
+  };
+  const run = (await waitFor(board.db, ours, { timeout_ms: 60_000 }, AbortSignal.any([call.io.shutdownSignal(), ended.signal]))) ?? (await ours());
   if (!run) {
     const tail = readFileSync(logFile, 'utf8').trim().split('\n').slice(-3).join('\n');
+    // A refusal (dirty tree, bad flag) ends the child at once: its own error, said now.
+    if (exitCode !== undefined) {
+      const said = tail.split('\n').filter((line) => line.startsWith('error: ')).map((line) => line.slice(7)).join('; ') || tail;
+      throw new OrchestratorError(exitCode === 2 ? 'invalid_input' : 'internal', `the run did not start (exit ${exitCode}): ${said}`);
+    }
     throw new OrchestratorError('internal', `the detached run did not start within 60 s; its output (${logFile}):\n${tail}`);
   }
   return { data: { run, pid, log: logFile }, text: `${run.id} runs in the background (pid ${pid}); follow it with 'orchestrate log --follow', output in ${logFile}` };
