@@ -27,7 +27,7 @@ test('design E names and flags: a whole session through the aliases', async () =
   const tom = await run('register', '--name', 'Tom', '--role', 'architect');
   assert.equal(tom.code, 0, tom.stderr);
   assert.equal(tom.json.name, 'Tom');
-  const jerry = await run('register', '--name', 'Jerry', '--role', 'developer', '--work-dir', '/work');
+  const jerry = await run('register', '--name', 'Jerry', '--role', 'developer');
   assert.equal(jerry.json.role, 'implementer');
   assert.deepEqual(JSON.parse(readFileSync(join(project, '.orchestrator', 'agent.json'), 'utf8')), { id: jerry.json.id, name: 'Jerry' });
   assert.equal(readFileSync(join(project, '.orchestrator', '.gitignore'), 'utf8').includes('*'), true);

@@ -3,11 +3,13 @@
 // heartbeat; design E v0.2's MCP argument names (instance_id acts as that agent); design A's
 // argument names for context, reminders, learnings, workflows, dispatches and teams.
 import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { cleanupBackends } from './support/backends.js';
-import { cleanEnv, cli, newProject } from './support/cli.js';
+import { cleanEnv, cli, cliInBackground, newProject } from './support/cli.js';
 import { call, callError, stdioClient } from './support/mcp-client.js';
+import { until } from './support/until.js';
 
 after(cleanupBackends);
 
@@ -63,6 +65,42 @@ describe('design E: the CLI as its README uses it', () => {
     const chosen = await cli(project, ['register', '--name', 'Quick', '--lease-ttl', '5', '--json'], env);
     const short = Date.parse(chosen.json.lease_expires_at) - Date.parse(chosen.json.last_heartbeat ?? chosen.json.registered_at);
     assert.ok(short <= 6000, `--lease-ttl 5 gives 5 s, got ${short} ms`);
+  });
+});
+
+describe('design E v0.3: the persistent worker', () => {
+  test('register --work-dir answers each message to it with an agent run there, back to the sender, log kept', async () => {
+    const project = newProject();
+    const env = cleanEnv();
+    const work = join(project, 'service');
+    mkdirSync(work);
+    writeFileSync(join(work, 'VERSION'), '1.4.2\n');
+    await cli(project, ['register', '--name', 'Tom'], env);
+    // A command agent: it reads a file of its folder and answers with it and the message.
+    const worker = cliInBackground(project, ['register', '--name', 'Helper', '--work-dir', 'service', '--command', 'sh', '--arg=-c', '--arg', 'echo "v$(cat VERSION) got: $0"', '--arg', '{prompt}', '--json'], env);
+    try {
+      await until('the worker to be online', async () => (await cli(project, ['agent', 'list', '--json'], env)).json.items.some((a: { name: string }) => a.name === 'Helper'));
+      for (const text of ['ping 1', 'ping 2']) assert.equal((await cli(project, ['-i', 'Tom', 'send-message', '--to-name', 'Helper', '--content', text], env)).code, 0);
+      const replies: string[] = [];
+      await until('both answers', async () => {
+        const got = await cli(project, ['-i', 'Tom', 'wait-for-message', '--timeout', '5', '--json'], env);
+        replies.push(...got.json.map((m: { content: string }) => m.content));
+        return replies.length >= 2;
+      });
+      assert.match(replies[0]!, /^v1\.4\.2 got: ping 1\n\n\(re: msg-\S+; log: orchestrate logs (proc-\S+)\)$/);
+      assert.match(replies[1]!, /^v1\.4\.2 got: ping 2\n/);
+      const processId = /orchestrate logs (proc-\S+)\)/.exec(replies[1]!)![1]!;
+      assert.match((await cli(project, ['logs', processId], env)).stdout, /v1\.4\.2 got: ping 2/, 'the run\'s log is kept');
+    } finally {
+      worker.child.kill('SIGTERM');
+    }
+    const end = await worker.done;
+    assert.equal(end.code, 0, end.stderr);
+    assert.deepEqual([end.json.agent.name, end.json.answered, end.json.failed], ['Helper', 2, 0]);
+    const helper = (await cli(project, ['agent', 'list', '--all', '--json'], env)).json.items.find((a: { name: string }) => a.name === 'Helper');
+    assert.equal(helper.status, 'offline', 'a stopped worker leaves the board');
+    const wrong = await cli(project, ['register', '--name', 'X', '--work-dir', 'nowhere'], env);
+    assert.deepEqual([wrong.code, wrong.stderr.trim()], [2, 'error: --work-dir nowhere is not a folder; create it or name another']);
   });
 });
 

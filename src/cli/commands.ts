@@ -21,7 +21,8 @@ export interface Command {
   aliases?: string[];
   options?: Record<string, OptionSpec>;
   /** Runs until stopped (a server, workers, a run): it waits out a store outage instead of exiting 9. */
-  longRunning?: boolean;
+  /** Waits out store outages instead of failing (servers, runs, workers); may depend on the flags. */
+  longRunning?: boolean | ((values: Record<string, unknown>) => boolean);
   load: () => Promise<Handler>;
 }
 
@@ -54,12 +55,16 @@ const sessionOption = { type: 'string', description: 'whose memory (default: you
 
 export const COMMANDS: Command[] = [
   {
-    name: 'agent register', aliases: ['register'], summary: 'join the board as an agent and save the identity in .orchestrator/',
+    name: 'agent register', aliases: ['register'], summary: 'join the board as an agent and save the identity in .orchestrator/; with --work-dir, stay and answer its messages (design E v0.3 worker)',
+    longRunning: (values) => values['work-dir'] !== undefined,
     options: {
       name: { type: 'string', description: 'unique among online agents (required)' },
       role: { type: 'string', description: 'architect, implementer (developer), tester, reviewer, devops, documenter, generalist, leader, or a custom word (default generalist)' },
       kind: { type: 'string', description: 'claude, codex, gemini, human or command (default claude)' },
-      'work-dir': { type: 'string', description: 'the folder the agent works in (default: the current folder)' },
+      'work-dir': { type: 'string', description: 'be a persistent worker there: each message to this agent becomes an agent run in that folder, its answer sent back (until Ctrl-C)' },
+      command: { type: 'string', description: 'with --work-dir: run this program on each message instead of Claude Code (the message is its last argument, or replaces {prompt} in an --arg)' },
+      arg: { type: 'string', multiple: true, description: 'with --command: an argument (repeat it)' },
+      model: { type: 'string', description: "with --work-dir: Claude Code's model" },
       metadata: { type: 'string', description: 'a JSON object kept with the agent' },
     },
     load: async () => (await agent()).register,

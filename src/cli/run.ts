@@ -114,7 +114,8 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
           const [{ openDb, isPostgresUrl }, { Board }] = await Promise.all([import('../store/open.js'), import('../board/board.js')]);
           if (settings.db.source === 'default' && !isPostgresUrl(settings.db.value)) ensureStateDir(settings.projectRoot.value);
           const db = await openDb(settings.db.value);
-          board = new Board(command.longRunning ? await outageTolerant(db, io) : db, { leaseTtlMs: settings.leaseTtlMs.value, maxRetries: settings.maxRetries.value });
+          const longRunning = typeof command.longRunning === 'function' ? command.longRunning(values) : Boolean(command.longRunning);
+          board = new Board(longRunning ? await outageTolerant(db, io) : db, { leaseTtlMs: settings.leaseTtlMs.value, maxRetries: settings.maxRetries.value });
         }
         return board;
       },

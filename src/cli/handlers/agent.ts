@@ -1,7 +1,10 @@
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Agent } from '../../board/agents.js';
+import { OrchestratorError } from '../../core/errors.js';
 import { forgetAgent, saveAgent } from '../../config/settings.js';
 import { flag, json, required, seconds, type Call, type Handler } from '../call.js';
-import { details, moreHint, table } from '../format.js';
+import { agentLines, details, moreHint, table } from '../format.js';
 
 /**
  * An agent registered from the command line is kept alive by hand (`heartbeat`), not by a
@@ -10,28 +13,51 @@ import { details, moreHint, table } from '../format.js';
  */
 const HAND_LEASE_MS = 90_000;
 
-/** Registers (or takes back) an agent kept by hand from this folder, and saves its identity here. */
-export async function registerByHand(call: Call, input: { name: string; role?: string; kind?: string; work_dir?: string; metadata?: Record<string, unknown> }): Promise<Agent> {
+/** Registers (or takes back) an agent kept by hand from this folder (or, `kept`, by this process), and saves its identity here. */
+export async function registerByHand(call: Call, input: { name: string; role?: string; kind?: string; work_dir?: string; metadata?: Record<string, unknown> }, kept = false): Promise<Agent> {
   const board = await call.board();
   const leaseTtl = flag(call, 'lease-ttl');
   const agent = await board.agents.register({
     ...input,
     work_dir: input.work_dir ?? call.cwd,
-    lease_ttl_ms: leaseTtl !== undefined ? seconds(leaseTtl, 'lease-ttl', 0) : call.settings.leaseTtlMs.source === 'default' ? HAND_LEASE_MS : undefined,
+    lease_ttl_ms: leaseTtl !== undefined ? seconds(leaseTtl, 'lease-ttl', 0) : call.settings.leaseTtlMs.source === 'default' && !kept ? HAND_LEASE_MS : undefined,
   });
   saveAgent(call.settings.projectRoot.value, { id: agent.id, name: agent.name });
   return agent;
 }
 
 export const register: Handler = async (call) => {
+  const dir = flag(call, 'work-dir');
+  const program = flag(call, 'command');
+  if (program !== undefined && dir === undefined) throw new OrchestratorError('invalid_input', '--command runs on the messages of a persistent worker: add --work-dir <folder>');
+  const workDir = dir === undefined ? undefined : resolve(call.cwd, dir);
+  if (workDir !== undefined && !statSync(workDir, { throwIfNoEntry: false })?.isDirectory()) throw new OrchestratorError('invalid_input', `--work-dir ${dir} is not a folder; create it or name another`);
   const agent = await registerByHand(call, {
     name: required(flag(call, 'name') ?? call.positionals[0], 'the agent name', '--name <name>'),
     role: flag(call, 'role'),
-    kind: flag(call, 'kind'),
-    work_dir: flag(call, 'work-dir'),
+    kind: flag(call, 'kind') ?? (program ? 'command' : undefined),
+    work_dir: workDir,
     metadata: json(flag(call, 'metadata'), 'metadata'),
+  }, workDir !== undefined);
+  const text = `registered ${agent.name} (${agent.id}) as ${agent.role}; lease until ${agent.lease_expires_at}`;
+  if (workDir === undefined) return { data: agent, text };
+  // Design E v0.3: stay, and answer each message to this agent with an agent run in the folder.
+  const { runInboxWorker } = await import('../../flows/inbox-worker.js');
+  const { startDispatcher } = await import('./dispatch.js');
+  const board = await call.board();
+  call.progress(`${text}\n${agent.name} answers its messages with ${program ? program : 'Claude Code'} in ${workDir} until Ctrl-C`);
+  const totals = await runInboxWorker({
+    board,
+    dispatcher: await startDispatcher(call, board),
+    agentId: agent.id,
+    workDir,
+    command: program ? [program, ...((call.values.arg as string[] | undefined) ?? [])] : null,
+    model: flag(call, 'model') ?? null,
+    onProgress: (line) => call.progress(line),
+    onAgentEvent: agentLines(call, false),
+    signal: call.io.shutdownSignal(),
   });
-  return { data: agent, text: `registered ${agent.name} (${agent.id}) as ${agent.role}; lease until ${agent.lease_expires_at}` };
+  return { data: { agent, ...totals }, text: `${agent.name} stopped: ${totals.answered} messages answered, ${totals.failed} failed` };
 };
 
 export const heartbeat: Handler = async (call) => {
