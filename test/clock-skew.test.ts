@@ -2,10 +2,10 @@
 // the server's clock, so a host 60 s ahead takes no task from a live agent, and a host 60 s behind
 // keeps no dead agent alive and is not expired by the others while it renews.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { after, test } from 'node:test';
 import { cleanupBackends, newBoardUrl } from './support/backends.js';
-import { cleanEnv, cli, cliInBackground, MAIN, newProject, type CliResult } from './support/cli.js';
+import { cleanEnv, cli, cliInBackground, MAIN, newProject, runProgram, type CliResult } from './support/cli.js';
 import { until } from './support/until.js';
 
 after(cleanupBackends);
@@ -16,22 +16,7 @@ const skip = !process.env.PG_URL ? 'needs PostgreSQL (PG_URL)' : !haveFaketime &
 
 /** The CLI on a host whose clock is `offset` off (faketime -f +60s / -60s). */
 function skewed(offset: string, cwd: string, args: string[], env: Record<string, string>): Promise<CliResult> {
-  return new Promise((resolve) => {
-    const child = spawn('faketime', ['-f', offset, process.execPath, MAIN, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (code) => {
-      let json: unknown;
-      try {
-        json = JSON.parse(stdout);
-      } catch {
-        json = undefined;
-      }
-      resolve({ code, stdout, stderr, json });
-    });
-  });
+  return runProgram('faketime', ['-f', offset, process.execPath, MAIN, ...args], { cwd, env });
 }
 
 test('clocks 60 s ahead and 60 s behind: no task taken from a live agent, no dead agent kept alive', { skip }, async () => {

@@ -5,7 +5,6 @@
 // status, task push, an MCP stdio session, setup and --undo. A native module that does not load is
 // one clear message and exit 15.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -13,7 +12,7 @@ import { after, before, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { cleanupBackends, tempDir } from './support/backends.js';
-import { cleanEnv, newProject, type CliResult } from './support/cli.js';
+import { cleanEnv, newProject, runProgram } from './support/cli.js';
 import { startLocalRegistry } from './support/local-registry.js';
 
 after(async () => {
@@ -25,25 +24,7 @@ const ROOT = new URL('..', import.meta.url).pathname;
 /** The cache `npm ci` filled (npm run sets npm_config_cache); the tests' scratch HOME has none. */
 const CACHE = process.env.npm_config_cache ?? join(homedir(), '.npm');
 
-function run(program: string, args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliResult & { ms: number }> {
-  const started = performance.now();
-  return new Promise((resolve) => {
-    const child = spawn(program, args, { cwd: options.cwd ?? ROOT, env: options.env ?? cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (code) => {
-      let json: unknown;
-      try {
-        json = JSON.parse(stdout);
-      } catch {
-        json = undefined;
-      }
-      resolve({ code, stdout, stderr, json, ms: performance.now() - started });
-    });
-  });
-}
+const run = (program: string, args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) => runProgram(program, args, { cwd: options.cwd ?? ROOT, env: options.env ?? cleanEnv() });
 
 let registry: Awaited<ReturnType<typeof startLocalRegistry>>;
 const npm = (args: string[], cwd: string, env: Record<string, string>) =>

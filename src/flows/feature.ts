@@ -38,6 +38,8 @@ export interface FeatureSettings {
 export interface FeatureDeps extends RunDeps {
   /** Reads how full the usage window is (absent: no reading, only rate limits pause). */
   usage?: () => Promise<UsageReading | null>;
+  /** A line said once the run exists (which CLI plays which role, and why). */
+  startNote?: string;
 }
 
 export type RunEnd = { run: Run; end: 'completed' | 'escalated' | 'paused' | 'stopped' | 'planned' };
@@ -70,6 +72,7 @@ export async function startFeature(deps: FeatureDeps, feature: string, context: 
   writeAtomic(join(dir, 'context.md'), context.endsWith('\n') ? context : `${context}\n`);
   await repo.addWorktree(integrationTree(deps, run), branch, base);
   deps.onProgress?.(`run ${run.id} on branch ${branch} (from ${base.slice(0, 10)})`);
+  if (deps.startNote) deps.onProgress?.(deps.startNote);
   return drive(deps, run);
 }
 

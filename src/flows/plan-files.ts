@@ -1,5 +1,4 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Nodes, Root, RootContent, Table } from 'mdast';
 import { readRegularFile } from '../core/files.js';
@@ -39,9 +38,9 @@ export interface Gate {
 export interface PlanReadOptions {
   /** config.yaml's `gates:`: the command of each gate a plan names without one. */
   gates?: Record<string, string>;
-  /** Whether a one-word gate is a program (default: a shell builtin, on the PATH, or a path). */
+  /** Whether a one-word gate is a program (default: a shell builtin or a path; the CLI adds the PATH). */
   isProgram?: (word: string) => boolean;
-  /** The subagents Claude Code can run besides its built-ins, lower case (default: .claude/agents of the project and the home). */
+  /** The subagents Claude Code can run besides its built-ins, lower case (default: the project's .claude/agents; the CLI adds the home's). */
   agents?: Set<string>;
 }
 
@@ -146,8 +145,8 @@ export function readMasterPlan(root: string, planFile: string, options: PlanRead
     warn,
     addEdge,
     gates: options.gates ?? {},
-    isProgram: options.isProgram ?? ((word) => isProgram(word, process.env.PATH)),
-    agents: options.agents ?? claudeAgents(root, homedir()),
+    isProgram: options.isProgram ?? ((word) => isProgram(word, undefined)),
+    agents: options.agents ?? claudeAgents(root, undefined),
   };
   for (const phase of plan.phases) readPhaseFile(phase, context);
 

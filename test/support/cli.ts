@@ -31,8 +31,14 @@ export function newProject(): string {
 }
 
 export function cli(cwd: string, args: string[], env: Record<string, string> = cleanEnv()): Promise<CliResult> {
+  return runProgram(process.execPath, [MAIN, ...args], { cwd, env });
+}
+
+/** Any program to its end: exit code, output, the output as JSON when it is JSON, and how long it took. */
+export function runProgram(program: string, args: string[], options: { cwd: string; env: Record<string, string> }): Promise<CliResult & { ms: number }> {
+  const started = performance.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(program, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -44,7 +50,7 @@ export function cli(cwd: string, args: string[], env: Record<string, string> = c
       } catch {
         json = undefined;
       }
-      resolve({ code, stdout, stderr, json });
+      resolve({ code, stdout, stderr, json, ms: performance.now() - started });
     });
   });
 }

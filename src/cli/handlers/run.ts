@@ -107,9 +107,9 @@ export const start: Handler = async (call) => {
     if (codex.length > 0) throw new OrchestratorError('invalid_input', `--skip-codex, yet the ${codex.join(' and ')} ${codex.length === 1 ? 'is' : 'are'} codex; drop one of them`);
   }
   await refuseUnusableAgents(call, [settings.planner, settings.worker, settings.reviewer]);
-  // Design C reviewed with Codex by default; say which reviewer this run uses, and why.
-  call.progress(`planner ${settings.planner}, workers ${settings.worker}, reviewer ${settings.reviewer}${flag(call, 'reviewer') === undefined ? " (the default; --reviewer codex reviews with Codex as design C did, --reviewer none skips reviews)" : ''}`);
-  return reply(await startFeature(await deps(call, board), feature, context, settings));
+  // Design C reviewed with Codex by default; the run says which reviewer it uses, and why.
+  const note = flag(call, 'reviewer') === undefined ? ' (the default; --reviewer codex reviews with Codex as design C did, --reviewer none skips reviews)' : '';
+  return reply(await startFeature({ ...(await deps(call, board)), startNote: `planner ${settings.planner}, workers ${settings.worker}, reviewer ${settings.reviewer}${note}` }, feature, context, settings));
 };
 
 /** A context file is read whole into the planner's prompt. */
