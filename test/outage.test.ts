@@ -63,9 +63,11 @@ test('team up waits out a 60 s outage, idle and while its agent runs: the work i
       assert.equal(end.stderr.match(/board reachable again after \d+\.\d s/g)?.length, 1, `said once: ${end.stderr}`);
       assert.doesNotMatch(end.stderr, /orchestrator-test|internal error/, 'no password, no internal error');
     }
-  } finally {
-    // A failed assertion must not leave the workers running (the file would never end).
+  } catch (error) {
+    // A failed assertion must not leave the workers running (the file would never end); what they said helps.
     for (const running of [busy, idle]) running.child.kill('SIGKILL');
+    for (const [name, running] of [['busy', busy], ['idle', idle]] as const) console.log(`# team ${name} said:\n${(await running.done).stderr.slice(-3000)}`);
+    throw error;
   }
 });
 

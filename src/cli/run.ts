@@ -49,9 +49,6 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
       io.stdout((await import('../core/version.js')).packageVersion());
       return 0;
     }
-    if (argv.some((arg) => arg === '-z' || arg === '--zookeeper' || arg.startsWith('--zookeeper='))) {
-      throw new OrchestratorError('invalid_input', 'there is no ZooKeeper any more: the board is --db <SQLite file or postgres:// URL> (env ORCHESTRATOR_DB; the default is .orchestrator/state.db in the project)');
-    }
     // Global flags may come before the command too (design E: orchestrate -i <id> heartbeat).
     const { leading, remaining } = leadingGlobals(argv);
     const found = findCommand(remaining);
@@ -72,6 +69,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     try {
       parsed = parseArgs({ args: rest, options: options as ParseArgsConfig['options'], allowPositionals: true, strict: true });
     } catch (error) {
+      if (rest.some(isZookeeper)) throw noZookeeper();
       throw new OrchestratorError('invalid_input', `${(error as Error).message.split('\n')[0]} — see 'orchestrate ${command.name} --help'`);
     }
     const values = parsed.values as Record<string, string | boolean | string[] | undefined>;
@@ -146,11 +144,16 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   }
 }
 
+/** Design E's -z/--zookeeper: there is no ZooKeeper; the board is --db. */
+const isZookeeper = (arg: string) => arg === '-z' || arg === '--zookeeper' || arg.startsWith('--zookeeper=');
+const noZookeeper = () => new OrchestratorError('invalid_input', 'there is no ZooKeeper any more: the board is --db <SQLite file or postgres:// URL> (env ORCHESTRATOR_DB; the default is .orchestrator/state.db in the project)');
+
 /** The global flags (with their values) before the command's words, and what follows them. */
 function leadingGlobals(argv: string[]): { leading: string[]; remaining: string[] } {
   let i = 0;
   while (i < argv.length && argv[i]!.startsWith('-') && argv[i] !== '--') {
     const arg = argv[i]!;
+    if (isZookeeper(arg)) throw noZookeeper();
     const name = arg.startsWith('--') ? arg.slice(2).split('=')[0]! : arg.slice(1);
     const spec = arg.startsWith('--') ? (Object.hasOwn(GLOBAL_OPTIONS, name) ? GLOBAL_OPTIONS[name] : undefined) : Object.values(GLOBAL_OPTIONS).find((option) => option.short === name);
     if (!spec || name === 'help' || name === 'h') break;

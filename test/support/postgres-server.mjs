@@ -19,7 +19,8 @@ function freePort() {
 
 /**
  * Starts a server; `pause()` stops it and `resume()` starts it again on the same port with the
- * same data (an outage), `stop()` ends it for good.
+ * same data (an outage), `stop()` ends it for good. (Without the placeholder, a suite that starts
+ * many servers on free ports handed a paused server's port to another one now and then.)
  */
 export async function startPostgres() {
   const dir = mkdtempSync(join(tmpdir(), 'orchestrator-pg-'));
@@ -46,6 +47,7 @@ export async function startPostgres() {
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`embedded PostgreSQL did not start: ${error.message}\n${logs.slice(-20).join('\n')}`);
   }
+  let placeholder = null;
   const client = pg.getPgClient();
   await client.connect();
   const version = (await client.query('SHOW server_version')).rows[0].server_version;
@@ -54,8 +56,21 @@ export async function startPostgres() {
     port,
     version,
     url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
-    pause: () => pg.stop(),
-    resume: () => pg.start(),
+    // While stopped, the port stays ours: a placeholder takes it and resets every connection
+    // (the server is down), so no other test's server can take the port and answer instead.
+    async pause() {
+      await pg.stop();
+      placeholder = await new Promise((resolve) => {
+        const server = createServer((socket) => socket.destroy());
+        server.once('error', () => resolve(null)); // taken in between: nothing to hold
+        server.listen(port, '127.0.0.1', () => resolve(server));
+      });
+    },
+    async resume() {
+      if (placeholder) await new Promise((resolve) => placeholder.close(resolve));
+      placeholder = null;
+      await pg.start();
+    },
     async stop() {
       await pg.stop();
       rmSync(dir, { recursive: true, force: true });
