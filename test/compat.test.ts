@@ -31,7 +31,7 @@ describe('design E: the CLI as its README uses it', () => {
     assert.deepEqual(zk.stderr.trim().split('\n'), ['error: there is no ZooKeeper any more: the board is --db <SQLite file or postgres:// URL> (env ORCHESTRATOR_DB; the default is .orchestrator/state.db in the project)']);
     assert.equal((await run('--zookeeper', 'zk:2181', 'status')).code, 2);
     assert.match((await run('list-instances', '-z', 'zk:2181')).stderr, /^error: there is no ZooKeeper any more/, 'after the command too');
-    assert.equal((await run('-i', 'Tom', 'send-message', '--to-name', 'Jerry', '--content=-z')).code, 0, 'a text that is -z is a text');
+    assert.equal((await run('set-context', '--key', 'old-flag', '--value=-z')).code, 0, 'a value that is -z is a value');
 
     assert.equal((await run('-i', 'Tom', 'send-message', '--to-name', '@Jerry', '--content', 'auth first')).code, 0);
     assert.equal((await run('-i', 'Jerry', 'send-message', '--to-name', '@all', '--content', 'standup in 5')).code, 0);
