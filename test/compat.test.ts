@@ -30,6 +30,7 @@ describe('design E: the CLI as its README uses it', () => {
     assert.equal(zk.code, 2);
     assert.deepEqual(zk.stderr.trim().split('\n'), ['error: there is no ZooKeeper any more: the board is --db <SQLite file or postgres:// URL> (env ORCHESTRATOR_DB; the default is .orchestrator/state.db in the project)']);
     assert.equal((await run('--zookeeper', 'zk:2181', 'status')).code, 2);
+    assert.deepEqual([(await run('-i', 'Tom')).stderr.trim()], ["error: -i Tom needs a command after it; run 'orchestrate --help' for the list"]);
     assert.match((await run('list-instances', '-z', 'zk:2181')).stderr, /^error: there is no ZooKeeper any more/, 'after the command too');
     assert.equal((await run('set-context', '--key', 'old-flag', '--value=-z')).code, 0, 'a value that is -z is a value');
 

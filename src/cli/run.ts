@@ -51,6 +51,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     }
     // Global flags may come before the command too (design E: orchestrate -i <id> heartbeat).
     const { leading, remaining } = leadingGlobals(argv);
+    if (remaining.length === 0) throw new OrchestratorError('invalid_input', `${leading.join(' ')} needs a command after it; run 'orchestrate --help' for the list`);
     const found = findCommand(remaining);
     if (found) found.rest = [...leading, ...found.rest];
     if (!found) {
