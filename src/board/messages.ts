@@ -69,13 +69,8 @@ export class Messages {
     const after = decodeCursor<number>(options.cursor, 'number') ?? 0;
     const rows = await this.inbox(this.board.db, agent, after, limit + 1, options.include_read ?? false);
     const page = toPage(rows, limit, (row) => row.seq, toMessage);
-    const unread = page.items.filter((message) => message.state === 'unread');
-    if (!options.mark_read || unread.length === 0) return page;
-    const now = this.board.now();
-    await this.board.db.transaction(async (tx) => {
-      for (const message of unread) await this.receipt(tx, message.id, agent.id, 'read', now);
-    });
-    return { ...page, items: page.items.map((message) => ({ ...message, state: message.state === 'unread' ? ('read' as const) : message.state })) };
+    if (!options.mark_read) return page;
+    return { ...page, items: await this.received(agent.id, page.items) };
   }
 
   /**
@@ -89,12 +84,18 @@ export class Messages {
       const found = await this.inbox(this.board.db, agent, 0, limit, false);
       return found.length > 0 ? found : null;
     }, options, abort);
-    if (!rows) return [];
+    return rows ? this.received(agent.id, rows.map(toMessage)) : [];
+  }
+
+  /** The messages handed to the agent, its unread ones marked read in one transaction. */
+  private async received(agentId: string, messages: Message[]): Promise<Message[]> {
+    const unread = messages.filter((message) => message.state === 'unread');
+    if (unread.length === 0) return messages;
     const now = this.board.now();
     await this.board.db.transaction(async (tx) => {
-      for (const row of rows) await this.receipt(tx, row.id, agent.id, 'read', now);
+      for (const message of unread) await this.receipt(tx, message.id, agentId, 'read', now);
     });
-    return rows.map((row) => ({ ...toMessage(row), state: 'read' as const }));
+    return messages.map((message) => (message.state === 'unread' ? { ...message, state: 'read' as const } : message));
   }
 
   markRead(agentRef: string, messageId: string): Promise<Message> {

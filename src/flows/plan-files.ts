@@ -278,12 +278,12 @@ function readPhaseFile(phase: PhaseSpec, context: PhaseContext): void {
     const itemText = textOf(item);
     if (/\[IMPLEMENTATION/i.test(itemText)) phase.implementation = true;
     const code = findAll(item, 'inlineCode').map((node) => node.value.trim()).filter(Boolean);
+    // Paths in inline code; plain text only when it is a path (not "N/A (first phase)").
+    const plain = itemText.replace(/^[^:]*:/, '').replace(/\(.*?\)/g, '').trim();
     if (/read previous notes/i.test(itemText)) {
-      // Paths in inline code; plain text only when it is a path (not "N/A (first phase)").
-      const plain = itemText.replace(/^[^:]*:/, '').replace(/\(.*?\)/g, '').split(/,\s*/).map((p) => p.trim()).filter((p) => /^[\w./-]+\.md$/i.test(p));
-      phase.read_notes.push(...(code.length ? code.flatMap((p) => p.split(/,\s*/)) : plain));
+      const paths = code.length ? code.flatMap((p) => p.split(/,\s*/)) : plain.split(',').map((p) => p.trim()).filter((p) => /^[\w./-]+\.md$/i.test(p));
+      phase.read_notes.push(...paths);
     } else if (/write notes to/i.test(itemText)) {
-      const plain = itemText.replace(/^[^:]*:/, '').replace(/\(.*?\)/g, '').trim();
       phase.write_notes ??= code[0] ?? (/^[\w./-]+$/.test(plain) ? plain : null);
     } else {
       phase.write_notes ??= writtenFile(item);
@@ -419,8 +419,9 @@ function gateOf(item: Nodes, context: Pick<PhaseContext, 'gates' | 'isProgram'>)
   const stripLabel = (command: string) => command.replace(/^command:\s*/i, '').trim();
   const [first, ...rest] = paragraph.children;
   if (first?.type === 'inlineCode') {
+    const command = stripLabel(first.value);
     const description = rest.map(textOf).join('').replace(/^\s*[:\-–—]\s*/, '').trim();
-    return stripLabel(first.value) ? { command: stripLabel(first.value), description } : null;
+    return command ? { command, description } : null;
   }
   const text = textOf(paragraph).trim();
   const colon = text.search(/:(\s|$)/);
