@@ -2,7 +2,7 @@ import type { Board } from '../board/board.js';
 import type { Message } from '../board/messages.js';
 import type { Dispatcher } from '../runner/dispatcher.js';
 import type { AgentEvent } from '../runner/events.js';
-import { writeAccess } from './run-support.js';
+import { WORKER_TOOLS, writeAccess } from './run-support.js';
 
 /**
  * Design E v0.3's persistent worker (`orchestrate register --name N --work-dir DIR`): the agent
@@ -30,7 +30,6 @@ export interface InboxWorkerDeps {
 
 /** How long an idle worker sleeps before it looks again (a wake-up may be missed across an outage). */
 const IDLE_WAIT_MS = 60_000;
-const WORKER_TOOLS = ['Read', 'Write', 'Edit', 'MultiEdit', 'Bash', 'Glob', 'Grep', 'LS', 'TodoWrite'];
 
 export async function runInboxWorker(deps: InboxWorkerDeps): Promise<{ answered: number; failed: number }> {
   const { board, agentId, signal } = deps;

@@ -33,6 +33,9 @@ export interface RunDeps {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
+/** The Claude Code tools a worker outside the engine (a team worker, an inbox worker) works with. */
+export const WORKER_TOOLS = ['Read', 'Write', 'Edit', 'MultiEdit', 'Bash', 'Glob', 'Grep', 'LS', 'TodoWrite'];
+
 /**
  * What an agent that changes files needs on top of a dispatch spec, per CLI: Claude Code the
  * tools it may use unasked; Gemini CLI edits approved (its shell still needs a person, so a

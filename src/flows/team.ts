@@ -6,7 +6,7 @@ import type { Dispatcher } from '../runner/dispatcher.js';
 import type { AgentEvent } from '../runner/events.js';
 import { identityAlive } from '../runner/os-process.js';
 import { rolePrompt } from '../runner/roles.js';
-import { everySecond, writeAccess } from './run-support.js';
+import { everySecond, WORKER_TOOLS, writeAccess } from './run-support.js';
 
 /**
  * `orchestrate team up`: the team's workers — for each role, `count` board agents of that role,
@@ -40,7 +40,6 @@ export interface TeamRunSummary {
   failed: number;
 }
 
-const WORKER_TOOLS = ['Read', 'Write', 'Edit', 'MultiEdit', 'Bash', 'Glob', 'Grep', 'LS', 'TodoWrite'];
 
 export async function runTeam(deps: TeamDeps, ref: string): Promise<TeamRunSummary> {
   const { board } = deps;
