@@ -1,4 +1,4 @@
-import { OrchestratorError } from '../core/errors.js';
+import { excerpt, OrchestratorError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { isUniqueViolation, type Queryable } from '../store/open.js';
 import type { BoardContext } from './board.js';
@@ -209,7 +209,7 @@ export class Agents {
     const [byId] = await db.query<AgentRow>('SELECT * FROM agents WHERE id = ?', [ref]);
     const row = byId ?? (await latestByName(db, ref));
     if (!row) {
-      throw new OrchestratorError('not_found', `no agent '${ref}' on this board; 'orchestrate agent list --all' shows who is registered`);
+      throw new OrchestratorError('not_found', `no agent '${excerpt(ref)}' on this board; 'orchestrate agent list --all' shows who is registered`);
     }
     return row;
   }

@@ -1,4 +1,4 @@
-import { OrchestratorError } from '../core/errors.js';
+import { excerpt, OrchestratorError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { BoardContext } from './board.js';
 import type { Queryable } from '../store/open.js';
@@ -87,7 +87,7 @@ export class Approvals {
 
   async get(id: string, db: Queryable = this.board.db): Promise<Approval> {
     const [row] = await db.query<ApprovalRow>('SELECT * FROM approvals WHERE id = ?', [id]);
-    if (!row) throw new OrchestratorError('not_found', `no approval '${id}'; 'orchestrate approvals list' shows the pending ones`);
+    if (!row) throw new OrchestratorError('not_found', `no approval '${excerpt(id)}'; 'orchestrate approvals list' shows the pending ones`);
     return toApproval(row);
   }
 

@@ -1,4 +1,4 @@
-import { OrchestratorError } from '../core/errors.js';
+import { excerpt, OrchestratorError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { Queryable } from '../store/open.js';
 import type { AgentRow } from './agents.js';
@@ -119,7 +119,7 @@ export class Messages {
         [agent.id, id, agent.id, agent.registered_at, agent.id],
       );
       if (!row) {
-        throw new OrchestratorError('not_found', `no message '${id}' in the inbox of ${agent.name}; 'orchestrate msg poll --all' lists it`);
+        throw new OrchestratorError('not_found', `no message '${excerpt(id)}' in the inbox of ${agent.name}; 'orchestrate msg poll --all' lists it`);
       }
       if (row.state === 'dismissed' && state === 'read') return toMessage(row);
       await this.receipt(tx, id, agent.id, state, now);

@@ -1,4 +1,4 @@
-import { OrchestratorError } from '../core/errors.js';
+import { excerpt, OrchestratorError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { BoardContext } from './board.js';
 import { appendEvent } from './events.js';
@@ -240,7 +240,7 @@ export class Processes {
 
   async get(id: string): Promise<ProcessRecord> {
     const [row] = await this.board.db.query<ProcessRow>('SELECT * FROM processes WHERE id = ?', [id]);
-    if (!row) throw new OrchestratorError('not_found', `no process '${id}'; 'orchestrate ps' lists them`);
+    if (!row) throw new OrchestratorError('not_found', `no process '${excerpt(id)}'; 'orchestrate ps' lists them`);
     return toRecord(row);
   }
 

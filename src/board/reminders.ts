@@ -1,4 +1,4 @@
-import { OrchestratorError } from '../core/errors.js';
+import { excerpt, OrchestratorError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { BoardContext } from './board.js';
 import { appendEvent } from './events.js';
@@ -135,7 +135,7 @@ export class Reminders {
         const [existing] = await tx.query<ReminderRow>('SELECT * FROM reminders WHERE id = ?', [id]);
         throw existing
           ? new OrchestratorError('conflict', `reminder ${id} is already dismissed`)
-          : new OrchestratorError('not_found', `no reminder '${id}'; list_reminders shows them`);
+          : new OrchestratorError('not_found', `no reminder '${excerpt(id)}'; list_reminders shows them`);
       }
       await appendEvent(tx, { type: 'reminder.dismissed', subject: id, actor }, now);
       return toReminder(row);

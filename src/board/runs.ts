@@ -1,4 +1,4 @@
-import { OrchestratorError } from '../core/errors.js';
+import { excerpt, OrchestratorError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { BoardContext } from './board.js';
 import { appendEvent, Events } from './events.js';
@@ -89,7 +89,7 @@ export class Runs {
         `UPDATE runs SET ${fields.map(([key]) => `${key} = ?`).join(', ')}${fields.length ? ', ' : ''}updated_at = ?${ended} WHERE id = ?`,
         [...(values as (string | number | null)[]), now, ...(ended ? [now] : []), id],
       );
-      if (!changed) throw new OrchestratorError('not_found', `no run '${id}'; 'orchestrate runs' lists them`);
+      if (!changed) throw new OrchestratorError('not_found', `no run '${excerpt(id)}'; 'orchestrate runs' lists them`);
       await appendEvent(tx, { type: 'run.updated', subject: id, data: { ...Object.fromEntries(fields.filter(([key]) => !JSON_COLUMNS.has(key))), ...(note ? { note } : {}) } }, now);
     });
     return this.get(id);
@@ -102,7 +102,7 @@ export class Runs {
 
   async get(id: string): Promise<Run> {
     const [row] = await this.board.db.query<RunRow>('SELECT * FROM runs WHERE id = ?', [id]);
-    if (!row) throw new OrchestratorError('not_found', `no run '${id}'; 'orchestrate runs' lists them`);
+    if (!row) throw new OrchestratorError('not_found', `no run '${excerpt(id)}'; 'orchestrate runs' lists them`);
     return toRun(row);
   }
 

@@ -1,4 +1,4 @@
-import { OrchestratorError } from '../core/errors.js';
+import { excerpt, OrchestratorError } from '../core/errors.js';
 import type { BoardContext } from './board.js';
 import { appendEvent } from './events.js';
 import { integerInRange, iso, requireText } from './input.js';
@@ -99,7 +99,7 @@ export class SessionContext {
     const now = this.board.now();
     return this.board.db.transaction(async (tx) => {
       const removed = await tx.exec('DELETE FROM session_context WHERE project = ? AND session = ? AND (CAST(? AS TEXT) IS NULL OR key = ?)', [project, session, name, name]);
-      if (name !== null && removed === 0) throw new OrchestratorError('not_found', `no session key '${name}' in session '${session}'; get_context with scope "session" lists them`);
+      if (name !== null && removed === 0) throw new OrchestratorError('not_found', `no session key '${excerpt(name)}' in session '${excerpt(session)}'; get_context with scope "session" lists them`);
       await appendEvent(tx, { type: 'session_context.cleared', subject: name === null ? session : `${session}:${name}`, data: { project, cleared: removed } }, now);
       return { cleared: removed };
     });

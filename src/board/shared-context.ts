@@ -1,4 +1,4 @@
-import { OrchestratorError } from '../core/errors.js';
+import { excerpt, OrchestratorError } from '../core/errors.js';
 import type { BoardContext } from './board.js';
 import { appendEvent } from './events.js';
 import { integerInRange, iso, optionalText, requireText } from './input.js';
@@ -93,7 +93,7 @@ export class SharedContext {
       );
       if (!row) {
         const [current] = await tx.query<ContextRow>('SELECT * FROM context WHERE key = ?', [name]);
-        if (!current) throw new OrchestratorError('not_found', `no context key '${name}'; 'orchestrate ctx list' shows the keys`);
+        if (!current) throw new OrchestratorError('not_found', `no context key '${excerpt(name)}'; 'orchestrate ctx list' shows the keys`);
         throw new OrchestratorError('conflict', `context key '${name}' is at version ${current.version}, not ${expected}; read it again`);
       }
       await appendEvent(tx, { type: 'context.deleted', subject: name, actor, data: { version: row.version } }, now);

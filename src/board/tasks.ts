@@ -1,4 +1,4 @@
-import { OrchestratorError } from '../core/errors.js';
+import { excerpt, OrchestratorError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { Queryable } from '../store/open.js';
 import type { BoardContext } from './board.js';
@@ -346,7 +346,7 @@ export class Tasks {
   private async row(db: Queryable, taskId: string): Promise<TaskRow> {
     const id = requireText('task_id', taskId, 200).trim();
     const [row] = await db.query<TaskRow>('SELECT * FROM tasks WHERE id = ?', [id]);
-    if (!row) throw new OrchestratorError('not_found', `no task '${id}' on this board; 'orchestrate task list' shows the tasks`);
+    if (!row) throw new OrchestratorError('not_found', `no task '${excerpt(id)}' on this board; 'orchestrate task list' shows the tasks`);
     return row;
   }
 

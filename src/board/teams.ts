@@ -1,4 +1,4 @@
-import { OrchestratorError } from '../core/errors.js';
+import { excerpt, OrchestratorError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { Queryable } from '../store/open.js';
 import type { Agent } from './agents.js';
@@ -98,7 +98,7 @@ export class Teams {
       `SELECT * FROM teams WHERE id = ? OR name = ? ORDER BY CASE WHEN id = ? THEN 0 WHEN status = 'active' THEN 1 ELSE 2 END, seq DESC LIMIT 1`,
       [key, key, key],
     );
-    if (!row) throw new OrchestratorError('not_found', `no team '${key}'; 'orchestrate team status' lists the teams`);
+    if (!row) throw new OrchestratorError('not_found', `no team '${excerpt(key)}'; 'orchestrate team status' lists the teams`);
     return toTeam(row);
   }
 

@@ -1,4 +1,4 @@
-import { OrchestratorError } from '../core/errors.js';
+import { excerpt, OrchestratorError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { BoardContext } from './board.js';
 import { appendEvent } from './events.js';
@@ -140,7 +140,7 @@ export class Workflows {
 
   async get(id: string, db: Queryable = this.board.db): Promise<Workflow> {
     const [row] = await db.query<WorkflowRow>('SELECT * FROM workflows WHERE id = ?', [id]);
-    if (!row) throw new OrchestratorError('not_found', `no workflow '${id}'; list_workflows shows them`);
+    if (!row) throw new OrchestratorError('not_found', `no workflow '${excerpt(id)}'; list_workflows shows them`);
     const steps = (await db.query<StepRow>('SELECT * FROM workflow_steps WHERE workflow_id = ? ORDER BY position', [id])).map(toStep);
     return toWorkflow(row, steps);
   }
@@ -202,7 +202,7 @@ export class Workflows {
         : status === 'pending'
           ? await tx.exec(`UPDATE workflow_steps SET status = 'pending', started_at = NULL, ended_at = NULL WHERE workflow_id = ? AND id = ?`, [id, stepId])
           : await tx.exec('UPDATE workflow_steps SET status = ?, notes = ?, ended_at = ? WHERE workflow_id = ? AND id = ?', [status, notes, now, id, stepId]);
-      if (changed === 0) throw new OrchestratorError('not_found', `workflow ${id} has no step '${stepId}'`);
+      if (changed === 0) throw new OrchestratorError('not_found', `workflow ${id} has no step '${excerpt(stepId)}'`);
       await tx.exec('UPDATE workflows SET updated_at = ? WHERE id = ?', [now, id]);
       await appendEvent(tx, { type: `workflow.step_${status}`, subject: id, data: { step: stepId } }, now);
     });

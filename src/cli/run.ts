@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { OrchestratorError, type ErrorCode } from '../core/errors.js';
+import { excerpt, OrchestratorError, type ErrorCode } from '../core/errors.js';
 import { maskSecrets } from '../core/secrets.js';
 import type { Board } from '../board/board.js';
 import type { Db } from '../store/db.js';
@@ -87,7 +87,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     const most = (command.args?.match(/</g) ?? []).length;
     if (parsed.positionals.length > most) {
       const extra = parsed.positionals[most]!;
-      throw new OrchestratorError('invalid_input', `'orchestrate ${command.name}' takes ${most === 0 ? 'no arguments' : `at most ${most} (${command.args})`}; '${extra.length > 60 ? `${extra.slice(0, 59)}…` : extra}' is one too many — quote a text that has spaces`);
+      throw new OrchestratorError('invalid_input', `'orchestrate ${command.name}' takes ${most === 0 ? 'no arguments' : `at most ${most} (${command.args})`}; '${excerpt(extra)}' is one too many — quote a text that has spaces`);
     }
     const { resolveSettings, ensureStateDir } = await import('../config/settings.js');
     const settings = await resolveSettings({

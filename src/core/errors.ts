@@ -35,8 +35,11 @@ export function isOrchestratorError(value: unknown, code?: ErrorCode): value is 
   return value instanceof OrchestratorError && (code === undefined || value.code === code);
 }
 
-/** A value as an error message may quote it: at most `max` characters (input is never echoed back at length). */
+/**
+ * A value as an error message may quote it: at most `max` characters (input is never echoed back
+ * at length), control characters written as escapes (a newline in input never splits the line).
+ */
 export function excerpt(value: unknown, max = 60): string {
-  const text = String(value);
+  const text = String(value).replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

@@ -3,7 +3,7 @@ import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } 
 import type { Board } from '../board/board.js';
 import { checkSkill, type Learning, type LearningKind } from '../board/learnings.js';
 import { applyChanges, undoLatest } from '../config/backup.js';
-import { OrchestratorError } from '../core/errors.js';
+import { excerpt, OrchestratorError } from '../core/errors.js';
 import { parseMarkdown, textOf } from './plan-files.js';
 
 /**
@@ -46,7 +46,7 @@ export async function foldSkill(board: Board, options: { project: string; stateD
   const path = skillFile(options.project, skill, options.path, options.insideProject);
   const label = relative(realpathSync(options.project), path);
   const learnings = await board.learnings.all(skill);
-  if (learnings.length === 0) throw new OrchestratorError('not_found', `no learnings noted for skill '${skill}'; note_learning records them`);
+  if (learnings.length === 0) throw new OrchestratorError('not_found', `no learnings noted for skill '${excerpt(skill)}'; note_learning records them`);
   const before = existsSync(path) ? readFileSync(path, 'utf8') : null;
   const fold = foldLearnings(skill, label.startsWith('..') ? path : label, before, learnings);
   let backup: string | null = null;

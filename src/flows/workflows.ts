@@ -6,7 +6,7 @@ import type { Board } from '../board/board.js';
 import type { Run } from '../board/runs.js';
 import { checkDefinition, fillInputs, type StepDefinition, type WorkflowDefinition } from '../board/workflow-definition.js';
 import type { Workflow } from '../board/workflows.js';
-import { OrchestratorError } from '../core/errors.js';
+import { excerpt, OrchestratorError } from '../core/errors.js';
 import { runCycle, type TaskState, type WorkRequest, type WorkResult } from '../engine/executor.js';
 import type { Repo } from '../engine/git.js';
 import type { Plan, PlanTask } from '../engine/plan.js';
@@ -54,7 +54,7 @@ export async function listTemplates(board: Board, stateDir: string): Promise<Tem
 export async function findTemplate(board: Board, stateDir: string, name: string): Promise<WorkflowDefinition> {
   const all = await listTemplates(board, stateDir);
   const found = all.find((entry) => entry.name === name);
-  if (!found) throw new OrchestratorError('not_found', `no workflow template '${name}'; the templates: ${all.map((entry) => entry.name).join(', ')}`);
+  if (!found) throw new OrchestratorError('not_found', `no workflow template '${excerpt(name)}'; the templates: ${all.map((entry) => entry.name).join(', ')}`);
   if (!found.definition) throw new OrchestratorError('invalid_input', `the template ${name} (${found.file}) cannot be used: ${found.problem}`);
   return found.definition;
 }

@@ -1,4 +1,4 @@
-import { OrchestratorError } from '../../core/errors.js';
+import { excerpt, OrchestratorError } from '../../core/errors.js';
 import type { SessionScope } from '../../board/session-context.js';
 import { flag, flagOrArg, required, type Call, type Handler } from '../call.js';
 import { moreHint, table } from '../format.js';
@@ -22,7 +22,7 @@ export const set: Handler = async (call) => {
 export const get: Handler = async (call) => {
   const where = await scope(call);
   const entry = await (await call.board()).sessionContext.get(where, key(call));
-  if (!entry) throw new OrchestratorError('not_found', `no key '${key(call)}' in session '${where.session}'; 'orchestrate context list' shows them`);
+  if (!entry) throw new OrchestratorError('not_found', `no key '${excerpt(key(call))}' in session '${excerpt(where.session)}'; 'orchestrate context list' shows them`);
   return { data: entry, text: entry.value };
 };
 

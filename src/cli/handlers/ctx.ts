@@ -1,4 +1,4 @@
-import { OrchestratorError } from '../../core/errors.js';
+import { excerpt, OrchestratorError } from '../../core/errors.js';
 import { flag, flagOrArg, required, seconds, type Call, type Handler } from '../call.js';
 import { moreHint, table } from '../format.js';
 
@@ -22,7 +22,7 @@ export const set: Handler = async (call) => {
 export const get: Handler = async (call) => {
   const name = key(call);
   const entry = await (await call.board()).context.get(name);
-  if (!entry) throw new OrchestratorError('not_found', `no context key '${name}'; 'orchestrate ctx list' shows the keys`);
+  if (!entry) throw new OrchestratorError('not_found', `no context key '${excerpt(name)}'; 'orchestrate ctx list' shows the keys`);
   return { data: entry, text: entry.value };
 };
 

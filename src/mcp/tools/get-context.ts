@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { OrchestratorError } from '../../core/errors.js';
+import { excerpt, OrchestratorError } from '../../core/errors.js';
 import { defineTool, page, sessionScope } from '../tool.js';
 
 export default defineTool({
@@ -16,7 +16,7 @@ export default defineTool({
       const scope = await sessionScope(context, args.session);
       if (args.key === undefined) return context.board.sessionContext.list(scope, args);
       const entry = await context.board.sessionContext.get(scope, args.key);
-      if (!entry) throw new OrchestratorError('not_found', `no session key '${args.key}' in session '${scope.session}'; get_context with scope "session" and no key lists them`);
+      if (!entry) throw new OrchestratorError('not_found', `no session key '${excerpt(args.key)}' in session '${excerpt(scope.session)}'; get_context with scope "session" and no key lists them`);
       return entry;
     }
     if (args.key === undefined) {
@@ -25,7 +25,7 @@ export default defineTool({
       return { items, next_cursor: keys.next_cursor };
     }
     const entry = await context.board.context.get(args.key);
-    if (!entry) throw new OrchestratorError('not_found', `no context key '${args.key}'; list_context_keys shows the keys`);
+    if (!entry) throw new OrchestratorError('not_found', `no context key '${excerpt(args.key)}'; list_context_keys shows the keys`);
     return entry;
   },
 });
