@@ -67,7 +67,7 @@ describe('feature runs that pause, stop or hold, with the real Claude Code', () 
       assert.deepEqual((await cli(dir, ['task', 'list', '--json'], usageEnv)).json.items.map((t: { status: string }) => t.status), ['pending', 'pending', 'pending'], 'no task started');
       utilization = 10;
       const done = await running.done;
-      assert.equal(done.code, 0, done.stderr);
+      assert.equal(done.code, 0, `${done.stderr}\n${JSON.stringify(done.json?.run?.escalation ?? null, null, 2)}`);
       assert.match(done.stderr, /paused: the five_hour usage window is 95% used \(threshold 90%\)/);
       assert.ok(seen.every((header) => header === 'Bearer usage-token'));
     } finally {

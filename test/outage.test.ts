@@ -25,7 +25,7 @@ after(async () => {
 
 test('team up waits out a 60 s outage, idle and while its agent runs: the work is done exactly once', async () => {
   const project = newProject();
-  const env = cleanEnv({ ORCHESTRATOR_DB: `${server.url}?schema=outage`, ORCHESTRATOR_LEASE_TTL: '10' });
+  const env = cleanEnv({ ORCHESTRATOR_DB: `${server.url}?schema=outage`, ORCHESTRATOR_LEASE_TTL: '10', ORCHESTRATOR_DEBUG: '1' }); // a failure prints its stack
   assert.equal((await cli(project, ['team', 'create', 'busy', '--goal', 'build', '--role', 'implementer:1:command'], env)).code, 0);
   assert.equal((await cli(project, ['team', 'create', 'idle', '--goal', 'check', '--role', 'tester:1:command'], env)).code, 0);
   const busy = cliInBackground(project, ['team', 'up', 'busy', '--json', '--program', 'sh', '--arg=-c', '--arg', 'sleep 20; echo built'], env);

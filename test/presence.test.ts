@@ -135,6 +135,36 @@ for (const backend of BACKENDS) {
       await board.close();
     });
 
+    test('an agent whose lease lapsed acts before anything renewed it: kept here or just after a restart it goes on, else it is told it is gone', async () => {
+      const clock = manualClock();
+      const url = newBoardUrl(backend);
+      const board = await openBoard(url, { now: clock.now, leaseTtlMs: 1000, sweepEveryMs: 60_000 });
+      try {
+        const kept = await board.agents.register({ name: 'Kept' });
+        const loose = await board.agents.register({ name: 'Loose' });
+        board.presence.keep(kept.id);
+        await board.presence.renewNow();
+        const first = await board.tasks.push({ title: 'pushed before the stall', role: null });
+        clock.advance(5000); // this process stalled (or the store was away) for 5 TTLs; no sweep ran yet
+        const claimed = await board.tasks.claim('Kept');
+        assert.equal(claimed?.id, first.id, 'the claim renews the lapsed lease and takes the task');
+        clock.advance(1500);
+        assert.equal((await board.agents.heartbeat('Kept', { current_task: first.id })).status, 'online');
+        await rejectsWith(board.tasks.claim('Loose'), 'lease_expired');
+        await rejectsWith(board.agents.heartbeat(loose.id), 'lease_expired');
+      } finally {
+        await board.close();
+      }
+      // Another process, just after the store started again: nobody could renew, so the lapsed lease is spared for one TTL.
+      const restarted = new Board(startedAt(await openDb(url), clock.now() - 200), { now: clock.now, leaseTtlMs: 1000, sweepEveryMs: 60_000 });
+      try {
+        clock.advance(500);
+        assert.equal((await restarted.agents.heartbeat('Kept')).status, 'online');
+      } finally {
+        await restarted.close();
+      }
+    });
+
     test('reads show leases that ended: task get, agent get, agent list, status', async () => {
       const clock = manualClock();
       const board = await openBoard(newBoardUrl(backend), { now: clock.now, leaseTtlMs: 1000, sweepEveryMs: 0 });

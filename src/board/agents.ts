@@ -119,8 +119,8 @@ export class Agents {
       now = this.board.now(); // read again when a store outage made the transaction run late
       const [renewed] = await tx.query<AgentRow>(
         `UPDATE agents SET last_seen_at = ?, lease_expires_at = ? + lease_ttl_ms, current_task = COALESCE(?, current_task)
-         WHERE id = ? AND status = 'online' AND lease_expires_at >= ? RETURNING *`,
-        [now, now, currentTask, agent.id, now],
+         WHERE id = ? AND status = 'online' AND (lease_expires_at >= ? OR ? = 1) RETURNING *`,
+        [now, now, currentTask, agent.id, now, this.spared(agent, now) ? 1 : 0],
       );
       if (!renewed) return null;
       const leads = await tx.exec('UPDATE leader SET lease_expires_at = ? WHERE id = 1 AND agent_id = ?', [now + renewed.lease_ttl_ms, agent.id]);
@@ -218,19 +218,30 @@ export class Agents {
    * The calling agent, alive. Acting is a sign of life, so this renews the lease too — but only
    * once a quarter of the TTL has passed since the last renewal, so a busy agent does not write
    * its row on every claim. An agent whose lease ran out is told so (its tasks have gone back to
-   * the queue) and must register again.
+   * the queue) and must register again — unless the sweep would spare it (`spared`): then its
+   * lease is renewed and `lapsed` says the lease had run out.
    */
-  async touch(tx: Queryable, agentRef: string): Promise<AgentRow> {
+  async touch(tx: Queryable, agentRef: string): Promise<AgentRow & { lapsed: boolean }> {
     const now = this.board.now();
     const [row] = await tx.query<AgentRow>(
       `SELECT * FROM agents WHERE id = ? UNION ALL SELECT * FROM agents WHERE name = ? AND status = 'online' LIMIT 1`,
       [agentRef, agentRef],
     );
-    if (!row || row.status !== 'online' || row.lease_expires_at < now) throw leaseExpired(row ?? (await this.resolve(agentRef, tx)));
-    if (renewalDue(row.lease_expires_at - row.lease_ttl_ms, row.lease_ttl_ms, now)) {
+    const lapsed = row !== undefined && row.lease_expires_at < now;
+    if (!row || row.status !== 'online' || (lapsed && !this.spared(row, now))) throw leaseExpired(row ?? (await this.resolve(agentRef, tx)));
+    if (lapsed || renewalDue(row.lease_expires_at - row.lease_ttl_ms, row.lease_ttl_ms, now)) {
       await tx.exec('UPDATE agents SET last_seen_at = ?, lease_expires_at = ? WHERE id = ?', [now, now + row.lease_ttl_ms, row.id]);
     }
-    return row;
+    return { ...row, lapsed };
+  }
+
+  /**
+   * An online agent whose lease ran out that the sweep would not expire (leases.ts): this process
+   * keeps it alive (its presence has not renewed it yet, after a stall or an outage), or the store
+   * started less than one TTL ago. Its own calls renew it instead of telling it that it is gone.
+   */
+  private spared(row: Pick<AgentRow, 'id' | 'lease_ttl_ms'>, now: number): boolean {
+    return this.board.presence.isKept(row.id) || this.board.db.upSince() + row.lease_ttl_ms >= now;
   }
 
   /**

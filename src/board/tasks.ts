@@ -201,9 +201,17 @@ export class Tasks {
     const ref = requireText('agent', agentRef, 200).trim();
     const taskId = options.task_id === undefined ? null : requireText('task_id', options.task_id, 200).trim();
     const db = this.board.db;
-    const [row] = await db.query<TaskRow>(db.dialect === 'postgres' ? CLAIM_POSTGRES : CLAIM_SQLITE, [ref, now, ref, now, now, now, taskId, taskId]);
+    const claimSql = db.dialect === 'postgres' ? CLAIM_POSTGRES : CLAIM_SQLITE;
+    let [row] = await db.query<TaskRow>(claimSql, [ref, now, ref, now, now, now, taskId, taskId]);
     if (!row) {
-      await this.board.agents.touch(db, ref); // throws when the claimer is not alive
+      // Throws when the claimer is not alive; renews a lapsed lease the sweep spares, and then the claim is tried again.
+      const claimer = await this.board.agents.touch(db, ref);
+      if (claimer.lapsed) {
+        const again = this.board.now();
+        [row] = await db.query<TaskRow>(claimSql, [ref, again, ref, again, again, again, taskId, taskId]);
+      }
+    }
+    if (!row) {
       if (taskId !== null) await this.explainUnclaimable(db, taskId);
       return null;
     }

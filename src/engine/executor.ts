@@ -301,6 +301,7 @@ export async function runCycle(options: CycleOptions): Promise<CycleEnd> {
         for (const planId of startable) {
           const job = runTask(byPlanId.get(planId)!).catch((error: unknown) => {
             failed.set(planId, (error as Error).message);
+            progress(`[${planId}] failed: ${(error as Error).message.split('\n')[0]}`);
           }).finally(async () => {
             running.delete(planId);
             const spent = (await board.runs.get(run.id).catch(() => null))?.cost_usd ?? 0;
