@@ -3,7 +3,7 @@
 // the engine, merges one at a time with conflicts aborted and reported, gates believed only
 // by their exit codes, and .orchestrator/ kept out of git through .git/info/exclude.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -96,4 +96,24 @@ test('gates: exit codes decide, output is kept, a hung gate is stopped', async (
   assert.deepEqual(results.map((r) => [r.passed, r.exit_code, r.timed_out]), [[true, 0, false], [false, 3, false], [false, null, true]]);
   assert.equal(results[0]!.output, 'fine');
   assert.equal(results[1]!.output, '2 failing');
+});
+
+test('worktrees added and removed all at once, from two handles on the repository and by another git process, all arrive and all go', async () => {
+  const dir = project();
+  const env = cleanEnv();
+  const [one, two] = [await Repo.open(dir, env), await Repo.open(dir, env)];
+  const base = await one.head();
+  const trees = Array.from({ length: 16 }, (_, i) => join(dir, '.orchestrator', 'worktrees', `t${i}`));
+  // git reads the other worktrees' files while it adds one; a half-made one failed it about once in 200
+  // pairs of adds with both cores busy (too rarely to show here: this checks that all arrive and all go).
+  const outsider = (i: number) => new Promise<void>((resolve) => {
+    spawn('git', ['worktree', 'add', '-q', '-b', `outside-${i}`, join(dir, '.orchestrator', 'outside', `o${i}`), base], { cwd: dir, stdio: 'ignore' }).on('exit', () => resolve());
+  });
+  await Promise.all([...trees.map((tree, i) => (i % 2 ? one : two).addWorktree(tree, `task-${i}`, base)), outsider(1), outsider(2)]);
+  const listed = (await one.worktrees()).map((tree) => tree.path);
+  for (const tree of trees) assert.ok(listed.includes(tree) && existsSync(join(tree, 'app.txt')), `${tree} is a worktree`);
+  await Promise.all(trees.map((tree, i) => (i % 2 ? two : one).removeWorktree(tree, { deleteBranch: `task-${i}` })));
+  const left = (await two.worktrees()).map((tree) => tree.path);
+  assert.deepEqual(trees.filter((tree) => left.includes(tree) || existsSync(tree)), [], 'every one removed');
+  assert.deepEqual(await one.branches('task-'), []);
 });

@@ -20,6 +20,9 @@ export interface MergeResult {
 /** Commits made by the engine carry this identity when git has none configured. */
 const ENGINE_IDENTITY = { GIT_AUTHOR_NAME: 'claude-orchestrator', GIT_AUTHOR_EMAIL: 'orchestrator@localhost', GIT_COMMITTER_NAME: 'claude-orchestrator', GIT_COMMITTER_EMAIL: 'orchestrator@localhost' };
 
+/** The last worktree change queued per repository root (Repo.worktreeChange). */
+const worktreeLocks = new Map<string, Promise<void>>();
+
 export class Repo {
   private constructor(readonly root: string, private readonly env: Record<string, string | undefined>) {}
 
@@ -75,10 +78,39 @@ export class Repo {
   /** A worktree at `path` on `branch`, created from `from` when the branch is new; an existing worktree there is reused. */
   async addWorktree(path: string, branch: string, from: string): Promise<void> {
     const target = resolve(path);
-    if ((await this.worktrees()).some((tree) => tree.path === target)) return;
-    mkdirSync(dirname(target), { recursive: true });
-    if (await this.branchExists(branch)) await this.git(['worktree', 'add', target, branch]);
-    else await this.git(['worktree', 'add', '-b', branch, target, from]);
+    await this.worktreeChange(async () => {
+      if ((await this.worktrees()).some((tree) => tree.path === target)) return;
+      mkdirSync(dirname(target), { recursive: true });
+      if (await this.branchExists(branch)) await this.git(['worktree', 'add', target, branch]);
+      else await this.git(['worktree', 'add', '-b', branch, target, from]);
+    });
+  }
+
+  /**
+   * Adding or removing a worktree, one at a time per repository in this process: git reads every
+   * other worktree's files while it adds one, and fails ("failed to read .git/worktrees/<name>/
+   * commondir") when it meets one half made. Another process's change in between is waited out
+   * by trying again (the change starts over: a branch the failed try made is reused).
+   */
+  private async worktreeChange(change: () => Promise<void>): Promise<void> {
+    const previous = worktreeLocks.get(this.root) ?? Promise.resolve();
+    const mine = previous.then(async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await change();
+        } catch (error) {
+          if (attempt >= 5 || !(error instanceof OrchestratorError && /\.git\/worktrees\//.test(error.message))) throw error;
+          await new Promise((done) => setTimeout(done, 100 * attempt));
+        }
+      }
+    });
+    const tail = mine.catch(() => undefined);
+    worktreeLocks.set(this.root, tail);
+    try {
+      await mine;
+    } finally {
+      if (worktreeLocks.get(this.root) === tail) worktreeLocks.delete(this.root);
+    }
   }
 
   /**
@@ -93,8 +125,10 @@ export class Repo {
   }
 
   async removeWorktree(path: string, options: { deleteBranch?: string } = {}): Promise<void> {
-    await this.git(['worktree', 'remove', '--force', resolve(path)], this.root, { allowFailure: true });
-    await this.git(['worktree', 'prune'], this.root, { allowFailure: true });
+    await this.worktreeChange(async () => {
+      await this.git(['worktree', 'remove', '--force', resolve(path)], this.root, { allowFailure: true });
+      await this.git(['worktree', 'prune'], this.root, { allowFailure: true });
+    });
     if (options.deleteBranch) await this.deleteBranch(options.deleteBranch);
   }
 
