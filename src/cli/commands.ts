@@ -42,6 +42,7 @@ const teams = () => import('./handlers/team.js');
 const reminders = () => import('./handlers/reminder.js');
 const learnings = () => import('./handlers/learning.js');
 const sessionContext = () => import('./handlers/context.js');
+const views = () => import('./handlers/views.js');
 
 const page = {
   limit: { type: 'string', description: 'at most this many rows (default 50, at most 1000)' },
@@ -540,6 +541,17 @@ export const COMMANDS: Command[] = [
     name: 'doctor', summary: "each agent CLI's version, login and permission mode, and a real smoke run (exit 12 when one fails)",
     options: { 'skip-smoke': { type: 'boolean', description: 'only the facts: no smoke run (a smoke run costs a tiny prompt)' } },
     load: async () => (await dispatch()).doctor,
+  },
+  {
+    name: 'web', longRunning: true, summary: 'the live view in a browser: what needs you first, then who works, live; actions run the same commands',
+    options: {
+      host: { type: 'string', description: 'the address to bind (default 127.0.0.1; any other needs --token)' },
+      port: { type: 'string', description: 'the port (default 3200; 0 picks a free one)' },
+      'read-only': { type: 'boolean', description: 'show only: every action is refused' },
+      open: { type: 'boolean', description: 'open the login URL in the default browser' },
+      'stalled-after': { type: 'string', description: 'minutes without an event before working becomes stalled (default 10)' },
+    },
+    load: async () => (await views()).web,
   },
   { name: 'dashboard', summary: 'processes running and queued, recent outcomes, tasks, approvals and limits', load: async () => (await dispatch()).dashboard },
   {

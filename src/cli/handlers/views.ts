@@ -1,0 +1,56 @@
+import { spawn } from 'node:child_process';
+import { hostname } from 'node:os';
+import { PassThrough } from 'node:stream';
+import { integerInRange } from '../../board/input.js';
+import { serveWeb } from '../../views/web/server.js';
+import { flag, type Call, type Handler } from '../call.js';
+import { runCli } from '../run.js';
+
+/** `orchestrate web`: serves the live view until Ctrl-C; prints the URL that logs a browser in. */
+export const web: Handler = async (call) => {
+  const board = await call.board();
+  const port = flag(call, 'port');
+  const stalled = flag(call, 'stalled-after');
+  const person = `${call.env.USER ?? call.env.LOGNAME ?? 'someone'} (web)`;
+  const server = await serveWeb({
+    db: board.db,
+    host: flag(call, 'host') ?? '127.0.0.1',
+    port: port === undefined ? 3200 : integerInRange('--port', port, 0, 65535),
+    token: call.settings.token.value ?? null,
+    readOnly: call.values['read-only'] === true,
+    person,
+    stalledAfterMs: stalled === undefined ? undefined : integerInRange('--stalled-after', stalled, 1, 24 * 60) * 60_000,
+    host_name: hostname(),
+    run: (argv, who) => runAsCommand(call, argv, who),
+  });
+  call.io.stdout(`the live view: open ${server.loginUrl}\n(the link logs one browser in${call.settings.token.value ? ' with your token' : ', once'}; Ctrl-C stops the view)`);
+  if (call.values.open === true) openBrowser(server.loginUrl, call.env);
+  const stop = call.io.shutdownSignal();
+  await new Promise<void>((resolve) => (stop.aborted ? resolve() : stop.addEventListener('abort', () => resolve(), { once: true })));
+  await server.close();
+  return { data: null, text: 'stopped' };
+};
+
+/** An action of a view: the CLI command, run in this process on the same board, as `person`. */
+async function runAsCommand(call: Call, argv: string[], person: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const never = new AbortController();
+  const env: Record<string, string | undefined> = { ...call.env, USER: person };
+  delete env.ORCHESTRATOR_AGENT; // the person acts, not an agent this process was started as
+  const code = await runCli(['--db', call.settings.db.value, ...argv], env, call.cwd, {
+    stdout: (text) => out.push(text),
+    stderr: (text) => err.push(text),
+    stdin: new PassThrough(),
+    stdoutStream: new PassThrough(),
+    shutdownSignal: () => never.signal,
+  });
+  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
+}
+
+function openBrowser(url: string, env: Record<string, string | undefined>): void {
+  const program = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
+  const child = spawn(program, [url], { detached: true, stdio: 'ignore', env: env as NodeJS.ProcessEnv });
+  child.on('error', () => undefined); // no browser here: the printed URL is there
+  child.unref();
+}

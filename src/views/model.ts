@@ -1,0 +1,361 @@
+import type { Db } from '../store/db.js';
+import { identityAlive } from '../runner/os-process.js';
+
+/**
+ * What the live views show, read from the board and nothing else: every agent, task, agent
+ * process, approval and run as a row with its attention class — from facts (leases, process
+ * outcomes, approvals, the event log), never from a guess at a terminal screen. One classifier,
+ * shared by `orchestrate web`, `status --json` and (later) the TUI.
+ *
+ * Reading has no side effect: plain SELECTs (no lease sweep — a lapsed lease shows as `dead`
+ * until some writer sweeps it). A view keeps one cursor on the events table: `Live.catchUp()`
+ * reads the events after it and re-reads only the rows they name; `Live.reclassify()` moves rows
+ * whose class changes with time alone (stalled, a lease about to lapse, a pause that ended) and
+ * `Live.nextDeadline()` says when that next happens, so a view sleeps until an event or that time.
+ */
+export const ATTENTION = ['needs_you', 'setup_error', 'dead', 'stalled', 'gate_failed', 'paused', 'failed', 'working', 'queued', 'idle', 'done'] as const;
+export type Attention = (typeof ATTENTION)[number];
+export type RowKind = 'agent' | 'task' | 'process' | 'approval' | 'run';
+
+export interface ViewRow {
+  /** `kind:id`, unique among all rows. */
+  key: string;
+  kind: RowKind;
+  id: string;
+  title: string;
+  attention: Attention;
+  /** Why this class, in a few words (the fact it rests on). */
+  why: string;
+  /** When the row entered its state (ms), and its last activity on the board (ms). */
+  since: number | null;
+  last_activity: number | null;
+  /** Who holds or runs it (an agent's name, a process's task, …), for display. */
+  detail: string;
+  cost_usd: number | null;
+  tokens: number | null;
+  /** Extra facts a view may show: lease end, pid, host, reset time, budget, tool input. */
+  extra: Record<string, unknown>;
+}
+
+export interface ClassifyOptions {
+  /** A working agent, task or process with no event for this long is stalled (default 10 min). */
+  stalledAfterMs: number;
+  /** The host this view runs on: a supervisor here that is gone makes its processes dead. */
+  host: string | null;
+}
+
+export const DEFAULT_CLASSIFY: ClassifyOptions = { stalledAfterMs: 10 * 60_000, host: null };
+
+interface AgentFacts { id: string; name: string; role: string; kind: string; status: string; current_task: string | null; last_seen_at: number | null; lease_expires_at: number; lease_ttl_ms: number; offline_reason: string | null; registered_at: number }
+interface TaskFacts { id: string; title: string; status: string; priority: number; role: string | null; claimed_by: string | null; reason: string | null; run_id: string | null; updated_at: number; waiting_on: number }
+interface ProcessFacts { id: string; kind: string; state: string; task_id: string | null; host: string; pid: number | null; supervisor: string; outcome: string | null; outcome_message: string | null; reset_at: number | null; cost_usd: number | null; usage: string | null; awaiting_input: number | boolean; queued_at: number | null; started_at: number | null; ended_at: number | null; created_by: string | null }
+interface ApprovalFacts { id: string; agent: string | null; tool_name: string; input: string; state: string; decided_by: string | null; created_at: number; decided_at: number | null }
+interface RunFacts { id: string; kind: string; title: string; status: string; phase: string; paused_until: number | null; cost_usd: number; options: string; updated_at: number; supervisor: string | null }
+
+const SELECT = {
+  agent: 'SELECT id, name, role, kind, status, current_task, last_seen_at, lease_expires_at, lease_ttl_ms, offline_reason, registered_at FROM agents',
+  task: `SELECT t.id, t.title, t.status, t.priority, t.role, t.claimed_by, t.reason, t.run_id, t.updated_at,
+      (SELECT count(*) FROM task_deps d JOIN tasks p ON p.id = d.depends_on WHERE d.task_id = t.id AND p.status <> 'completed') AS waiting_on
+    FROM tasks t`,
+  process: 'SELECT id, kind, state, task_id, host, pid, supervisor, outcome, outcome_message, reset_at, cost_usd, usage, awaiting_input, queued_at, started_at, ended_at, created_by FROM processes',
+  approval: 'SELECT id, agent, tool_name, input, state, decided_by, created_at, decided_at FROM approvals',
+  run: 'SELECT id, kind, title, status, phase, paused_until, cost_usd, options, updated_at, supervisor FROM runs',
+} as const;
+
+/** The facts on the board, as plain rows: what a view classifies. */
+export interface Facts {
+  agents: Map<string, AgentFacts>;
+  tasks: Map<string, TaskFacts>;
+  processes: Map<string, ProcessFacts>;
+  approvals: Map<string, ApprovalFacts>;
+  runs: Map<string, RunFacts>;
+  /** The last event's time per subject and per actor (ms). */
+  activity: Map<string, number>;
+}
+
+const TABLE: Record<string, keyof Omit<Facts, 'activity'>> = { agent: 'agents', task: 'tasks', proc: 'processes', appr: 'approvals', run: 'runs' };
+const KIND_OF: Record<keyof Omit<Facts, 'activity'>, keyof typeof SELECT> = { agents: 'agent', tasks: 'task', processes: 'process', approvals: 'approval', runs: 'run' };
+/** How far back the activity index reads the event log when a view starts. */
+const ACTIVITY_WINDOW = 20_000;
+
+async function readAll(db: Db): Promise<{ facts: Facts; eventId: number }> {
+  // The cursor first: whatever is committed later comes to the view as events after it.
+  const [last] = await db.query<{ id: number | null }>('SELECT max(id) AS id FROM events');
+  const eventId = Number(last?.id ?? 0);
+  const facts: Facts = { agents: new Map(), tasks: new Map(), processes: new Map(), approvals: new Map(), runs: new Map(), activity: new Map() };
+  for (const table of Object.keys(KIND_OF) as (keyof typeof KIND_OF)[]) {
+    const rows = await db.query<{ id: string }>(SELECT[KIND_OF[table]]);
+    for (const row of rows) (facts[table] as Map<string, unknown>).set(row.id, row);
+  }
+  const recent = await db.query<{ subject: string | null; actor: string | null; at: number }>(
+    'SELECT subject, actor, max(at) AS at FROM events WHERE id > ? GROUP BY subject, actor',
+    [eventId - ACTIVITY_WINDOW],
+  );
+  for (const row of recent) noteActivity(facts, row.subject, row.actor, Number(row.at));
+  return { facts, eventId };
+}
+
+function noteActivity(facts: Facts, subject: string | null, actor: string | null, at: number): void {
+  for (const key of [subject, actor]) {
+    if (key && (facts.activity.get(key) ?? 0) < at) facts.activity.set(key, at);
+  }
+}
+
+/** The table an id belongs to, from its prefix (`task-…`, `proc-…`). */
+function tableOf(id: string): keyof Omit<Facts, 'activity'> | null {
+  return TABLE[id.slice(0, id.indexOf('-'))] ?? null;
+}
+
+async function reread(db: Db, facts: Facts, id: string): Promise<void> {
+  const table = tableOf(id);
+  if (!table) return;
+  const kind = KIND_OF[table];
+  const [row] = await db.query<{ id: string }>(`${SELECT[kind]} WHERE ${kind === 'task' ? 't.' : ''}id = ?`, [id]);
+  const map = facts[table] as Map<string, unknown>;
+  if (row) map.set(id, row);
+  else map.delete(id);
+}
+
+export interface BoardEventLite {
+  id: number;
+  at: number;
+  type: string;
+  subject: string | null;
+  actor: string | null;
+}
+
+/** A board kept current by its events: the rows, classified, and the cursor. */
+export class Live {
+  private rows = new Map<string, ViewRow>();
+
+  private constructor(private readonly db: Db, private facts: Facts, public eventId: number, private readonly options: ClassifyOptions, private readonly now: () => number) {
+    this.rows = classifyAll(facts, now(), options);
+  }
+
+  static async open(db: Db, options: Partial<ClassifyOptions> = {}, now: () => number = () => db.now()): Promise<Live> {
+    const { facts, eventId } = await readAll(db);
+    return new Live(db, facts, eventId, { ...DEFAULT_CLASSIFY, ...options }, now);
+  }
+
+  all(): ViewRow[] {
+    return sortRows([...this.rows.values()]);
+  }
+
+  /**
+   * Reads the events after the cursor (at most `limit`), re-reads the rows they name, and returns
+   * the events and every row whose class or facts changed (and the keys of rows gone).
+   */
+  async catchUp(limit = 2000): Promise<{ events: BoardEventLite[]; changed: ViewRow[]; removed: string[] }> {
+    const events = (await this.db.query<BoardEventLite & { data: string }>('SELECT id, at, type, subject, actor FROM events WHERE id > ? ORDER BY id LIMIT ?', [this.eventId, limit]))
+      .map((e) => ({ id: Number(e.id), at: Number(e.at), type: e.type, subject: e.subject, actor: e.actor }));
+    if (events.length === 0) return { events, changed: [], removed: [] };
+    const named = new Set<string>();
+    for (const event of events) {
+      noteActivity(this.facts, event.subject, event.actor, event.at);
+      if (event.subject) named.add(event.subject);
+      if (event.actor) named.add(event.actor);
+    }
+    const read = new Set<string>();
+    const reread1 = async (id: string) => {
+      if (read.has(id)) return;
+      read.add(id);
+      await reread(this.db, this.facts, id);
+    };
+    for (const id of named) await reread1(id);
+    // A task's holder and a process's task change with it: read them too.
+    for (const id of named) {
+      const task = this.facts.tasks.get(id);
+      if (task?.claimed_by) await reread1(task.claimed_by);
+      const process = this.facts.processes.get(id);
+      if (process?.task_id) await reread1(process.task_id);
+    }
+    this.eventId = events.at(-1)!.id;
+    return { events, ...this.reclassify() };
+  }
+
+  /** Classifies every row again (time moved on); the rows that changed and the keys of rows gone. */
+  reclassify(): { changed: ViewRow[]; removed: string[] } {
+    const next = classifyAll(this.facts, this.now(), this.options);
+    const changed: ViewRow[] = [];
+    for (const [key, row] of next) {
+      const before = this.rows.get(key);
+      if (!before || JSON.stringify(before) !== JSON.stringify(row)) changed.push(row);
+    }
+    const removed = [...this.rows.keys()].filter((key) => !next.has(key));
+    this.rows = next;
+    return { changed, removed };
+  }
+
+  /** The next time a row's class changes with time alone (ms), or null. */
+  nextDeadline(): number | null {
+    let next = Number.POSITIVE_INFINITY;
+    const now = this.now();
+    const consider = (at: number | null | undefined) => {
+      if (typeof at === 'number' && at > now && at < next) next = at;
+    };
+    for (const row of this.rows.values()) {
+      if (row.attention === 'working' && row.last_activity !== null) consider(row.last_activity + this.options.stalledAfterMs);
+      consider(row.extra.lease_soon_at as number | undefined);
+      consider(row.extra.lease_expires_at as number | undefined);
+      consider(row.extra.reset_at as number | undefined);
+    }
+    return Number.isFinite(next) ? next : null;
+  }
+}
+
+/** One read of the board, classified (for `status --json` and a view's first frame). */
+export async function readRows(db: Db, options: Partial<ClassifyOptions> = {}, now = db.now()): Promise<{ rows: ViewRow[]; event_id: number }> {
+  const { facts, eventId } = await readAll(db);
+  return { rows: sortRows([...classifyAll(facts, now, { ...DEFAULT_CLASSIFY, ...options }).values()]), event_id: eventId };
+}
+
+/** How many rows are in each class (the header: `needs you 2 · stalled 1 · working 4`). */
+export function countByAttention(rows: Iterable<ViewRow>): Record<Attention, number> {
+  const counts = Object.fromEntries(ATTENTION.map((a) => [a, 0])) as Record<Attention, number>;
+  for (const row of rows) counts[row.attention]++;
+  return counts;
+}
+
+export function sortRows(rows: ViewRow[]): ViewRow[] {
+  const rank = new Map(ATTENTION.map((a, i) => [a, i]));
+  return rows.sort((a, b) => rank.get(a.attention)! - rank.get(b.attention)! || (b.last_activity ?? 0) - (a.last_activity ?? 0) || a.key.localeCompare(b.key));
+}
+
+function classifyAll(facts: Facts, now: number, options: ClassifyOptions): Map<string, ViewRow> {
+  const rows = new Map<string, ViewRow>();
+  const put = (row: ViewRow) => rows.set(row.key, row);
+  const pendingByAgent = new Map<string, ApprovalFacts[]>();
+  for (const approval of facts.approvals.values()) {
+    if (approval.state === 'pending' && approval.agent) pendingByAgent.set(approval.agent, [...(pendingByAgent.get(approval.agent) ?? []), approval]);
+  }
+  const seen = (...ids: (string | null | undefined)[]) => Math.max(0, ...ids.map((id) => (id ? (facts.activity.get(id) ?? 0) : 0))) || null;
+  for (const a of facts.agents.values()) put(classifyAgent(a, facts, pendingByAgent, seen, now, options));
+  for (const t of facts.tasks.values()) put(classifyTask(t, facts, seen, now, options));
+  for (const p of facts.processes.values()) put(classifyProcess(p, seen, now, options));
+  for (const a of facts.approvals.values()) put(classifyApproval(a, seen));
+  for (const r of facts.runs.values()) put(classifyRun(r, seen, now, options));
+  return rows;
+}
+
+function base(kind: RowKind, id: string, title: string, attention: Attention, why: string, since: number | null, last: number | null, detail = '', extra: Record<string, unknown> = {}): ViewRow {
+  return { key: `${kind}:${id}`, kind, id, title, attention, why, since, last_activity: last, detail, cost_usd: null, tokens: null, extra };
+}
+
+type Seen = (...ids: (string | null | undefined)[]) => number | null;
+
+function classifyAgent(a: AgentFacts, facts: Facts, pending: Map<string, ApprovalFacts[]>, seen: Seen, now: number, options: ClassifyOptions): ViewRow {
+  const last = seen(a.id, a.current_task);
+  const extra = { role: a.role, cli: a.kind, lease_expires_at: a.lease_expires_at, lease_soon_at: a.lease_expires_at - a.lease_ttl_ms / 3 };
+  const row = (attention: Attention, why: string, since: number | null) => base('agent', a.id, a.name, attention, why, since, last, a.current_task ?? '', extra);
+  if (a.status !== 'online') {
+    return a.offline_reason === 'unregistered' ? row('done', 'unregistered', a.last_seen_at) : row('dead', `offline: ${a.offline_reason ?? 'lease expired'}`, a.lease_expires_at);
+  }
+  if (a.lease_expires_at < now) return row('dead', 'its lease ran out: the process that kept it is gone', a.lease_expires_at);
+  const asks = pending.get(a.id) ?? pending.get(a.name);
+  if (asks) return row('needs_you', `waits for your answer: may it use ${asks[0]!.tool_name}?`, asks[0]!.created_at);
+  if (a.lease_expires_at - now < a.lease_ttl_ms / 3) return row('stalled', 'its lease is about to lapse (not renewed)', a.last_seen_at);
+  const holding = a.current_task ?? [...facts.tasks.values()].find((t) => t.claimed_by === a.id && (t.status === 'claimed' || t.status === 'in_progress'))?.id;
+  if (!holding) return row('idle', 'online, no task', a.last_seen_at);
+  if (last !== null && now - last > options.stalledAfterMs) return row('stalled', `no event for ${minutes(now - last)}`, last);
+  return row('working', `on ${holding}`, last);
+}
+
+function classifyTask(t: TaskFacts, facts: Facts, seen: Seen, now: number, options: ClassifyOptions): ViewRow {
+  const last = seen(t.id);
+  const holder = t.claimed_by ? facts.agents.get(t.claimed_by) : undefined;
+  const extra = { status: t.status, priority: t.priority, role: t.role, run_id: t.run_id, reason: t.reason };
+  const row = (attention: Attention, why: string) => base('task', t.id, t.title, attention, why, t.updated_at, last, holder?.name ?? '', extra);
+  switch (t.status) {
+    case 'pending':
+      return row('queued', Number(t.waiting_on) > 0 ? `waits for ${t.waiting_on} dependenc${Number(t.waiting_on) === 1 ? 'y' : 'ies'}` : 'ready to be claimed');
+    case 'blocked':
+      return row('needs_you', `blocked: ${t.reason ?? 'no reason given'}`);
+    case 'completed':
+    case 'cancelled':
+      return row('done', t.status);
+    case 'failed':
+      return /gate|merge|conflict/i.test(t.reason ?? '') ? row('gate_failed', t.reason!.split('\n')[0]!) : row('failed', (t.reason ?? 'failed').split('\n')[0]!);
+    default: {
+      if (holder && (holder.status !== 'online' || holder.lease_expires_at < now)) return row('dead', `its holder ${holder.name} is gone`);
+      if (last !== null && now - last > options.stalledAfterMs) return row('stalled', `no event for ${minutes(now - last)}`);
+      return row('working', `${t.status} by ${holder?.name ?? t.claimed_by ?? 'someone'}`);
+    }
+  }
+}
+
+function classifyProcess(p: ProcessFacts, seen: Seen, now: number, options: ClassifyOptions): ViewRow {
+  const last = seen(p.id);
+  const tokens = tokensOf(p.usage);
+  const extra: Record<string, unknown> = { cli: p.kind, state: p.state, host: p.host, pid: p.pid, outcome: p.outcome, reset_at: p.reset_at };
+  const row = (attention: Attention, why: string, since: number | null) => ({ ...base('process', p.id, `${p.kind}${p.task_id ? ` on ${p.task_id}` : ''}`, attention, why, since, last, p.task_id ?? '', extra), cost_usd: p.cost_usd, tokens });
+  if (p.state === 'queued') return row('queued', 'waits for a free slot', p.queued_at);
+  if (p.state === 'running') {
+    if (p.awaiting_input === true || p.awaiting_input === 1) return row('needs_you', 'the session answered and waits for your reply', last);
+    if (options.host !== null && p.host === options.host && !identityAlive(p.supervisor)) return row('dead', `its supervisor (${p.supervisor.split(':')[0]}) is gone`, last);
+    if (last !== null && now - last > options.stalledAfterMs) return row('stalled', `no output for ${minutes(now - last)}`, last);
+    return row('working', `pid ${p.pid ?? '?'} on ${p.host}`, p.started_at);
+  }
+  const message = (p.outcome_message ?? '').split('\n')[0]!.slice(0, 200);
+  switch (p.outcome) {
+    case 'ok':
+      return row('done', 'ok', p.ended_at);
+    case 'rate_limited':
+      return p.reset_at !== null && p.reset_at > now ? row('paused', `limited until ${new Date(p.reset_at).toISOString()}`, p.ended_at) : row('failed', `rate limited: ${message}`, p.ended_at);
+    case 'auth_failed':
+    case 'spawn_failed':
+      return row('setup_error', `${p.outcome}: ${message}`, p.ended_at);
+    default:
+      return row('failed', `${p.outcome ?? 'ended'}: ${message}`, p.ended_at);
+  }
+}
+
+function classifyApproval(a: ApprovalFacts, seen: Seen): ViewRow {
+  const extra = { tool: a.tool_name, input: a.input, agent: a.agent, state: a.state, decided_by: a.decided_by };
+  if (a.state === 'pending') return base('approval', a.id, `${a.agent ?? 'an agent'} asks to use ${a.tool_name}`, 'needs_you', 'waits for allow or deny', a.created_at, seen(a.id, a.agent), a.agent ?? '', extra);
+  return base('approval', a.id, `${a.tool_name} for ${a.agent ?? 'an agent'}`, 'done', `${a.state} by ${a.decided_by ?? '?'}`, a.decided_at, seen(a.id), a.agent ?? '', extra);
+}
+
+function classifyRun(r: RunFacts, seen: Seen, now: number, options: ClassifyOptions): ViewRow {
+  const last = seen(r.id);
+  let budget: number | null = null;
+  try {
+    budget = (JSON.parse(r.options) as { budget_usd?: number | null }).budget_usd ?? null;
+  } catch {
+    budget = null;
+  }
+  const extra = { status: r.status, phase: r.phase, budget_usd: budget, reset_at: r.paused_until };
+  const row = (attention: Attention, why: string) => ({ ...base('run', r.id, `${r.kind}: ${r.title}`, attention, why, r.updated_at, last, r.phase, extra), cost_usd: r.cost_usd });
+  switch (r.status) {
+    case 'escalated':
+    case 'blocked':
+      return row('needs_you', r.phase);
+    case 'paused':
+      return row('paused', r.paused_until ? `paused until ${new Date(r.paused_until).toISOString()}` : r.phase);
+    case 'completed':
+    case 'stopped':
+      return row('done', r.phase);
+    case 'failed':
+      return row('failed', r.phase);
+    default:
+      if (last !== null && now - last > options.stalledAfterMs) return row('stalled', `no event for ${minutes(now - last)} in ${r.phase}`);
+      return row('working', r.phase);
+  }
+}
+
+/** Input, output and cache tokens of a process's usage, when it says. */
+function tokensOf(usage: string | null): number | null {
+  if (!usage) return null;
+  try {
+    const parsed = JSON.parse(usage) as Record<string, unknown> | null;
+    if (!parsed || typeof parsed !== 'object') return null;
+    let total = 0;
+    for (const [key, value] of Object.entries(parsed)) if (/tokens$/.test(key) && typeof value === 'number') total += value;
+    return total;
+  } catch {
+    return null;
+  }
+}
+
+function minutes(ms: number): string {
+  return ms < 120_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 60_000)} min`;
+}

@@ -1,0 +1,223 @@
+// `orchestrate web` on SQLite and PostgreSQL: a one-time login that becomes a cookie, a foreign
+// Host, a cross-origin or non-JSON write and a request without the cookie are refused; the
+// snapshot classifies the board; the event stream brings a task pushed from the CLI and resumes
+// after a cut with what was missed, no gap and no duplicate (or "reset" when the gap is too old);
+// an approval is answered once (the second answer is told who answered first); --read-only
+// refuses writes. Then the page in real Chromium (Debian's chromium, playwright-core): it renders,
+// a pushed task appears without a reload, Allow answers a pending approval; a screenshot per page
+// goes to test/artifacts/.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { chromium } from 'playwright-core';
+import { BACKENDS, cleanupBackends, newBoardUrl, openBoard } from './support/backends.js';
+import { cleanEnv, cli, MAIN, newProject } from './support/cli.js';
+import { until } from './support/until.js';
+
+after(cleanupBackends);
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = new URL('./artifacts/', import.meta.url).pathname;
+
+function startWeb(cwd: string, args: string[], env: Record<string, string>) {
+  const child: ChildProcess = spawn(process.execPath, [MAIN, 'web', '--port', '0', ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  const login = new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const match = /open (http:\/\/\S+)/.exec(out);
+      if (match) resolve(match[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`web exited ${code}: ${stderr}`)));
+  });
+  login.catch(() => undefined);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { login, stop: async () => { child.kill('SIGTERM'); return exited; } };
+}
+
+/** An HTTP request with any headers (fetch will not send a foreign Host). */
+function raw(url: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: options.method ?? 'GET', headers: options.headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+async function logIn(loginUrl: string): Promise<{ base: string; cookie: string; origin: string }> {
+  const first = await raw(loginUrl);
+  assert.equal(first.status, 303);
+  const setCookie = String(first.headers['set-cookie']);
+  assert.match(setCookie, /^orchestrate_[0-9a-f]{8}=[\w-]+; HttpOnly; SameSite=Strict; Path=\//);
+  const url = new URL(loginUrl);
+  return { base: `${url.origin}/`, cookie: setCookie.split(';')[0]!, origin: url.origin };
+}
+
+/** Reads server-sent events from a stream until `enough` says stop; returns them. */
+async function readEvents(url: string, cookie: string, lastEventId: string | null, enough: (events: { id: string; event: string; data: any }[]) => boolean, timeoutMs = 30_000) {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  const events: { id: string; event: string; data: any }[] = [];
+  try {
+    const response = await fetch(new URL('api/stream', url), { headers: { cookie, ...(lastEventId ? { 'last-event-id': lastEventId } : {}) }, signal: controller.signal });
+    assert.equal(response.status, 200);
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = '';
+    while (!enough(events)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += value;
+      let end;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const fields = Object.fromEntries(block.split('\n').filter((line) => !line.startsWith(':') && line.includes(': ')).map((line) => [line.slice(0, line.indexOf(': ')), line.slice(line.indexOf(': ') + 2)]));
+        if (fields.event) events.push({ id: fields.id ?? '', event: fields.event, data: JSON.parse(fields.data ?? 'null') });
+      }
+    }
+    return events;
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+  }
+}
+
+for (const backend of BACKENDS) {
+  describe(`orchestrate web on ${backend}`, () => {
+    test('login once, refusals, snapshot, live stream with resume, actions as commands, one answer per approval, read-only', async () => {
+      const dir = newProject();
+      const url = newBoardUrl(backend);
+      const env = cleanEnv({ ORCHESTRATOR_DB: url, USER: 'alice' });
+      const first = (await cli(dir, ['task', 'push', 'first task', '--json'], env)).json;
+      const board = await openBoard(url);
+      const asked = await board.approvals.request({ agent: 'worker-1', role: 'implementer', tool_name: 'Bash', input: { command: 'rm -rf build <script>alert(1)</script>' }, tool_use_id: null });
+      const web = startWeb(dir, [], env);
+      try {
+        const loginUrl = await web.login;
+        assert.match(loginUrl, /^http:\/\/127\.0\.0\.1:\d+\/\?login=[\w-]+$/);
+        const noCookie = await raw(new URL('api/snapshot', loginUrl).toString());
+        assert.equal(noCookie.status, 401);
+        assert.match(noCookie.body, /open the URL that orchestrate web printed/);
+        const { base, cookie, origin } = await logIn(loginUrl);
+        assert.equal((await raw(loginUrl)).status, 401, 'the login link works once');
+        const port = new URL(base).port;
+        assert.equal((await raw(`${base}api/snapshot`, { headers: { cookie, host: `evil.example:${port}` } })).status, 403, 'a foreign Host (DNS rebinding) is refused');
+
+        const snapshot = JSON.parse((await raw(`${base}api/snapshot`, { headers: { cookie } })).body);
+        const row = (key: string) => snapshot.rows.find((r: { key: string }) => r.key === key);
+        assert.equal(row(`task:${first.id}`).attention, 'queued');
+        assert.equal(row(`approval:${asked.id}`).attention, 'needs_you');
+        assert.equal(snapshot.rows[0].attention, 'needs_you', 'what needs you comes first');
+        assert.equal(snapshot.counts.needs_you, 1);
+
+        // Live: a task pushed from the CLI arrives on the stream.
+        const live = readEvents(base, cookie, null, (events) => events.some((e) => e.data.rows?.some((r: { title: string }) => r.title === 'second task')));
+        await new Promise((resolve) => setTimeout(resolve, 300)); // the stream is open before the push
+        await cli(dir, ['task', 'push', 'second task'], env);
+        const arrived = await live;
+        const lastSeen = arrived.at(-1)!.id;
+        // Cut: two more pushes while nobody listens; the reconnect brings both, once.
+        await cli(dir, ['task', 'push', 'third task'], env);
+        await cli(dir, ['task', 'push', 'fourth task'], env);
+        const resumed = await readEvents(base, cookie, lastSeen, (events) => events.length > 0);
+        assert.equal(resumed[0]!.event, 'change');
+        const titles = resumed[0]!.data.rows.map((r: { title: string }) => r.title).sort();
+        assert.deepEqual(titles, ['fourth task', 'third task'], 'what was missed, nothing else');
+        assert.ok(resumed[0]!.data.events.every((e: { id: number }) => e.id > Number(lastSeen)), 'no event from before the cut');
+        assert.deepEqual((await readEvents(base, cookie, '0', (events) => events.length > 0))[0]!.event, 'reset', 'a gap older than the view: take a new snapshot');
+
+        // Writes: exact Origin and JSON, or refused.
+        const allow = JSON.stringify({ action: 'approval.allow', id: asked.id });
+        const post = (headers: Record<string, string>, body = allow) => raw(`${base}api/action`, { method: 'POST', headers: { cookie, 'content-type': 'application/json', ...headers }, body });
+        assert.equal((await post({})).status, 403, 'no Origin');
+        assert.equal((await post({ origin: 'http://evil.example' })).status, 403, 'a foreign Origin');
+        assert.equal((await post({ origin, 'content-type': 'text/plain' })).status, 415, 'a form post is not JSON');
+        assert.equal((await raw(`${base}api/action`, { method: 'POST', headers: { origin, 'content-type': 'application/json' }, body: allow })).status, 401, 'no cookie');
+        const allowed = await post({ origin });
+        assert.equal(allowed.status, 200, allowed.body);
+        assert.equal(JSON.parse(allowed.body).command, `orchestrate approvals allow ${asked.id}`);
+        const again = await post({ origin });
+        assert.equal(again.status, 409);
+        assert.match(JSON.parse(again.body).output, /already answered: allowed by alice \(web\)/);
+        const log = JSON.parse((await raw(`${base}api/actions`, { headers: { cookie } })).body).items;
+        assert.deepEqual(log.map((a: { command: string; person: string; ok: boolean }) => [a.command, a.person, a.ok]), [[`orchestrate approvals allow ${asked.id}`, 'alice (web)', true], [`orchestrate approvals allow ${asked.id}`, 'alice (web)', false]]);
+        const decided = (await board.approvals.list()).items.find((a) => a.id === asked.id)!;
+        assert.equal(decided.state, 'allowed');
+        assert.equal(decided.decided_by, 'alice (web)');
+      } finally {
+        assert.equal(await web.stop(), 0, 'Ctrl-C stops it cleanly');
+        await board.close();
+      }
+
+      const readOnly = startWeb(dir, ['--read-only'], env);
+      try {
+        const { base, cookie, origin } = await logIn(await readOnly.login);
+        const refused = await raw(`${base}api/action`, { method: 'POST', headers: { cookie, origin, 'content-type': 'application/json' }, body: JSON.stringify({ action: 'task.cancel', id: first.id }) });
+        assert.equal(refused.status, 403);
+        assert.match(refused.body, /read-only/);
+        assert.equal((await cli(dir, ['task', 'get', first.id, '--json'], env)).json.status, 'pending');
+      } finally {
+        await readOnly.stop();
+      }
+      assert.match((await cli(dir, ['web', '--host', '0.0.0.0', '--port', '0'], env)).stderr, /^error: binding 0\.0\.0\.0 opens the board beyond this machine: pass --token/);
+    });
+
+    test('the page in Chromium: attention first, a pushed task appears live, Allow answers the approval; screenshots', { skip: existsSync(CHROMIUM) ? false : `no ${CHROMIUM}: apt-get install chromium (.ci/run does)` }, async () => {
+      const dir = newProject();
+      const url = newBoardUrl(backend);
+      const env = cleanEnv({ ORCHESTRATOR_DB: url, USER: 'bob' });
+      await cli(dir, ['task', 'push', 'write the parser', '--json'], env);
+      const board = await openBoard(url);
+      const asked = await board.approvals.request({ agent: 'worker-2', role: 'implementer', tool_name: 'Bash', input: { command: 'echo <b>not bold</b>' }, tool_use_id: null });
+      const web = startWeb(dir, [], env);
+      const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+      try {
+        mkdirSync(ARTIFACTS, { recursive: true });
+        const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+        const problems: string[] = [];
+        page.on('pageerror', (error) => problems.push(error.message));
+        page.on('console', (message) => { if (message.type() === 'error') problems.push(message.text()); });
+        await page.goto(await web.login);
+        await page.waitForSelector(`tr[data-key="approval:${asked.id}"]`);
+        assert.equal(await page.title(), '(1) orchestrate', 'the tab says one thing needs you');
+        const input = await page.textContent(`tr[data-key="approval:${asked.id}"] pre`);
+        assert.match(input!, /"command": "echo <b>not bold<\/b>"/, 'the tool input, as text');
+        assert.equal(await page.locator('b').count(), 0, 'agent text is never HTML');
+        await page.screenshot({ path: join(ARTIFACTS, `web-inbox-${backend}.png`) });
+
+        await page.click('nav a:text("Tasks")');
+        assert.match(page.url(), /\?view=tasks/, 'the view is in the URL');
+        await cli(dir, ['task', 'push', 'write the printer'], env);
+        await page.waitForSelector('tr:has-text("write the printer")', { timeout: 30_000 });
+        await page.screenshot({ path: join(ARTIFACTS, `web-tasks-${backend}.png`) });
+
+        await page.click('nav a:text("Inbox")');
+        await page.click(`tr[data-key="approval:${asked.id}"] button[data-action="approval.allow"]`);
+        await until('the approval is answered', async () => (await board.approvals.list()).items.find((a) => a.id === asked.id)?.state === 'allowed', 30_000, 100);
+        await page.waitForSelector(`tr[data-key="approval:${asked.id}"]`, { state: 'detached', timeout: 30_000 });
+        await until('the title follows', async () => (await page.title()) === 'orchestrate', 30_000, 100);
+        for (const view of ['agents', 'processes', 'runs', 'approvals', 'events', 'actions']) {
+          await page.goto(`${new URL(await web.login).origin}/?view=${view}`);
+          await page.waitForSelector('nav a.on');
+          await page.screenshot({ path: join(ARTIFACTS, `web-${view}-${backend}.png`) });
+        }
+        assert.match((await page.textContent('#view'))!, /orchestrate approvals allow/, 'the action log shows the command');
+        assert.deepEqual(problems, [], 'no script error and no CSP violation');
+      } finally {
+        await browser.close();
+        await web.stop();
+        await board.close();
+      }
+    });
+  });
+}
