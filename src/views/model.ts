@@ -48,7 +48,7 @@ export const DEFAULT_CLASSIFY: ClassifyOptions = { stalledAfterMs: 10 * 60_000, 
 
 interface AgentFacts { id: string; name: string; role: string; kind: string; status: string; current_task: string | null; last_seen_at: number | null; lease_expires_at: number; lease_ttl_ms: number; offline_reason: string | null; registered_at: number }
 interface TaskFacts { id: string; title: string; status: string; priority: number; role: string | null; claimed_by: string | null; reason: string | null; run_id: string | null; updated_at: number; waiting_on: number }
-interface ProcessFacts { id: string; kind: string; state: string; task_id: string | null; host: string; pid: number | null; supervisor: string; outcome: string | null; outcome_message: string | null; reset_at: number | null; cost_usd: number | null; usage: string | null; awaiting_input: number | boolean; queued_at: number | null; started_at: number | null; ended_at: number | null; created_by: string | null }
+interface ProcessFacts { id: string; kind: string; state: string; task_id: string | null; host: string; pid: number | null; supervisor: string; outcome: string | null; outcome_message: string | null; reset_at: string | null; cost_usd: number | null; usage: string | null; awaiting_input: number | boolean; queued_at: number | null; started_at: number | null; ended_at: number | null; created_by: string | null }
 interface ApprovalFacts { id: string; agent: string | null; tool_name: string; input: string; state: string; decided_by: string | null; created_at: number; decided_at: number | null }
 interface RunFacts { id: string; kind: string; title: string; status: string; phase: string; paused_until: number | null; cost_usd: number; options: string; updated_at: number; supervisor: string | null }
 
@@ -286,7 +286,8 @@ function classifyTask(t: TaskFacts, facts: Facts, seen: Seen, now: number, optio
 function classifyProcess(p: ProcessFacts, seen: Seen, now: number, options: ClassifyOptions): ViewRow {
   const last = seen(p.id);
   const tokens = tokensOf(p.usage);
-  const extra: Record<string, unknown> = { cli: p.kind, state: p.state, host: p.host, pid: p.pid, outcome: p.outcome, reset_at: p.reset_at };
+  const resetAt = p.reset_at ? Date.parse(p.reset_at) : Number.NaN;
+  const extra: Record<string, unknown> = { cli: p.kind, state: p.state, host: p.host, pid: p.pid, outcome: p.outcome, reset_at: Number.isNaN(resetAt) ? null : resetAt };
   const row = (attention: Attention, why: string, since: number | null) => ({ ...base('process', p.id, `${p.kind}${p.task_id ? ` on ${p.task_id}` : ''}`, attention, why, since, last, p.task_id ?? '', extra), cost_usd: p.cost_usd, tokens });
   if (p.state === 'queued') return row('queued', 'waits for a free slot', p.queued_at);
   if (p.state === 'running') {
@@ -300,7 +301,7 @@ function classifyProcess(p: ProcessFacts, seen: Seen, now: number, options: Clas
     case 'ok':
       return row('done', 'ok', p.ended_at);
     case 'rate_limited':
-      return p.reset_at !== null && p.reset_at > now ? row('paused', `limited until ${new Date(p.reset_at).toISOString()}`, p.ended_at) : row('failed', `rate limited: ${message}`, p.ended_at);
+      return resetAt > now ? row('paused', `limited until ${p.reset_at}`, p.ended_at) : row('failed', `rate limited: ${message}`, p.ended_at);
     case 'auth_failed':
     case 'spawn_failed':
       return row('setup_error', `${p.outcome}: ${message}`, p.ended_at);

@@ -1,13 +1,22 @@
+import { hostname } from 'node:os';
 import { maskSecrets } from '../../core/secrets.js';
 import { flag, type Handler } from '../call.js';
 import { registerByHand } from './agent.js';
 import { details, moreHint, table } from '../format.js';
+import { ATTENTION, countByAttention, readRows } from '../../views/model.js';
+
+/** Rows of the attention list `status --json` carries (what needs you comes first). */
+const ATTENTION_ITEMS = 100;
 
 export const status: Handler = async (call) => {
-  const status = await (await call.board()).status();
+  const board = await call.board();
+  const status = await board.status();
   const tasks = Object.entries(status.tasks).map(([state, n]) => `${n} ${state}`).join(', ');
+  const { rows } = await readRows(board.db, { host: hostname() });
+  const counts = countByAttention(rows);
+  const attention = ATTENTION.filter((a) => counts[a] > 0 && a !== 'done').map((a) => `${a.replace('_', ' ')} ${counts[a]}`).join(' · ');
   return {
-    data: { ok: true, ...status },
+    data: { ok: true, ...status, attention: { counts, items: rows.slice(0, ATTENTION_ITEMS) } },
     text: details([
       ['store', `${status.store.dialect} at ${status.store.location} (reachable)`],
       ['schema version', status.store.schema_version],
@@ -17,6 +26,7 @@ export const status: Handler = async (call) => {
       ['context keys', status.context_keys],
       ['leader', status.leader.agent_name ? `${status.leader.agent_name} (term ${status.leader.term})` : 'none'],
       ['events', status.last_event_id],
+      ['attention', attention || 'nothing'],
     ]),
   };
 };
