@@ -8,6 +8,7 @@
 //   the scheduler (bench/scheduler.mjs): makespan of random DAGs against the lower bound
 //   the runner (bench/runner.ts): dispatch → first byte against a bare spawn, a supervised Claude
 //   Code run against the bare command line, the supervisor's RSS with 50 agents running
+//   the web view (bench/web.ts): snapshot of 10 000 tasks, push → row on the stream, idle CPU and RSS
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -130,6 +131,11 @@ try {
   report(`dispatch → first byte, /bin/echo: p50 ${median(spawnRun.supervised).toFixed(2)} ms vs bare spawn ${median(spawnRun.bare).toFixed(2)} ms`, `${(median(spawnRun.supervised) / median(spawnRun.bare)).toFixed(2)}×`, 'of bare', 'target ≤ 1.5×');
   const claudeRun = await runRunner(['claude', '7']);
   report(`supervised claude -p (2 turns, fake model): ${median(claudeRun.supervised).toFixed(0)} ms vs bare ${median(claudeRun.bare).toFixed(0)} ms`, `${(median(claudeRun.supervised) / median(claudeRun.bare)).toFixed(2)}×`, 'of bare', 'target ≤ 1.10×');
+  for (const [name, url, limit] of [['SQLite', join(dir, 'web.db'), 'target p99 ≤ 100 ms'], ...(server ? [['PostgreSQL', schemaUrl('bench_web'), '']] : [])]) {
+    const w = await runScript(['--import', 'tsx', new URL('./web.ts', import.meta.url).pathname, url, '10000']);
+    report(`web view on ${name}, ${w.tasks} tasks: snapshot ${w.snapshotMs.toFixed(0)} ms, ${w.snapshotKb.toFixed(0)} KB; push → row on the stream`, `p50 ${w.p50.toFixed(1)} p99 ${w.p99.toFixed(1)}`, 'ms', limit);
+    report(`  its server idle with a stream open: CPU · RSS`, `${w.idleCpuMsPerS.toFixed(2)} ms/s · ${w.rssMb.toFixed(0)} MB`, '', 'target CPU ≈ 0');
+  }
   const rss = await runRunner(['rss']);
   report(`supervisor RSS with ${rss.concurrent} command agents running at once`, rss.peakMb.toFixed(0), 'MB', 'target ≤ 150 MB');
 } finally {

@@ -141,6 +141,10 @@ export class Live {
     return sortRows([...this.rows.values()]);
   }
 
+  counts(): Record<Attention, number> {
+    return countByAttention(this.rows.values());
+  }
+
   /**
    * Reads the events after the cursor (at most `limit`), re-reads the rows they name, and returns
    * the events and every row whose class or facts changed (and the keys of rows gone).
@@ -170,7 +174,47 @@ export class Live {
       if (process?.task_id) await reread1(process.task_id);
     }
     this.eventId = events.at(-1)!.id;
-    return { events, ...this.reclassify() };
+    return { events, ...this.reclassifyRows(this.dependents(read)) };
+  }
+
+  /** The ids whose class may follow from these rows: each row, its holder or agent, an agent's tasks and approvals. */
+  private dependents(ids: Set<string>): Set<string> {
+    const all = new Set(ids);
+    for (const id of ids) {
+      const task = this.facts.tasks.get(id);
+      if (task?.claimed_by) all.add(task.claimed_by);
+      const approval = this.facts.approvals.get(id);
+      if (approval?.agent) for (const agent of this.facts.agents.values()) if (agent.id === approval.agent || agent.name === approval.agent) all.add(agent.id);
+      const before = this.rows.get(`agent:${id}`);
+      if (this.facts.agents.has(id) || before) {
+        for (const held of this.facts.tasks.values()) if (held.claimed_by === id) all.add(held.id);
+      }
+    }
+    return all;
+  }
+
+  /** Classifies these rows again; the ones that changed and the keys of those gone. */
+  private reclassifyRows(ids: Set<string>): { changed: ViewRow[]; removed: string[] } {
+    const classify = classifier(this.facts, this.now(), this.options);
+    const changed: ViewRow[] = [];
+    const removed: string[] = [];
+    for (const id of ids) {
+      const row = classify(id);
+      const table = tableOf(id);
+      const key = row?.key ?? (table ? `${KIND_OF[table]}:${id}` : null);
+      if (!key) continue;
+      const before = this.rows.get(key);
+      if (!row) {
+        if (before) {
+          this.rows.delete(key);
+          removed.push(key);
+        }
+        continue;
+      }
+      if (!before || JSON.stringify(before) !== JSON.stringify(row)) changed.push(row);
+      this.rows.set(key, row);
+    }
+    return { changed, removed };
   }
 
   /** Classifies every row again (time moved on); the rows that changed and the keys of rows gone. */
@@ -223,18 +267,32 @@ export function sortRows(rows: ViewRow[]): ViewRow[] {
 
 function classifyAll(facts: Facts, now: number, options: ClassifyOptions): Map<string, ViewRow> {
   const rows = new Map<string, ViewRow>();
-  const put = (row: ViewRow) => rows.set(row.key, row);
+  const classify = classifier(facts, now, options);
+  for (const table of Object.keys(KIND_OF) as (keyof typeof KIND_OF)[]) {
+    for (const id of facts[table].keys()) rows.set(`${KIND_OF[table]}:${id}`, classify(id)!);
+  }
+  return rows;
+}
+
+/** Classifies one row by its id (null when it is not on the board), with what it depends on read once. */
+function classifier(facts: Facts, now: number, options: ClassifyOptions): (id: string) => ViewRow | null {
   const pendingByAgent = new Map<string, ApprovalFacts[]>();
   for (const approval of facts.approvals.values()) {
     if (approval.state === 'pending' && approval.agent) pendingByAgent.set(approval.agent, [...(pendingByAgent.get(approval.agent) ?? []), approval]);
   }
   const seen = (...ids: (string | null | undefined)[]) => Math.max(0, ...ids.map((id) => (id ? (facts.activity.get(id) ?? 0) : 0))) || null;
-  for (const a of facts.agents.values()) put(classifyAgent(a, facts, pendingByAgent, seen, now, options));
-  for (const t of facts.tasks.values()) put(classifyTask(t, facts, seen, now, options));
-  for (const p of facts.processes.values()) put(classifyProcess(p, seen, now, options));
-  for (const a of facts.approvals.values()) put(classifyApproval(a, seen));
-  for (const r of facts.runs.values()) put(classifyRun(r, seen, now, options));
-  return rows;
+  return (id) => {
+    const agent = facts.agents.get(id);
+    if (agent) return classifyAgent(agent, facts, pendingByAgent, seen, now, options);
+    const task = facts.tasks.get(id);
+    if (task) return classifyTask(task, facts, seen, now, options);
+    const process = facts.processes.get(id);
+    if (process) return classifyProcess(process, seen, now, options);
+    const approval = facts.approvals.get(id);
+    if (approval) return classifyApproval(approval, seen);
+    const run = facts.runs.get(id);
+    return run ? classifyRun(run, seen, now, options) : null;
+  };
 }
 
 function base(kind: RowKind, id: string, title: string, attention: Attention, why: string, since: number | null, last: number | null, detail = '', extra: Record<string, unknown> = {}): ViewRow {

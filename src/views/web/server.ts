@@ -78,13 +78,14 @@ export async function serveWeb(options: WebOptions): Promise<WebServer> {
   const broadcast = (message: Message, rows: ViewRow[], removed: string[]) => {
     kept.push(message);
     if (kept.length > KEEP_MESSAGES) kept.shift();
-    const data = sse(message.to, 'change', { event_id: message.to, rows, removed, events: message.events.slice(-100), counts: countByAttention(live.all()) });
+    const data = sse(message.to, 'change', { event_id: message.to, rows, removed, events: message.events.slice(-100), counts: live.counts() });
     for (const res of streams) res.write(data);
   };
 
   // The one loop that reads the board: on a change, or when a row's class changes with time.
   const follow = (async () => {
     const signal = await options.db.changes();
+    let deadline = live.nextDeadline();
     while (!stop.signal.aborted) {
       const seen = signal.current();
       try {
@@ -94,12 +95,14 @@ export async function serveWeb(options: WebOptions): Promise<WebServer> {
           broadcast({ from, to: live.eventId, keys: [...changed.map((r) => r.key), ...removed], events }, changed, removed);
           continue; // there may be more
         }
-        const timed = live.reclassify();
-        if (timed.changed.length + timed.removed.length > 0) broadcast({ from, to: from, keys: [...timed.changed.map((r) => r.key), ...timed.removed], events: [] }, timed.changed, timed.removed);
+        if (deadline !== null && options.db.now() >= deadline) {
+          const timed = live.reclassify();
+          if (timed.changed.length + timed.removed.length > 0) broadcast({ from, to: from, keys: [...timed.changed.map((r) => r.key), ...timed.removed], events: [] }, timed.changed, timed.removed);
+        }
       } catch {
         // The board is unreachable for a moment: the next change or deadline tries again.
       }
-      const deadline = live.nextDeadline();
+      deadline = live.nextDeadline();
       await signal.next(seen, deadline === null ? 60 * 60_000 : Math.max(50, deadline - options.db.now() + 1), stop.signal);
     }
   })();
