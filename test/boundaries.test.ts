@@ -50,8 +50,8 @@ test('only the CLI entry point reads argv, the environment, stdin or exits', () 
   }
 });
 
-test('dependencies point one way: cli → mcp, setup → runner → board → store → core', () => {
-  const rank: Record<string, number> = { core: 0, store: 1, board: 2, config: 2, runner: 3, engine: 4, flows: 5, mcp: 6, setup: 6, cli: 7 };
+test('dependencies point one way: cli → views → mcp, setup → runner → board → store → core', () => {
+  const rank: Record<string, number> = { core: 0, store: 1, board: 2, config: 2, runner: 3, engine: 4, flows: 5, mcp: 6, setup: 6, views: 7, cli: 8 };
   for (const { path, text } of files) {
     const own = rank[layerOf(path)];
     assert.notEqual(own, undefined, `${path} is in a folder the layering does not know; add it here and in docs/architecture.md`);

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 /**
@@ -46,4 +47,12 @@ export function processIdentity(pid: number): string {
 export function identityAlive(identity: string): boolean {
   const [pid, start] = identity.split(':');
   return start !== '?' && isSameProcess(Number(pid), start ?? null);
+}
+
+/** Opens a URL in the default browser, if this machine has one (no browser: nothing happens). */
+export function openInBrowser(url: string, env: Record<string, string | undefined>): void {
+  const program = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
+  const child = spawn(program, [url], { detached: true, stdio: 'ignore', env: env as NodeJS.ProcessEnv });
+  child.on('error', () => undefined);
+  child.unref();
 }

@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { hostname } from 'node:os';
 import { PassThrough } from 'node:stream';
 import { integerInRange } from '../../board/input.js';
+import { openInBrowser } from '../../runner/os-process.js';
 import { serveWeb } from '../../views/web/server.js';
 import { flag, type Call, type Handler } from '../call.js';
 import { runCli } from '../run.js';
@@ -24,7 +24,7 @@ export const web: Handler = async (call) => {
     run: (argv, who) => runAsCommand(call, argv, who),
   });
   call.io.stdout(`the live view: open ${server.loginUrl}\n(the link logs one browser in${call.settings.token.value ? ' with your token' : ', once'}; Ctrl-C stops the view)`);
-  if (call.values.open === true) openBrowser(server.loginUrl, call.env);
+  if (call.values.open === true) openInBrowser(server.loginUrl, call.env);
   const stop = call.io.shutdownSignal();
   await new Promise<void>((resolve) => (stop.aborted ? resolve() : stop.addEventListener('abort', () => resolve(), { once: true })));
   await server.close();
@@ -46,11 +46,4 @@ async function runAsCommand(call: Call, argv: string[], person: string): Promise
     shutdownSignal: () => never.signal,
   });
   return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-}
-
-function openBrowser(url: string, env: Record<string, string | undefined>): void {
-  const program = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
-  const child = spawn(program, [url], { detached: true, stdio: 'ignore', env: env as NodeJS.ProcessEnv });
-  child.on('error', () => undefined); // no browser here: the printed URL is there
-  child.unref();
 }
