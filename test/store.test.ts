@@ -10,6 +10,8 @@ import pg from 'pg';
 import { isOrchestratorError } from '../src/core/errors.js';
 import { latestVersion, loadMigrations } from '../src/store/migrate.js';
 import { openDb, schemaVersion } from '../src/store/open.js';
+import { ChangeCounter } from '../src/store/change-signal.js';
+import { watchFiles } from '../src/store/sqlite.js';
 import { BACKENDS, cleanupBackends, newBoardUrl, tempDir } from './support/backends.js';
 
 after(cleanupBackends);
@@ -126,5 +128,30 @@ test('a SQLite file locked by another process past the busy timeout is store_loc
     isOrchestratorError(error, 'store_locked') && error.retryable);
   holder.exec('ROLLBACK');
   holder.close();
+  await db.close();
+});
+
+test('a SQLite waiter wakes on another process\'s commit through file-system events alone (no fast probe runs)', async () => {
+  const file = join(tempDir(), 'state.db');
+  const db = await openDb(file);
+  let poked = false;
+  const counter = new ChangeCounter({
+    check: () => {
+      const was = poked;
+      poked = false;
+      return was;
+    },
+    everyMs: 3_600_000, // neither probe can fire within the test: only the watch can wake it
+    slowMs: 3_600_000,
+    watch: (poke) => watchFiles(file, () => {
+      poked = true;
+      poke();
+    }),
+  });
+  const seen = counter.current();
+  const woken = counter.next(seen, 60_000);
+  const writer = spawn(process.execPath, ['-e', `const D = require('better-sqlite3'); const d = new D(${JSON.stringify(file)}); d.exec("INSERT INTO context (key, value, updated_by, updated_at, version) VALUES ('k', 'v', 'x', 1, 1)"); d.close();`], { stdio: 'inherit' });
+  await new Promise((resolve) => writer.on('exit', resolve));
+  assert.notEqual(await woken, seen, 'woken by the commit, before the 60 s timeout');
   await db.close();
 });

@@ -3,14 +3,25 @@ import type { ChangeSignal } from './db.js';
 /**
  * A counter with waiters: the part of the change signal both backends share. The backend calls
  * `bump()` when it learns of a change (its own commit, a PostgreSQL notification, a moved SQLite
- * data_version) and may supply `probe`, polled every `probeMs` while anyone waits.
+ * data_version) and may supply a probe, checked while anyone waits: at once whenever `watch`
+ * reports activity (file-system events: nothing runs while nothing happens) and every `slowMs` as
+ * a safety net — or every `everyMs` where watching is not possible.
  */
+export interface Probe {
+  check: () => boolean;
+  everyMs: number;
+  /** Calls `poke` on activity that may be a change; returns the stop function, or null when it cannot watch. */
+  watch?: (poke: () => void) => (() => void) | null;
+  slowMs?: number;
+}
+
 export class ChangeCounter implements ChangeSignal {
   private counter = 0;
   private readonly waiters = new Set<() => void>();
   private timer: NodeJS.Timeout | undefined;
+  private unwatch: (() => void) | null = null;
 
-  constructor(private readonly probe?: { check: () => boolean; everyMs: number }) {}
+  constructor(private readonly probe?: Probe) {}
 
   current(): number {
     if (this.probe?.check()) this.counter++;
@@ -41,14 +52,18 @@ export class ChangeCounter implements ChangeSignal {
 
   private startProbe(): void {
     if (!this.probe || this.timer) return;
-    const { check, everyMs } = this.probe;
-    this.timer = setInterval(() => {
+    const { check, everyMs, watch, slowMs } = this.probe;
+    const look = (): void => {
       if (check()) this.bump();
-    }, everyMs);
+    };
+    this.unwatch = watch?.(look) ?? null;
+    this.timer = setInterval(look, this.unwatch ? (slowMs ?? everyMs) : everyMs);
   }
 
   private stopProbe(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    this.unwatch?.();
+    this.unwatch = null;
   }
 }

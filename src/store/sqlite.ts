@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, watch } from 'node:fs';
 import { OrchestratorError } from '../core/errors.js';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Db, Queryable, SqlValue } from './db.js';
 import { ChangeCounter } from './change-signal.js';
@@ -18,8 +18,13 @@ function nested(): OrchestratorError {
   return new OrchestratorError('internal', 'a statement was sent to the board outside the transaction that is running it (it would wait forever); the transaction was rolled back');
 }
 
-/** How often a waiter probes `PRAGMA data_version` for commits by other processes. */
+/**
+ * How often a waiter probes `PRAGMA data_version` for commits by other processes: where the
+ * file system reports writes to the database's files (inotify, FSEvents), at once on each and
+ * every SAFETY_PROBE_MS besides; elsewhere every PROBE_MS.
+ */
 const PROBE_MS = 5;
+const SAFETY_PROBE_MS = 250;
 const BUSY_TIMEOUT_MS = 5000;
 
 /**
@@ -50,7 +55,7 @@ export class SqliteDb implements Db {
       throw mapStoreError(error, location);
     }
     this.dataVersion = this.readDataVersion();
-    this.signal = new ChangeCounter({ check: () => this.dataVersionMoved(), everyMs: PROBE_MS });
+    this.signal = new ChangeCounter({ check: () => this.dataVersionMoved(), everyMs: PROBE_MS, slowMs: SAFETY_PROBE_MS, watch: (poke) => watchFiles(location, poke) });
   }
 
   query<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
@@ -203,5 +208,23 @@ export class SqliteDb implements Db {
     if (version === this.dataVersion) return false;
     this.dataVersion = version;
     return true;
+  }
+}
+
+/**
+ * Watches the folder of a database file for writes to it and its -wal and -shm files (another
+ * process's commit appends to the -wal file); null where the file system cannot be watched.
+ */
+export function watchFiles(location: string, poke: () => void): (() => void) | null {
+  if (location === ':memory:' || location === '') return null;
+  const name = basename(location);
+  try {
+    const watcher = watch(dirname(location), { persistent: false }, (_event, file) => {
+      if (file === null || String(file).startsWith(name)) poke();
+    });
+    watcher.on('error', () => undefined); // the folder went away: the safety probe still runs
+    return () => watcher.close();
+  } catch {
+    return null;
   }
 }
