@@ -543,6 +543,11 @@ export const COMMANDS: Command[] = [
     load: async () => (await dispatch()).doctor,
   },
   {
+    name: 'tui', longRunning: true, summary: 'the live view in this terminal: what needs you first, then who works, live; keys act (? for help)',
+    options: { 'stalled-after': { type: 'string', description: 'minutes without an event before working becomes stalled (default 10)' } },
+    load: async () => (await views()).tui,
+  },
+  {
     name: 'web', longRunning: true, summary: 'the live view in a browser: what needs you first, then who works, live; actions run the same commands',
     options: {
       host: { type: 'string', description: 'the address to bind (default 127.0.0.1; any other needs --token)' },

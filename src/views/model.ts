@@ -124,6 +124,15 @@ export interface BoardEventLite {
   actor: string | null;
 }
 
+/** What a view is told after each read: the events from `from` to `to`, the rows they changed, the keys gone. */
+export interface LiveUpdate {
+  from: number;
+  to: number;
+  events: BoardEventLite[];
+  changed: ViewRow[];
+  removed: string[];
+}
+
 /** A board kept current by its events: the rows, classified, and the cursor. */
 export class Live {
   private rows = new Map<string, ViewRow>();
@@ -228,6 +237,34 @@ export class Live {
     const removed = [...this.rows.keys()].filter((key) => !next.has(key));
     this.rows = next;
     return { changed, removed };
+  }
+
+  /**
+   * The one loop a view reads the board in: wakes on the change signal, or when a row's class
+   * changes with time alone, and calls `onUpdate` with what changed. Ends when `stop` fires.
+   */
+  async follow(onUpdate: (update: LiveUpdate) => void, stop: AbortSignal): Promise<void> {
+    const signal = await this.db.changes();
+    let deadline = this.nextDeadline();
+    while (!stop.aborted) {
+      const seen = signal.current();
+      try {
+        const from = this.eventId;
+        const { events, changed, removed } = await this.catchUp();
+        if (events.length > 0) {
+          onUpdate({ from, to: this.eventId, events, changed, removed });
+          continue; // there may be more
+        }
+        if (deadline !== null && this.now() >= deadline) {
+          const timed = this.reclassify();
+          if (timed.changed.length + timed.removed.length > 0) onUpdate({ from, to: from, events: [], ...timed });
+        }
+      } catch {
+        // The board is unreachable for a moment: the next change or deadline tries again.
+      }
+      deadline = this.nextDeadline();
+      await signal.next(seen, deadline === null ? 60 * 60_000 : Math.max(50, deadline - this.now() + 1), stop);
+    }
   }
 
   /** The next time a row's class changes with time alone (ms), or null. */

@@ -1,8 +1,8 @@
 import { hostname } from 'node:os';
 import { PassThrough } from 'node:stream';
 import { integerInRange } from '../../board/input.js';
+import { OrchestratorError } from '../../core/errors.js';
 import { openInBrowser } from '../../runner/os-process.js';
-import { serveWeb } from '../../views/web/server.js';
 import { flag, type Call, type Handler } from '../call.js';
 import { runCli } from '../run.js';
 
@@ -12,6 +12,7 @@ export const web: Handler = async (call) => {
   const port = flag(call, 'port');
   const stalled = flag(call, 'stalled-after');
   const person = `${call.env.USER ?? call.env.LOGNAME ?? 'someone'} (web)`;
+  const { serveWeb } = await import('../../views/web/server.js');
   const server = await serveWeb({
     db: board.db,
     host: flag(call, 'host') ?? '127.0.0.1',
@@ -47,3 +48,27 @@ async function runAsCommand(call: Call, argv: string[], person: string): Promise
   });
   return { code, stdout: out.join('\n'), stderr: err.join('\n') };
 }
+
+/** `orchestrate tui`: the live view in this terminal until q. */
+export const tui: Handler = async (call) => {
+  const stdout = call.io.stdoutStream as NodeJS.WriteStream;
+  const stdin = call.io.stdin as NodeJS.ReadStream;
+  if (!stdout.isTTY || !stdin.isTTY) {
+    throw new OrchestratorError('invalid_input', "orchestrate tui needs a terminal; 'orchestrate dashboard' prints the same board once, 'orchestrate status --json' as data");
+  }
+  const board = await call.board();
+  const stalled = flag(call, 'stalled-after');
+  const { Live } = await import('../../views/model.js');
+  const { runTui } = await import('../../views/tui/app.js');
+  const live = await Live.open(board.db, { host: hostname(), stalledAfterMs: stalled === undefined ? undefined : integerInRange('--stalled-after', stalled, 1, 24 * 60) * 60_000 });
+  await runTui({
+    live,
+    run: (argv, who) => runAsCommand(call, argv, who),
+    person: `${call.env.USER ?? call.env.LOGNAME ?? 'someone'} (tui)`,
+    board: `${board.db.dialect} ${board.db.location}`,
+    stdin,
+    stdout,
+    color: call.env.NO_COLOR === undefined || call.env.NO_COLOR === '',
+  });
+  return { data: null, text: null };
+};

@@ -82,30 +82,7 @@ export async function serveWeb(options: WebOptions): Promise<WebServer> {
     for (const res of streams) res.write(data);
   };
 
-  // The one loop that reads the board: on a change, or when a row's class changes with time.
-  const follow = (async () => {
-    const signal = await options.db.changes();
-    let deadline = live.nextDeadline();
-    while (!stop.signal.aborted) {
-      const seen = signal.current();
-      try {
-        const from = live.eventId;
-        const { events, changed, removed } = await live.catchUp();
-        if (events.length > 0) {
-          broadcast({ from, to: live.eventId, keys: [...changed.map((r) => r.key), ...removed], events }, changed, removed);
-          continue; // there may be more
-        }
-        if (deadline !== null && options.db.now() >= deadline) {
-          const timed = live.reclassify();
-          if (timed.changed.length + timed.removed.length > 0) broadcast({ from, to: from, keys: [...timed.changed.map((r) => r.key), ...timed.removed], events: [] }, timed.changed, timed.removed);
-        }
-      } catch {
-        // The board is unreachable for a moment: the next change or deadline tries again.
-      }
-      deadline = live.nextDeadline();
-      await signal.next(seen, deadline === null ? 60 * 60_000 : Math.max(50, deadline - options.db.now() + 1), stop.signal);
-    }
-  })();
+  const follow = live.follow((update) => broadcast({ from: update.from, to: update.to, keys: [...update.changed.map((r) => r.key), ...update.removed], events: update.events }, update.changed, update.removed), stop.signal);
 
   const ping = setInterval(() => {
     for (const res of streams) res.write(': ping\n\n');
