@@ -1,0 +1,91 @@
+// `orchestrate tui` in a real terminal (tmux, fixed size), on SQLite and PostgreSQL: the first
+// frame puts what needs you first; a task pushed from the CLI arrives live; number keys move
+// between views; `a` answers the selected approval through the same command the CLI runs, and `@`
+// shows it; a resize refits every line; a filter that shortens the list leaves no stale
+// characters; `q` exits 0 and gives the terminal back (the alternate screen ends).
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { BACKENDS, cleanupBackends, newBoardUrl, openBoard, tempDir } from './support/backends.js';
+import { cleanEnv, cli, MAIN, newProject } from './support/cli.js';
+import { until } from './support/until.js';
+
+after(cleanupBackends);
+
+const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+
+for (const backend of BACKENDS) {
+  describe(`orchestrate tui on ${backend}`, { skip: hasTmux ? false : 'no tmux: apt-get install tmux (.ci/run does)' }, () => {
+    test('first frame, live arrival, views, an approval answered with a, resize, no stale characters, q restores the terminal', async () => {
+      const dir = newProject();
+      const url = newBoardUrl(backend);
+      const env = cleanEnv({ ORCHESTRATOR_DB: url, USER: 'carol' });
+      delete env.CI; // ink draws only a last frame when it thinks it runs in CI
+      await cli(dir, ['task', 'push', 'write the parser'], env);
+      const board = await openBoard(url);
+      const asked = await board.approvals.request({ agent: 'worker-3', role: null, tool_name: 'Edit', input: { file_path: 'src/a.ts' }, tool_use_id: null });
+      const socket = `orch-${process.pid}-${backend}`;
+      const tmux = (...args: string[]) => spawnSync('tmux', ['-L', socket, ...args], { encoding: 'utf8', env });
+      const screen = () => tmux('capture-pane', '-p', '-t', 'tui').stdout;
+      const key = async (keys: string, then: (text: string) => boolean, what: string) => {
+        tmux('send-keys', '-t', 'tui', keys);
+        return until(what, async () => (then(screen()) ? screen() : null), 30_000, 100).catch((error: Error) => {
+          throw new Error(`${error.message}; the screen:\n${screen()}\nits stderr: ${existsSync(errFile) ? readFileSync(errFile, 'utf8') : '(none)'}`);
+        });
+      };
+      const exitFile = join(tempDir(), 'exit');
+      const errFile = `${exitFile}.err`;
+      const command = `cd ${JSON.stringify(dir)} && ${JSON.stringify(process.execPath)} ${JSON.stringify(MAIN)} tui 2> ${JSON.stringify(errFile)}; echo $? > ${JSON.stringify(exitFile)}; echo the shell is back; sleep 60`;
+      assert.equal(tmux('new-session', '-d', '-s', 'tui', '-x', '100', '-y', '24', command).status, 0);
+      try {
+        const first = await until('the first frame', async () => (/needs you 1/.test(screen()) ? screen() : null), 60_000, 100);
+        const lines = first.split('\n');
+        assert.match(lines[0]!, /^orchestrate · \S+ .*needs you 1 · queued 1/);
+        assert.match(lines[3]!, new RegExp(`^NEEDS YOU ${asked.id}`), 'the approval comes first');
+
+        await cli(dir, ['task', 'push', 'write the printer'], env);
+        await until('the pushed task arrives', async () => /write the printer/.test(screen()), 30_000, 100);
+
+        await key('3', (s) => /\[3 Tasks\]/.test(s) && !/NEEDS YOU/.test(s), 'the tasks view');
+        await key('2', (s) => /\[2 Agents\]/.test(s), 'the agents view');
+        await key('1', (s) => /\[1 Overview\]/.test(s) && /NEEDS YOU/.test(s), 'back to the overview');
+        const answered = await key('a', (s) => /✓ orchestrate approvals allow/.test(s), 'the approval is answered');
+        assert.match(answered, new RegExp(`✓ orchestrate approvals allow ${asked.id}`));
+        const decided = (await board.approvals.list()).items.find((a) => a.id === asked.id)!;
+        assert.deepEqual([decided.state, decided.decided_by], ['allowed', 'carol (tui)']);
+        await until('the inbox empties', async () => !new RegExp(`NEEDS YOU ${asked.id}`).test(screen()), 30_000, 100);
+        await key('@', (s) => /action log/.test(s), 'the action log');
+        assert.match(screen(), new RegExp(`carol \\(tui\\): orchestrate approvals allow ${asked.id}`));
+        await key('@', (s) => !/action log/.test(s), 'the action log closes');
+
+        tmux('resize-window', '-t', 'tui', '-x', '60', '-y', '14');
+        const small = await until('the frame refits', async () => {
+          const text = screen();
+          return /^orchestrate/.test(text) && text.split('\n').every((line) => line.length <= 60) ? text : null;
+        }, 30_000, 100);
+        assert.equal(small.replace(/\n$/, '').split('\n').length, 14, 'one line per row of the terminal');
+
+        await key('3', (s) => /\[3 Tasks\]/.test(s) && /write the printer/.test(s), 'the tasks view again');
+        tmux('send-keys', '-t', 'tui', '/');
+        for (const char of 'parser') tmux('send-keys', '-t', 'tui', char);
+        tmux('send-keys', '-t', 'tui', 'Enter');
+        const filtered = await until('the filter applies', async () => (/1\/1 matching 'parser'/.test(screen()) ? screen() : null), 30_000, 100);
+        const rows = filtered.split('\n');
+        const count = rows.findIndex((line) => line.startsWith('1/1'));
+        assert.ok(rows.slice(3, count).every((line) => /write the parser/.test(line)), 'only the match is listed');
+        const footer = rows.findLastIndex((line) => line.trim() !== '');
+        assert.ok(footer > count + 1 && rows.slice(count + 1, footer).every((line) => line.trim() === ''), `no stale characters below the list:\n${filtered}`);
+
+        await key('q', () => existsSync(exitFile), 'q exits');
+        assert.equal(readFileSync(exitFile, 'utf8').trim(), '0');
+        const after = await until('the shell is back', async () => (/the shell is back/.test(screen()) ? screen() : null), 30_000, 100);
+        assert.doesNotMatch(after, /orchestrate ·/, 'the alternate screen ended: the TUI is gone from the terminal');
+      } finally {
+        tmux('kill-server');
+        await board.close();
+      }
+    });
+  });
+}
