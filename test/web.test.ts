@@ -5,10 +5,11 @@
 // an approval is answered once (the second answer is told who answered first); --read-only
 // refuses writes. Then the page in real Chromium (Debian's chromium, playwright-core): it renders,
 // a pushed task appears without a reload, Allow answers a pending approval; a screenshot per page
-// goes to test/artifacts/.
+// goes to test/artifacts/. Last, Allow in the page answers a real Claude Code worker (scripted
+// model) waiting on a Write, and the worker goes on.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -16,6 +17,9 @@ import { chromium } from 'playwright-core';
 import { BACKENDS, cleanupBackends, newBoardUrl, openBoard } from './support/backends.js';
 import { cleanEnv, cli, MAIN, newProject } from './support/cli.js';
 import { until } from './support/until.js';
+import { CLAUDE, claudeEnv, claudeHome } from './support/claude.js';
+import { startFakeModel } from './support/fake-model/server.js';
+import { call, stdioClient } from './support/mcp-client.js';
 
 after(cleanupBackends);
 
@@ -221,3 +225,35 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+test('Allow in the page answers a real Claude Code worker waiting on a Write (scripted model), and the worker goes on', { skip: existsSync(CHROMIUM) ? false : `no ${CHROMIUM}` }, async () => {
+  const project = newProject();
+  const model = await startFakeModel([{
+    name: 'write',
+    match: { prompt: 'write approved.txt' },
+    turns: [{ tools: [{ name: 'Write', input: { file_path: join(project, 'approved.txt'), content: 'approved\n' } }] }, { text: 'wrote approved.txt' }],
+  }]);
+  const env = claudeEnv(claudeHome(), model.url, { ORCHESTRATOR_CLAUDE: CLAUDE, ORCHESTRATOR_DB: join(project, 'board.db'), USER: 'dana' });
+  const client = await stdioClient(project, env);
+  const web = startWeb(project, [], env);
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  try {
+    const page = await browser.newPage();
+    await page.goto(await web.login);
+    const { dispatch_id } = await call(client, 'dispatch', { agent: 'claude', prompt: 'write approved.txt', approvals: true });
+    const button = page.locator('tr:has-text("asks to use Write") button[data-action="approval.allow"]');
+    await button.waitFor({ timeout: 90_000 });
+    assert.match((await page.textContent('tr:has-text("asks to use Write") pre'))!, /approved\.txt/, 'the full tool input is shown');
+    await button.click();
+    const result = await call(client, 'get_dispatch_result', { dispatch_id, wait_s: 90 });
+    assert.equal(result.status, 'completed', JSON.stringify(result));
+    assert.equal(readFileSync(join(project, 'approved.txt'), 'utf8'), 'approved\n', 'the worker went on and wrote the file');
+    const decided = (await call(client, 'list_approvals', { state: 'allowed' })).items;
+    assert.deepEqual(decided.map((a: { tool_name: string; decided_by: string }) => [a.tool_name, a.decided_by]), [['Write', 'dana (web)']]);
+  } finally {
+    await browser.close();
+    await web.stop();
+    await client.close();
+    await model.close();
+  }
+});
