@@ -2,10 +2,11 @@
 // frame puts what needs you first; a task pushed from the CLI arrives live; number keys move
 // between views; `a` answers the selected approval through the same command the CLI runs, and `@`
 // shows it; a resize refits every line; a filter that shortens the list leaves no stale
-// characters; `q` exits 0 and gives the terminal back (the alternate screen ends).
+// characters; `q` exits 0 and gives the terminal back (the alternate screen ends). The first frame
+// goes to test/artifacts/ as text.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { BACKENDS, cleanupBackends, newBoardUrl, openBoard, tempDir } from './support/backends.js';
@@ -15,6 +16,7 @@ import { until } from './support/until.js';
 after(cleanupBackends);
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+const ARTIFACTS = new URL('./artifacts/', import.meta.url).pathname;
 
 for (const backend of BACKENDS) {
   describe(`orchestrate tui on ${backend}`, { skip: hasTmux ? false : 'no tmux: apt-get install tmux (.ci/run does)' }, () => {
@@ -41,6 +43,8 @@ for (const backend of BACKENDS) {
       assert.equal(tmux('new-session', '-d', '-s', 'tui', '-x', '100', '-y', '24', command).status, 0);
       try {
         const first = await until('the first frame', async () => (/needs you 1/.test(screen()) ? screen() : null), 60_000, 100);
+        mkdirSync(ARTIFACTS, { recursive: true });
+        writeFileSync(join(ARTIFACTS, `tui-overview-${backend}.txt`), first);
         const lines = first.split('\n');
         assert.match(lines[0]!, /^orchestrate · \S+ .*needs you 1 · queued 1/);
         assert.match(lines[3]!, new RegExp(`^NEEDS YOU ${asked.id}`), 'the approval comes first');
