@@ -1,7 +1,7 @@
 // `orchestrate tui` in a real terminal (tmux, fixed size), on SQLite and PostgreSQL: the first
 // frame puts what needs you first; a task pushed from the CLI arrives live; number keys move
 // between views; `a` answers the selected approval through the same command the CLI runs, and `@`
-// shows it; a resize refits every line; a filter that shortens the list leaves no stale
+// shows it; a process's details end with its log (e: errors only); a resize refits every line; a filter that shortens the list leaves no stale
 // characters; `q` exits 0 and gives the terminal back (the alternate screen ends). The first frame
 // goes to test/artifacts/ as text.
 import assert from 'node:assert/strict';
@@ -26,6 +26,8 @@ for (const backend of BACKENDS) {
       const env = cleanEnv({ ORCHESTRATOR_DB: url, USER: 'carol' });
       delete env.CI; // ink draws only a last frame when it thinks it runs in CI
       await cli(dir, ['task', 'push', 'write the parser'], env);
+      const dispatched = await cli(dir, ['dispatch', '--cli', 'command', '--program', 'sh', '--arg=-c', '--arg', 'echo hello-from-the-agent; echo oops >&2; exit 0', 'say hello', '--json'], env);
+      assert.equal(dispatched.code, 0, dispatched.stderr);
       const board = await openBoard(url);
       const asked = await board.approvals.request({ agent: 'worker-3', role: null, tool_name: 'Edit', input: { file_path: 'src/a.ts' }, tool_use_id: null });
       const socket = `orch-${process.pid}-${backend}`;
@@ -63,6 +65,12 @@ for (const backend of BACKENDS) {
         await key('@', (s) => /action log/.test(s), 'the action log');
         assert.match(screen(), new RegExp(`carol \\(tui\\): orchestrate approvals allow ${asked.id}`));
         await key('@', (s) => !/action log/.test(s), 'the action log closes');
+
+        // A process's details end with its log, live; e keeps the errors only.
+        await key('4', (s) => /\[4 Processes\]/.test(s) && /command/.test(s), 'the processes view');
+        await key('Enter', (s) => /── log, following/.test(s) && /hello-from-the-agent/.test(s), 'the log in the details');
+        await key('e', (s) => /── log \(errors only\)/.test(s) && !/hello-from-the-agent/.test(s), 'errors only');
+        await key('Escape', (s) => /\[4 Processes\]/.test(s) && !/── log/.test(s), 'back to the list');
 
         tmux('resize-window', '-t', 'tui', '-x', '60', '-y', '14');
         const small = await until('the frame refits', async () => {

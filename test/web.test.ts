@@ -242,6 +242,7 @@ test('Allow in the page answers a real Claude Code worker waiting on a Write (sc
   try {
     const page = await browser.newPage();
     await page.goto(await web.login);
+    mkdirSync(ARTIFACTS, { recursive: true });
     const { dispatch_id } = await call(client, 'dispatch', { agent: 'claude', prompt: 'write approved.txt', approvals: true });
     const button = page.locator('tr:has-text("asks to use Write") button[data-action="approval.allow"]');
     await button.waitFor({ timeout: 90_000 });
@@ -250,6 +251,18 @@ test('Allow in the page answers a real Claude Code worker waiting on a Write (sc
     const result = await call(client, 'get_dispatch_result', { dispatch_id, wait_s: 90 });
     assert.equal(result.status, 'completed', JSON.stringify(result));
     assert.equal(readFileSync(join(project, 'approved.txt'), 'utf8'), 'approved\n', 'the worker went on and wrote the file');
+    // Its log, from the process row: the tool calls only, live from the file.
+    await page.goto(`${new URL(await web.login).origin}/?view=processes`);
+    await page.click(`tr[data-key="process:${dispatch_id}"] a.log`);
+    const logText = async () => (await page.textContent('#log-lines')) ?? '';
+    await until('the log shows the Write', async () => /Write/.test(await logText()), 30_000, 100);
+    await page.click('button[data-only="tools"]');
+    assert.match(page.url(), /only=tools/);
+    await until('the tool calls only', async () => {
+      const text = await logText();
+      return /Write/.test(text) && !/wrote approved\.txt/.test(text);
+    }, 30_000, 100);
+    await page.screenshot({ path: join(ARTIFACTS, 'web-log-sqlite.png') });
     const decided = (await call(client, 'list_approvals', { state: 'allowed' })).items;
     assert.deepEqual(decided.map((a: { tool_name: string; decided_by: string }) => [a.tool_name, a.decided_by]), [['Write', 'dana (web)']]);
   } finally {

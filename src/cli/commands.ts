@@ -50,6 +50,7 @@ const page = {
 } as const;
 const timeout = { type: 'string', description: 'seconds to wait (default 30)' } as const;
 const taskId = { type: 'string', description: 'the task (or give it as the argument)' } as const;
+const stalledAfter = { type: 'string', description: 'minutes without an event before working becomes stalled (default 10)' } as const;
 const key = { type: 'string', description: 'the context key (or give it as the argument)' } as const;
 const inputs = { type: 'string', multiple: true, description: "a template input, name=value (repeat it)" } as const;
 const sessionOption = { type: 'string', description: 'whose memory (default: your agent name, else "default")' } as const;
@@ -544,7 +545,7 @@ export const COMMANDS: Command[] = [
   },
   {
     name: 'tui', longRunning: true, summary: 'the live view in this terminal: what needs you first, then who works, live; keys act (? for help)',
-    options: { 'stalled-after': { type: 'string', description: 'minutes without an event before working becomes stalled (default 10)' } },
+    options: { 'stalled-after': stalledAfter },
     load: async () => (await views()).tui,
   },
   {
@@ -554,7 +555,7 @@ export const COMMANDS: Command[] = [
       port: { type: 'string', description: 'the port (default 3200; 0 picks a free one)' },
       'read-only': { type: 'boolean', description: 'show only: every action is refused' },
       open: { type: 'boolean', description: 'open the login URL in the default browser' },
-      'stalled-after': { type: 'string', description: 'minutes without an event before working becomes stalled (default 10)' },
+      'stalled-after': stalledAfter,
     },
     load: async () => (await views()).web,
   },

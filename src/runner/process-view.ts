@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import type { ProcessRecord } from '../board/processes.js';
 import { OrchestratorError } from '../core/errors.js';
 import { renderEvent, type AgentEvent } from './events.js';
@@ -60,6 +60,51 @@ export function readLog(record: ProcessRecord): LogEntry[] {
       return [];
     }
   });
+}
+
+/** Which lines of a log a view shows: all, the errors (failed tool calls, errors, a failed result), or the tool calls. */
+export type LogFilter = 'all' | 'errors' | 'tools';
+
+/**
+ * The end of a process log, read from its last `maxBytes` only (a long log stays cheap), as
+ * readable lines with their time of day — narrowed to errors or tool calls, and to lines that
+ * contain `search` — at most `count` of them; and the file's size, to tell when it grows.
+ */
+export function tailLog(path: string, options: { count: number; only?: LogFilter; search?: string; maxBytes?: number }): { lines: string[]; size: number } {
+  let text: string;
+  let size: number;
+  const fd = openSync(path, 'r');
+  try {
+    size = fstatSync(fd).size;
+    const length = Math.min(size, options.maxBytes ?? 512 * 1024);
+    const buffer = Buffer.alloc(length);
+    readSync(fd, buffer, 0, length, size - length);
+    text = buffer.toString('utf8');
+    if (length < size) text = text.slice(text.indexOf('\n') + 1); // the first line was cut
+  } finally {
+    closeSync(fd);
+  }
+  const wanted = (event: AgentEvent): boolean => {
+    if (options.only === 'errors') return event.type === 'error' || event.type === 'parse_error' || (event.type === 'tool_result' && event.is_error) || (event.type === 'result' && event.is_error);
+    if (options.only === 'tools') return event.type === 'tool_call' || event.type === 'tool_result';
+    return true;
+  };
+  const search = options.search?.toLowerCase();
+  const lines: string[] = [];
+  for (const raw of text.split('\n')) {
+    if (!raw) continue;
+    try {
+      const { at, ...event } = JSON.parse(raw) as AgentEvent & { at: string };
+      const line = renderEvent(event as AgentEvent);
+      if (line === null || !wanted(event as AgentEvent)) continue;
+      const shown = `${String(at).slice(11, 19)} ${line}`;
+      if (search && !shown.toLowerCase().includes(search)) continue;
+      lines.push(shown);
+    } catch {
+      // a line cut short by a crash
+    }
+  }
+  return { lines: lines.slice(-options.count), size };
 }
 
 /** The last `count` readable lines of a log, each with its time of day. */

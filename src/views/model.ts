@@ -48,7 +48,7 @@ export const DEFAULT_CLASSIFY: ClassifyOptions = { stalledAfterMs: 10 * 60_000, 
 
 interface AgentFacts { id: string; name: string; role: string; kind: string; status: string; current_task: string | null; last_seen_at: number | null; lease_expires_at: number; lease_ttl_ms: number; offline_reason: string | null; registered_at: number }
 interface TaskFacts { id: string; title: string; status: string; priority: number; role: string | null; claimed_by: string | null; reason: string | null; run_id: string | null; updated_at: number; waiting_on: number }
-interface ProcessFacts { id: string; kind: string; state: string; task_id: string | null; host: string; pid: number | null; supervisor: string; outcome: string | null; outcome_message: string | null; reset_at: string | null; cost_usd: number | null; usage: string | null; awaiting_input: number | boolean; queued_at: number | null; started_at: number | null; ended_at: number | null; created_by: string | null }
+interface ProcessFacts { id: string; kind: string; state: string; task_id: string | null; host: string; pid: number | null; supervisor: string; outcome: string | null; outcome_message: string | null; reset_at: string | null; cost_usd: number | null; usage: string | null; awaiting_input: number | boolean; queued_at: number | null; started_at: number | null; ended_at: number | null; created_by: string | null; log_path: string | null }
 interface ApprovalFacts { id: string; agent: string | null; tool_name: string; input: string; state: string; decided_by: string | null; created_at: number; decided_at: number | null }
 interface RunFacts { id: string; kind: string; title: string; status: string; phase: string; paused_until: number | null; cost_usd: number; options: string; updated_at: number; supervisor: string | null }
 
@@ -57,7 +57,7 @@ const SELECT = {
   task: `SELECT t.id, t.title, t.status, t.priority, t.role, t.claimed_by, t.reason, t.run_id, t.updated_at,
       (SELECT count(*) FROM task_deps d JOIN tasks p ON p.id = d.depends_on WHERE d.task_id = t.id AND p.status <> 'completed') AS waiting_on
     FROM tasks t`,
-  process: 'SELECT id, kind, state, task_id, host, pid, supervisor, outcome, outcome_message, reset_at, cost_usd, usage, awaiting_input, queued_at, started_at, ended_at, created_by FROM processes',
+  process: 'SELECT id, kind, state, task_id, host, pid, supervisor, outcome, outcome_message, reset_at, cost_usd, usage, awaiting_input, queued_at, started_at, ended_at, created_by, log_path FROM processes',
   approval: 'SELECT id, agent, tool_name, input, state, decided_by, created_at, decided_at FROM approvals',
   run: 'SELECT id, kind, title, status, phase, paused_until, cost_usd, options, updated_at, supervisor FROM runs',
 } as const;
@@ -382,7 +382,7 @@ function classifyProcess(p: ProcessFacts, seen: Seen, now: number, options: Clas
   const last = seen(p.id);
   const tokens = tokensOf(p.usage);
   const resetAt = p.reset_at ? Date.parse(p.reset_at) : Number.NaN;
-  const extra: Record<string, unknown> = { cli: p.kind, state: p.state, host: p.host, pid: p.pid, outcome: p.outcome, reset_at: Number.isNaN(resetAt) ? null : resetAt };
+  const extra: Record<string, unknown> = { cli: p.kind, state: p.state, host: p.host, pid: p.pid, outcome: p.outcome, reset_at: Number.isNaN(resetAt) ? null : resetAt, log: p.log_path };
   const row = (attention: Attention, why: string, since: number | null) => ({ ...base('process', p.id, `${p.kind}${p.task_id ? ` on ${p.task_id}` : ''}`, attention, why, since, last, p.task_id ?? '', extra), cost_usd: p.cost_usd, tokens });
   if (p.state === 'queued') return row('queued', 'waits for a free slot', p.queued_at);
   if (p.state === 'running') {

@@ -10,7 +10,6 @@ import { runCli } from '../run.js';
 export const web: Handler = async (call) => {
   const board = await call.board();
   const port = flag(call, 'port');
-  const stalled = flag(call, 'stalled-after');
   const person = `${call.env.USER ?? call.env.LOGNAME ?? 'someone'} (web)`;
   const { serveWeb } = await import('../../views/web/server.js');
   const server = await serveWeb({
@@ -20,7 +19,7 @@ export const web: Handler = async (call) => {
     token: call.settings.token.value ?? null,
     readOnly: call.values['read-only'] === true,
     person,
-    stalledAfterMs: stalled === undefined ? undefined : integerInRange('--stalled-after', stalled, 1, 24 * 60) * 60_000,
+    stalledAfterMs: stalledAfterMs(call),
     host_name: hostname(),
     run: (argv, who) => runAsCommand(call, argv, who),
   });
@@ -57,10 +56,9 @@ export const tui: Handler = async (call) => {
     throw new OrchestratorError('invalid_input', "orchestrate tui needs a terminal; 'orchestrate dashboard' prints the same board once, 'orchestrate status --json' as data");
   }
   const board = await call.board();
-  const stalled = flag(call, 'stalled-after');
   const { Live } = await import('../../views/model.js');
   const { runTui } = await import('../../views/tui/app.js');
-  const live = await Live.open(board.db, { host: hostname(), stalledAfterMs: stalled === undefined ? undefined : integerInRange('--stalled-after', stalled, 1, 24 * 60) * 60_000 });
+  const live = await Live.open(board.db, { host: hostname(), stalledAfterMs: stalledAfterMs(call) });
   await runTui({
     live,
     run: (argv, who) => runAsCommand(call, argv, who),
@@ -72,3 +70,9 @@ export const tui: Handler = async (call) => {
   });
   return { data: null, text: null };
 };
+
+/** --stalled-after in minutes, as ms (undefined: the model's default). */
+function stalledAfterMs(call: Call): number | undefined {
+  const minutes = flag(call, 'stalled-after');
+  return minutes === undefined ? undefined : integerInRange('--stalled-after', minutes, 1, 24 * 60) * 60_000;
+}

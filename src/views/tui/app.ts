@@ -1,7 +1,9 @@
+import { watch } from 'node:fs';
 import React, { useEffect, useState } from 'react';
 import { Box, Text, render, useApp, useInput } from 'ink';
 import { ACTIONS, type ActionLogEntry, type ActionRunner, commandLine } from '../web/actions.js';
 import type { Attention, BoardEventLite, Live, ViewRow } from '../model.js';
+import { tailLog, type LogFilter } from '../../runner/process-view.js';
 
 /**
  * `orchestrate tui`: the live view in the terminal (ink). Full screen in the alternate buffer,
@@ -74,6 +76,9 @@ function App(props: TuiOptions & { stop: AbortController }) {
   const [confirm, setConfirm] = useState<{ action: string; row: ViewRow } | null>(null);
   const [message, setMessage] = useState('');
   const [log, setLog] = useState<ActionLogEntry[]>([]);
+  const [logOnly, setLogOnly] = useState<LogFilter>('all');
+  const [follow, setFollow] = useState(true);
+  const [logLines, setLogLines] = useState<string[]>([]);
 
   useEffect(() => {
     void live.follow((update) => {
@@ -86,6 +91,28 @@ function App(props: TuiOptions & { stop: AbortController }) {
       stdout.off('resize', resized);
     };
   }, []);
+
+  // A process's log in its details: the tail, re-read when the file grows while following.
+  const logPath = detail?.startsWith('process:') ? (rows.find((r) => r.key === detail)?.extra.log as string | null | undefined) : null;
+  useEffect(() => {
+    if (!logPath) return setLogLines([]);
+    const read = () => {
+      try {
+        setLogLines(tailLog(logPath, { count: 500, only: logOnly, search: filter || undefined }).lines);
+      } catch {
+        setLogLines([`the log is not readable here: ${logPath}`]);
+      }
+    };
+    read();
+    if (!follow) return;
+    try {
+      const watcher = watch(logPath, { persistent: false }, read);
+      watcher.on('error', () => undefined);
+      return () => watcher.close();
+    } catch {
+      return;
+    }
+  }, [logPath, logOnly, follow, filter]);
 
   const shown = rows.filter(VIEWS[view]![1]).filter((row) => matches(row, filter));
   const cursor = Math.min(selected, Math.max(0, shown.length - 1));
@@ -143,6 +170,9 @@ function App(props: TuiOptions & { stop: AbortController }) {
         setFilter('');
       } else if (char === '?') setOverlay(overlay === 'help' ? null : 'help');
       else if (char === '@') setOverlay(overlay === 'actions' ? null : 'actions');
+      else if (detail && logPath && char === 'e') setLogOnly(logOnly === 'errors' ? 'all' : 'errors');
+      else if (detail && logPath && char === 't') setLogOnly(logOnly === 'tools' ? 'all' : 'tools');
+      else if (detail && logPath && char === 'f') setFollow(!follow);
       else if (current) {
         const pending = current.kind === 'approval' && current.extra.state === 'pending';
         if (char === 'a' && pending) void act('approval.allow', current);
@@ -179,7 +209,9 @@ function App(props: TuiOptions & { stop: AbortController }) {
     body = [h(Text, { key: 'title', bold: true }, line('action log (the commands the actions ran)')), ...(log.length === 0 ? [h(Text, { key: 'none' }, line('  nothing yet'))] : log.slice(-(bodyHeight - 1)).map((entry, i) => h(Text, { key: i }, line(`  ${new Date(entry.at).toISOString().slice(11, 19)} ${entry.ok ? 'ok ' : 'ERR'} ${entry.person}: ${entry.command}`))))];
   } else if (detail) {
     const row = rows.find((r) => r.key === detail);
-    body = row ? details(row).map((text, i) => h(Text, { key: i }, line(text))) : [h(Text, { key: 'gone' }, line('this row is gone from the board'))];
+    const facts = row ? details(row) : ['this row is gone from the board'];
+    const tail = logPath ? [`── log${logOnly === 'all' ? '' : ` (${logOnly} only)`}${filter ? ` matching '${filter}'` : ''}${follow ? ', following' : ''} · e errors · t tools · f follow · / search`, ...logLines.slice(-Math.max(1, bodyHeight - Math.min(facts.length, bodyHeight - 6) - 1))] : [];
+    body = [...facts.slice(0, bodyHeight - tail.length), ...tail].map((text, i) => h(Text, { key: i }, line(text)));
   } else if (VIEWS[view]![0] === 'Events') {
     body = events.slice(-bodyHeight).reverse().map((e) => h(Text, { key: e.id }, line(`${new Date(e.at).toISOString().slice(11, 19)}  ${e.type.padEnd(22)} ${e.subject ?? ''}  ${e.actor ?? ''}`)));
     if (body.length === 0) body = [h(Text, { key: 'none' }, line('no event since this view opened'))];

@@ -1,10 +1,11 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, watch, type FSWatcher } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { OrchestratorError } from '../../core/errors.js';
 import type { Db } from '../../store/db.js';
 import { isLoopback } from '../../mcp/http.js';
+import { tailLog } from '../../runner/process-view.js';
 import { countByAttention, Live, type BoardEventLite, type ViewRow } from '../model.js';
 import { ACTIONS, commandLine, type ActionLogEntry, type ActionRunner } from './actions.js';
 
@@ -53,6 +54,8 @@ const STATIC: Record<string, string> = { '/app.js': 'text/javascript; charset=ut
 /** Messages kept for streams that reconnect; a longer gap gets `reset`. */
 const KEEP_MESSAGES = 500;
 const MAX_BODY = 64 * 1024;
+/** The lines of a process log a page shows. */
+const LOG_LINES = 400;
 
 interface Message {
   from: number;
@@ -71,6 +74,7 @@ export async function serveWeb(options: WebOptions): Promise<WebServer> {
   let loginToken: string | null = options.token ?? randomBytes(24).toString('base64url');
   const live = await Live.open(options.db, { stalledAfterMs: options.stalledAfterMs, host: options.host_name ?? null });
   const streams = new Set<ServerResponse>();
+  const logStreams = new Set<ServerResponse>();
   const kept: Message[] = [];
   const actionLog: ActionLogEntry[] = [];
   const stop = new AbortController();
@@ -136,6 +140,8 @@ export async function serveWeb(options: WebOptions): Promise<WebServer> {
       return send(res, 200, { event_id: live.eventId, now: options.db.now(), rows, counts: countByAttention(rows), board: { dialect: options.db.dialect, location: options.db.location }, read_only: options.readOnly, actions: ACTIONS });
     }
     if (url.pathname === '/api/actions') return send(res, 200, { items: actionLog.slice(-200) });
+    if (url.pathname === '/api/log') return processLog(url, res, false, req);
+    if (url.pathname === '/api/log/stream') return processLog(url, res, true, req);
     if (url.pathname === '/api/stream') return stream(req, res);
     return send(res, 404, { error: 'no such page' });
   }
@@ -162,6 +168,46 @@ export async function serveWeb(options: WebOptions): Promise<WebServer> {
     } else res.write(': connected\n\n');
     streams.add(res);
     req.on('close', () => streams.delete(res));
+  }
+
+  /**
+   * A process's log, its last lines (errors or tool calls only, a search): once as JSON, or as a
+   * stream that sends the tail again each time the file grows (the file is watched, not polled).
+   */
+  function processLog(url: URL, res: ServerResponse, follow: boolean, req: IncomingMessage): void {
+    const row = live.all().find((r) => r.key === `process:${url.searchParams.get('id') ?? ''}`);
+    const path = row?.extra.log as string | null | undefined;
+    if (!row || !path) return send(res, 404, { error: row ? `process ${row.id} has no log yet` : 'no such process on this board' });
+    const only = (['errors', 'tools'] as const).find((o) => o === url.searchParams.get('only')) ?? 'all';
+    const read = () => {
+      try {
+        return { id: row.id, ...tailLog(path, { count: LOG_LINES, only, search: url.searchParams.get('q') ?? undefined }) };
+      } catch {
+        return { id: row.id, lines: [], size: 0, error: `the log is not readable here (${path}): it is on ${String(row.extra.host)}` };
+      }
+    };
+    if (!follow) return send(res, 200, read());
+    res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store' });
+    let size = -1;
+    const push = () => {
+      const tail = read();
+      if (tail.size === size) return;
+      size = tail.size;
+      res.write(sse(0, 'log', tail));
+    };
+    push();
+    let watcher: FSWatcher | null = null;
+    try {
+      watcher = watch(path, { persistent: false }, push);
+      watcher.on('error', () => undefined);
+    } catch {
+      // not watchable: what was sent stays
+    }
+    logStreams.add(res); // ends with the server
+    req.on('close', () => {
+      watcher?.close();
+      logStreams.delete(res);
+    });
   }
 
   async function runAction(body: Record<string, unknown>): Promise<ActionLogEntry & { status: number }> {
@@ -204,7 +250,7 @@ export async function serveWeb(options: WebOptions): Promise<WebServer> {
     async close() {
       stop.abort();
       clearInterval(ping);
-      for (const res of streams) res.end();
+      for (const res of [...streams, ...logStreams]) res.end();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await follow;

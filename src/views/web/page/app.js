@@ -158,6 +158,7 @@ function table(rows, columns) {
   const body = shown.slice(0, SHOWN).map((row) => el('tr', { 'data-key': row.key },
     el('td', {}, el('span', { class: `chip ${row.attention}` }, LABELS[row.attention] ?? row.attention)),
     el('td', {}, el('code', {}, row.id), ' ', row.title,
+      row.kind === 'process' && row.extra.log ? [' ', el('a', { href: `?view=log&id=${encodeURIComponent(row.id)}`, class: 'log', onclick: (event) => { event.preventDefault(); go({ view: 'log', id: row.id, q: '' }); } }, 'log')] : '',
       row.kind === 'approval' && row.extra.state === 'pending' ? el('pre', {}, prettyInput(row.extra.input)) : ''),
     el('td', { class: 'why' }, row.why),
     ...columns.map((column) => el('td', { class: 'hide-small' }, column.value(row))),
@@ -191,11 +192,17 @@ function render() {
   $('nav').replaceChildren(...VIEWS.map(([id, label]) => el('a', { href: `?view=${id}`, class: id === current ? 'on' : '', onclick: (event) => { event.preventDefault(); go({ view: id }); } }, label)));
   const filter = $('filter');
   if (document.activeElement !== filter) filter.value = params().get('q') ?? '';
+  if (current !== 'log' && logSource) {
+    logSource.close();
+    logSource = null;
+    logKey = '';
+  }
   const view = VIEWS.find(([id]) => id === current) ?? VIEWS[0];
   if (current === 'events') {
     $('view').replaceChildren(el('table', {}, el('tbody', {}, state.events.slice().reverse().map((e) => el('tr', {}, el('td', {}, new Date(e.at).toLocaleTimeString()), el('td', {}, e.type), el('td', {}, el('code', {}, e.subject ?? '')), el('td', {}, e.actor ?? ''))))));
     return;
   }
+  if (current === 'log') return showLog();
   if (current === 'actions') {
     fetch('/api/actions').then((r) => r.json()).then((log) => {
       $('view').replaceChildren(el('table', {}, el('tbody', {}, log.items.slice().reverse().map((a) => el('tr', {}, el('td', {}, new Date(a.at).toLocaleTimeString()), el('td', {}, a.person), el('td', {}, el('code', {}, a.command)), el('td', {}, a.ok ? 'ok' : a.output))))));
@@ -205,6 +212,33 @@ function render() {
   const rows = [...state.rows.values()].filter(view[2]);
   $('view').replaceChildren(...table(rows, COLUMNS[current] ?? []));
 }
+
+// A process's log: the tail, live (the server watches the file), errors or tool calls only, a search.
+let logSource = null;
+let logKey = '';
+function showLog() {
+  const p = params();
+  const key = `${p.get('id')}|${p.get('only') ?? ''}|${p.get('q') ?? ''}`;
+  const only = p.get('only') ?? 'all';
+  const pre = document.getElementById('log-lines') ?? el('pre', { id: 'log-lines' });
+  const choices = el('p', {}, `log of ${p.get('id')} · `, ...['all', 'errors', 'tools'].map((o) => el('button', { 'data-only': o, onclick: () => go({ only: o === 'all' ? '' : o }), ...(o === only ? { disabled: '' } : {}) }, o)));
+  $('view').replaceChildren(choices, pre);
+  if (key === logKey && logSource) return;
+  logSource?.close();
+  logKey = key;
+  pre.textContent = 'reading…';
+  const query = new URLSearchParams({ id: p.get('id') ?? '', ...(p.get('only') ? { only: p.get('only') } : {}), ...(p.get('q') ? { q: p.get('q') } : {}) });
+  logSource = new EventSource(`/api/log/stream?${query}`);
+  logSource.addEventListener('log', (event) => {
+    const tail = JSON.parse(event.data);
+    const target = document.getElementById('log-lines');
+    if (target) target.textContent = tail.error ?? (tail.lines.length ? tail.lines.join('\n') : 'no line matches');
+  });
+  logSource.addEventListener('error', () => {
+    if (logSource?.readyState === EventSource.CLOSED) logSource = null;
+  });
+}
+window.addEventListener('popstate', render);
 
 $('filter').addEventListener('input', (event) => go({ q: event.target.value }));
 await snapshot();
