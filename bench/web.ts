@@ -1,11 +1,15 @@
 // The live web view with 10 000 tasks: snapshot time and size, a push committed by another
 // connection → its row arriving on the event stream (p50/p99), the server's CPU while nothing
-// happens, and its RSS. Prints one JSON line. Args: <board url> <tasks>.
+// happens and its RSS (a real `orchestrate web` process, read from /proc). Prints one JSON line.
+// Args: <board url> <tasks>.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { Board } from '../src/board/board.js';
 import { openDb } from '../src/store/open.js';
 import { serveWeb } from '../src/views/web/server.js';
 
 const [url, count = '10000'] = process.argv.slice(2);
+const MAIN = new URL('../dist/cli/main.js', import.meta.url).pathname;
 const seed = new Board(await openDb(url!));
 for (let i = 0; i < Number(count); i += 1000) await seed.tasks.pushMany(Array.from({ length: Math.min(1000, Number(count) - i) }, (_, j) => ({ title: `task ${i + j}`, priority: (i + j) % 4 })));
 const pusher = new Board(await openDb(url!)); // another connection: its commits wake the view as another process's would
@@ -56,14 +60,30 @@ for (let i = 0; i < 100; i++) {
 }
 latencies.sort((a, b) => a - b);
 
-// Idle: the stream open, nothing happening, for 5 s.
-await new Promise((resolve) => setTimeout(resolve, 500));
-const cpuBefore = process.cpuUsage();
+// Idle: `orchestrate web` as people run it, its stream open, nothing happening, for 10 s; its CPU
+// time and RSS from /proc.
+const child = spawn(process.execPath, [MAIN, 'web', '--port', '0', '--db', url!], { stdio: ['ignore', 'pipe', 'inherit'] });
+const childLogin = await new Promise<string>((resolve) => {
+  let out = '';
+  child.stdout!.on('data', (d) => {
+    out += d;
+    const match = /open (http:\/\/\S+)/.exec(out);
+    if (match) resolve(match[1]!);
+  });
+});
+const childCookie = String((await fetch(childLogin, { redirect: 'manual' })).headers.get('set-cookie')).split(';')[0]!;
+const idleStream = await fetch(new URL('api/stream', childLogin), { headers: { cookie: childCookie } });
+const idleReader = idleStream.body!.getReader();
+void idleReader.read();
+await new Promise((resolve) => setTimeout(resolve, 5000)); // it settles after start
+const ticks = () => readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ').slice(11, 13).reduce((sum, n) => sum + Number(n), 0);
+const before = ticks();
 const idleStart = performance.now();
-await new Promise((resolve) => setTimeout(resolve, 5000));
-const cpu = process.cpuUsage(cpuBefore);
-const idleCpuMsPerS = (cpu.user + cpu.system) / 1000 / ((performance.now() - idleStart) / 1000);
-const rssMb = process.memoryUsage().rss / 1024 / 1024;
+await new Promise((resolve) => setTimeout(resolve, 10_000));
+const idleCpuMsPerS = ((ticks() - before) * 10) / ((performance.now() - idleStart) / 1000); // 100 ticks a second
+const rssMb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))![1]) / 1024;
+await idleReader.cancel().catch(() => undefined);
+child.kill('SIGTERM');
 
 await reader.cancel().catch(() => undefined);
 await web.close();

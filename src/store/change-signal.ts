@@ -15,11 +15,16 @@ export interface Probe {
   slowMs?: number;
 }
 
+/** How long a waiter keeps looking quickly after the file system reported activity. */
+const BURST_MS = 100;
+
 export class ChangeCounter implements ChangeSignal {
   private counter = 0;
   private readonly waiters = new Set<() => void>();
   private timer: NodeJS.Timeout | undefined;
   private unwatch: (() => void) | null = null;
+  private burst: NodeJS.Timeout | undefined;
+  private burstUntil = 0;
 
   constructor(private readonly probe?: Probe) {}
 
@@ -56,14 +61,31 @@ export class ChangeCounter implements ChangeSignal {
     const look = (): void => {
       if (check()) this.bump();
     };
-    this.unwatch = watch?.(look) ?? null;
+    // Activity is seen a moment before it is committed (SQLite writes the -wal file, then makes
+    // the commit visible through shared memory, which no file event reports): after each poke,
+    // look every `everyMs` for a short while.
+    const poke = (): void => {
+      if (check()) this.bump();
+      this.burstUntil = Date.now() + BURST_MS;
+      this.burst ??= setInterval(() => {
+        look();
+        if (Date.now() > this.burstUntil) this.stopBurst();
+      }, everyMs);
+    };
+    this.unwatch = watch?.(poke) ?? null;
     this.timer = setInterval(look, this.unwatch ? (slowMs ?? everyMs) : everyMs);
   }
 
   private stopProbe(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    this.stopBurst();
     this.unwatch?.();
     this.unwatch = null;
+  }
+
+  private stopBurst(): void {
+    if (this.burst) clearInterval(this.burst);
+    this.burst = undefined;
   }
 }
