@@ -66,6 +66,7 @@ export class ChangeCounter implements ChangeSignal {
     // look every `everyMs` for a short while.
     const poke = (): void => {
       if (check()) this.bump();
+      if (!this.timer) return; // the last waiter left: nobody to look for
       this.burstUntil = Date.now() + BURST_MS;
       this.burst ??= setInterval(() => {
         look();
