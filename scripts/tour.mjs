@@ -1,7 +1,11 @@
 // npm run tour: the board in action, through the real `orchestrate` CLI, in a scratch git
-// repository on the embedded SQLite default. Every command is shown before its output.
+// repository on the embedded SQLite default, every command shown before its output; then what
+// the tool is for: a master plan run end to end by agents (plain programs here, no model and no
+// network) — a worktree per phase, the gates run again by the orchestrator, the merge queue, a
+// phase whose gate fails and that the second attempt fixes. With a terminal, the run goes on in
+// the background and the TUI shows it live (q leaves it); without one, the run's lines are printed.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -58,3 +62,42 @@ show(['task', 'claim'], { as: 'Ann' });
 show(['status']);
 show(['events', '--limit', '8']);
 console.log(`\nThe board is ${join(project, '.orchestrator', 'state.db')}; try more commands there with --project ${project}`);
+
+// Part two: a master plan, run by agents.
+const planned = mkdtempSync(join(tmpdir(), 'orchestrate-tour-plan-'));
+const git = (...args) => execFileSync('git', args, { cwd: planned, encoding: 'utf8' });
+git('init', '-q', '-b', 'main');
+const phase = (n, title, depends, gates, task) => `# Phase ${n}: ${title}\n\n**Status:** Pending\n**Master Plan:** [master-plan.md](master-plan.md)\n**Depends On:** ${depends}\n\n## Process Wrapper (MANDATORY)\n- [ ] **[IMPLEMENTATION - see Tasks below]**\n- [ ] Write notes to: \`notes/NOTES_phase_${n}.md\`\n\n## Gates\n${gates.map((g) => `- ${g}`).join('\n')}\n\n## Tasks\n- [ ] ${task}\n`;
+mkdirSync(join(planned, 'docs'));
+writeFileSync(join(planned, 'docs', 'master-plan.md'), '# Greetings - Master Plan\n\n## Phases\n\n| Phase | Title | Focus | Status |\n|-------|-------|-------|--------|\n| 1 | [Hello](phase1.md) | hello.txt | Pending |\n| 2 | [API](phase2.md) | api.txt | Pending |\n| 3 | [Both](phase3.md) | both.txt | Pending |\n\n## Dependencies\n\n```\nPhase 1 --> Phase 3\nPhase 2 --> Phase 3\n```\n');
+writeFileSync(join(planned, 'docs', 'phase1.md'), phase(1, 'Hello', 'N/A', ['grep -q hello hello.txt: it says hello'], 'Write hello.txt'));
+writeFileSync(join(planned, 'docs', 'phase2.md'), phase(2, 'API', 'N/A (runs beside phase 1)', ['grep -q ready api.txt: the API is ready'], 'Write api.txt'));
+writeFileSync(join(planned, 'docs', 'phase3.md'), phase(3, 'Both', 'Phase 1, 2', ['grep -q hello both.txt && grep -q ready both.txt: both are in'], 'Write both.txt from the two'));
+git('add', '-A');
+git('-c', 'user.name=Tour', '-c', 'user.email=tour@localhost', 'commit', '-q', '-m', 'a master plan');
+const agent = ['--cli', 'command', '--program', process.execPath, '--arg', new URL('./tour-agent.mjs', import.meta.url).pathname];
+const runArgs = ['run', 'docs/master-plan.md', '--concurrency', '2', ...agent];
+console.log(`\n# What it is for: a master plan (docs/master-plan.md in ${planned}), three phases, 1 and 2 at once, 3 after both.`);
+console.log('# Each phase runs in its own worktree; the orchestrator runs the gates again itself and merges one phase at a time.');
+console.log(`\n$ orchestrate ${runArgs.map((a) => (/[\s"]/.test(a) ? JSON.stringify(a) : a)).join(' ')}`);
+const live = process.stdout.isTTY && process.stdin.isTTY && !process.argv.includes('--no-tui');
+const runEnv = { ...env };
+delete runEnv.CI; // ink draws only a last frame when it thinks it runs in CI
+const running = spawn(process.execPath, [main, ...runArgs], { cwd: planned, env: runEnv, stdio: live ? ['ignore', 'ignore', openSync(`${planned}.run.log`, 'w')] : 'inherit' });
+const ended = new Promise((resolve) => running.on('exit', (code) => resolve(code)));
+if (live) {
+  console.log('\nThe TUI opens on the run: watch the phases move (3 Tasks, 4 Processes, Enter on a process shows its log). q leaves it.');
+  await new Promise((resolve) => setTimeout(resolve, 2500));
+  execFileSync(process.execPath, [main, 'tui'], { cwd: planned, env: runEnv, stdio: 'inherit' });
+}
+const code = await ended;
+if (live) console.log(readFileSync(`${planned}.run.log`, 'utf8'));
+console.log(`\nthe run exited ${code}`);
+const branch = JSON.parse(execFileSync(process.execPath, [main, 'runs', '--json'], { cwd: planned, env, encoding: 'utf8' })).items.at(-1)?.branch;
+if (branch) {
+  console.log(`\n$ git log --oneline --graph ${branch}`);
+  process.stdout.write(git('log', '--oneline', '--graph', branch));
+}
+console.log('\n$ orchestrate ps');
+process.stdout.write(execFileSync(process.execPath, [main, 'ps'], { cwd: planned, env, encoding: 'utf8' }));
+console.log(`\nThe plan's folder: ${planned} (its phase files now say Completed; try orchestrate status --run there)`);

@@ -1,7 +1,8 @@
 // The live views' shared model on a real board with a manual clock: every agent, task, process,
 // approval and run gets its attention class from board facts; what needs you sorts first; the
 // model follows the event log from its cursor, re-reading only what the events name; time alone
-// moves working to stalled and a lapsing lease to dead, at the deadline the model announces; the
+// moves working to stalled and a lapsing lease to dead, at the deadline the model announces (a lease
+// renewed without an event is read again then); the
 // model never writes (no sweep); `status --json` carries the same classes.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
@@ -20,6 +21,7 @@ for (const backend of BACKENDS) {
         const busy = await board.agents.register({ name: 'busy' });
         await board.agents.register({ name: 'idle' });
         const gone = await board.agents.register({ name: 'gone', lease_ttl_ms: 5_000 });
+        const kept = await board.agents.register({ name: 'kept', lease_ttl_ms: 5_000 });
         const quitter = await board.agents.register({ name: 'quitter' });
         await board.agents.unregister(quitter.id);
         const base = await board.tasks.push({ title: 'base' });
@@ -52,6 +54,7 @@ for (const backend of BACKENDS) {
           [`agent:${busy.id}`]: 'needs_you', // it waits for an answer on Bash
           [`agent:${(await board.agents.get('idle')).id}`]: 'idle',
           [`agent:${gone.id}`]: 'working',
+          [`agent:${kept.id}`]: 'idle',
           [`agent:${quitter.id}`]: 'done',
           [`task:${base.id}`]: 'working',
           [`task:${later.id}`]: 'queued',
@@ -71,6 +74,16 @@ for (const backend of BACKENDS) {
         assert.equal(rows.find((r) => r.key === `run:${run.id}`)!.extra.budget_usd, 5);
         assert.equal(countByAttention(rows).needs_you, 4);
 
+        // A run's task is named after the run (run-….c1.api): its events reach its row, not the run's.
+        const runTask = await board.tasks.push({ id: `${run.id}.c1.api`, title: 'run task' });
+        await board.tasks.claim('idle', { task_id: runTask.id });
+        await live.catchUp();
+        assert.equal(live.all().find((r) => r.key === `task:${runTask.id}`)?.attention, 'working');
+        await board.tasks.complete(runTask.id, 'idle', 'done');
+        await live.catchUp();
+        assert.equal(live.all().find((r) => r.key === `task:${runTask.id}`)?.attention, 'done');
+        assert.equal(live.all().find((r) => r.key === `run:${run.id}`)?.attention, 'needs_you', 'the run keeps its own row');
+
         // An event: the approval is answered; only what it names is read again.
         await board.approvals.decide(asked.id, 'allowed', 'alice');
         const first = await live.catchUp();
@@ -79,13 +92,17 @@ for (const backend of BACKENDS) {
 
         // Time alone: gone's lease lapses (dead, its task too) at the deadline announced; nothing is swept.
         const deadline = live.nextDeadline()!;
-        assert.equal(deadline, Date.parse((await board.agents.get(gone.id)).lease_expires_at!) - 5_000 / 3, 'first: gone\'s lease is about to lapse');
+        assert.equal(deadline, Date.parse((await board.agents.get(gone.id)).lease_expires_at!) - Math.floor(5_000 / 3), 'first: gone\'s lease is about to lapse');
+        // kept's process renews its lease all along, which writes no event: the view reads it again at the deadline.
         clock.advance(deadline - clock.now() + 1);
-        assert.deepEqual(live.reclassify().changed.map((r) => [r.key, r.attention]), [[`agent:${gone.id}`, 'stalled']]);
+        await board.agents.renewLeases([kept.id]);
+        const classes = (rows: { key: string; attention: string }[]) => Object.fromEntries(rows.map((r) => [r.key, r.attention]));
+        assert.deepEqual(classes((await live.refresh()).changed), { [`agent:${gone.id}`]: 'stalled', [`agent:${kept.id}`]: 'idle' }, 'kept: its new lease end, still idle');
         clock.advance(5_000);
-        assert.deepEqual(live.reclassify().changed.map((r) => [r.key, r.attention]).sort(), [[`agent:${gone.id}`, 'dead'], [`task:${orphan.id}`, 'dead']].sort());
+        await board.agents.renewLeases([kept.id]);
+        assert.deepEqual(classes((await live.refresh()).changed), { [`agent:${gone.id}`]: 'dead', [`task:${orphan.id}`]: 'dead', [`agent:${kept.id}`]: 'idle' });
         clock.advance(600_000);
-        const stalled = live.reclassify().changed.map((r) => [r.key, r.attention]);
+        const stalled = (await live.refresh()).changed.map((r) => [r.key, r.attention]);
         assert.ok(stalled.some(([key, a]) => key === `task:${base.id}` && a === 'stalled'), 'no event for 10 minutes: stalled');
         assert.ok(stalled.some(([key, a]) => key === `process:${proc.id}` && a === 'stalled'));
         const raw = await board.db.query<{ status: string }>('SELECT status FROM agents WHERE id = ?', [gone.id]);

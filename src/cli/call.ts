@@ -77,3 +77,9 @@ export function seconds(value: string | undefined, name: string, fallbackSeconds
   }
   return Math.round(number * 1000);
 }
+
+/** --program and its --arg values, for a command agent: the argv, or null when no program was given. */
+export function commandArgv(call: Call): string[] | null {
+  const program = flag(call, 'program');
+  return program ? [program, ...((call.values.arg as string[] | undefined) ?? [])] : null;
+}

@@ -33,6 +33,8 @@ export interface PlanSettings {
   plan_file: string;
   agent: AgentKind;
   model: string | null;
+  /** The program and arguments of a command agent (`--cli command`). */
+  argv?: string[] | null;
   concurrency: number;
   sequential: boolean;
   /** Seconds per attempt of a phase. */
@@ -173,7 +175,7 @@ async function drive(deps: PlanDeps, start: Run): Promise<PlanEnd> {
   const work = async (request: WorkRequest): Promise<WorkResult> => {
     marks.set(request.task.id, await board.events.latestId());
     const result = await deps.dispatcher.run(
-      { agent: settings.agent, prompt: request.prompt, cwd: request.worktree, model: settings.model ?? undefined, timeout_s: settings.timeout_s, board: true, ...writeAccess(settings.agent, PHASE_TOOLS) },
+      { agent: settings.agent, prompt: request.prompt, cwd: request.worktree, model: settings.model ?? undefined, timeout_s: settings.timeout_s, board: true, ...(settings.agent === 'command' ? { argv: settings.argv ?? [] } : writeAccess(settings.agent, PHASE_TOOLS)) },
       engine.id,
       { taskId: request.boardId, signal: request.signal, onEvent: deps.onAgentEvent ? (event) => deps.onAgentEvent!(`phase ${request.task.id}`, event) : undefined },
     );

@@ -9,9 +9,11 @@ import { identityAlive } from '../runner/os-process.js';
  *
  * Reading has no side effect: plain SELECTs (no lease sweep — a lapsed lease shows as `dead`
  * until some writer sweeps it). A view keeps one cursor on the events table: `Live.catchUp()`
- * reads the events after it and re-reads only the rows they name; `Live.reclassify()` moves rows
- * whose class changes with time alone (stalled, a lease about to lapse, a pause that ended) and
- * `Live.nextDeadline()` says when that next happens, so a view sleeps until an event or that time.
+ * reads the events after it and re-reads only the rows they name; `Live.refresh()` moves rows
+ * whose class changes with time alone (stalled, a lease about to lapse, a pause that ended) —
+ * reading again the agents whose lease is near its end, since presence renews leases without an
+ * event — and `Live.nextDeadline()` says when that next happens, so a view sleeps until an event
+ * or that time.
  */
 export const ATTENTION = ['needs_you', 'setup_error', 'dead', 'stalled', 'gate_failed', 'paused', 'failed', 'working', 'queued', 'idle', 'done'] as const;
 export type Attention = (typeof ATTENTION)[number];
@@ -106,14 +108,22 @@ function tableOf(id: string): keyof Omit<Facts, 'activity'> | null {
   return TABLE[id.slice(0, id.indexOf('-'))] ?? null;
 }
 
+/**
+ * Reads one row again by its id: from the table its prefix names, else from tasks (a run's tasks
+ * are named after the run: `run-….c1.api`). A row no longer there leaves the facts.
+ */
 async function reread(db: Db, facts: Facts, id: string): Promise<void> {
-  const table = tableOf(id);
-  if (!table) return;
-  const kind = KIND_OF[table];
-  const [row] = await db.query<{ id: string }>(`${SELECT[kind]} WHERE ${kind === 'task' ? 't.' : ''}id = ?`, [id]);
-  const map = facts[table] as Map<string, unknown>;
-  if (row) map.set(id, row);
-  else map.delete(id);
+  const tables = [...new Set([tableOf(id), 'tasks' as const].filter((t): t is keyof Omit<Facts, 'activity'> => t !== null))];
+  for (const table of tables) {
+    const kind = KIND_OF[table];
+    const [row] = await db.query<{ id: string }>(`${SELECT[kind]} WHERE ${kind === 'task' ? 't.' : ''}id = ?`, [id]);
+    if (row) {
+      (facts[table] as Map<string, unknown>).set(id, row);
+      for (const other of tables) if (other !== table) facts[other].delete(id);
+      return;
+    }
+  }
+  for (const table of tables) facts[table].delete(id);
 }
 
 export interface BoardEventLite {
@@ -209,21 +219,31 @@ export class Live {
     const removed: string[] = [];
     for (const id of ids) {
       const row = classify(id);
-      const table = tableOf(id);
-      const key = row?.key ?? (table ? `${KIND_OF[table]}:${id}` : null);
-      if (!key) continue;
-      const before = this.rows.get(key);
       if (!row) {
-        if (before) {
-          this.rows.delete(key);
-          removed.push(key);
+        for (const kind of Object.values(KIND_OF)) {
+          if (this.rows.delete(`${kind}:${id}`)) removed.push(`${kind}:${id}`);
         }
         continue;
       }
+      const key = row.key;
+      const before = this.rows.get(key);
       if (!before || JSON.stringify(before) !== JSON.stringify(row)) changed.push(row);
       this.rows.set(key, row);
     }
     return { changed, removed };
+  }
+
+  /**
+   * At a deadline: reads again the agents whose lease is near its end as last read — presence
+   * renews leases without an event, so the row may be newer than the view — and classifies every
+   * row again.
+   */
+  async refresh(): Promise<{ changed: ViewRow[]; removed: string[] }> {
+    const now = this.now();
+    for (const agent of [...this.facts.agents.values()]) {
+      if (agent.status === 'online' && agent.lease_expires_at - Math.floor(agent.lease_ttl_ms / 3) <= now) await reread(this.db, this.facts, agent.id);
+    }
+    return this.reclassify();
   }
 
   /** Classifies every row again (time moved on); the rows that changed and the keys of rows gone. */
@@ -256,7 +276,7 @@ export class Live {
           continue; // there may be more
         }
         if (deadline !== null && this.now() >= deadline) {
-          const timed = this.reclassify();
+          const timed = await this.refresh();
           if (timed.changed.length + timed.removed.length > 0) onUpdate({ from, to: from, events: [], ...timed });
         }
       } catch {
@@ -340,7 +360,7 @@ type Seen = (...ids: (string | null | undefined)[]) => number | null;
 
 function classifyAgent(a: AgentFacts, facts: Facts, pending: Map<string, ApprovalFacts[]>, seen: Seen, now: number, options: ClassifyOptions): ViewRow {
   const last = seen(a.id, a.current_task);
-  const extra = { role: a.role, cli: a.kind, lease_expires_at: a.lease_expires_at, lease_soon_at: a.lease_expires_at - a.lease_ttl_ms / 3 };
+  const extra = { role: a.role, cli: a.kind, lease_expires_at: a.lease_expires_at, lease_soon_at: a.lease_expires_at - Math.floor(a.lease_ttl_ms / 3) };
   const row = (attention: Attention, why: string, since: number | null) => base('agent', a.id, a.name, attention, why, since, last, a.current_task ?? '', extra);
   if (a.status !== 'online') {
     return a.offline_reason === 'unregistered' ? row('done', 'unregistered', a.last_seen_at) : row('dead', `offline: ${a.offline_reason ?? 'lease expired'}`, a.lease_expires_at);
@@ -348,7 +368,7 @@ function classifyAgent(a: AgentFacts, facts: Facts, pending: Map<string, Approva
   if (a.lease_expires_at < now) return row('dead', 'its lease ran out: the process that kept it is gone', a.lease_expires_at);
   const asks = pending.get(a.id) ?? pending.get(a.name);
   if (asks) return row('needs_you', `waits for your answer: may it use ${asks[0]!.tool_name}?`, asks[0]!.created_at);
-  if (a.lease_expires_at - now < a.lease_ttl_ms / 3) return row('stalled', 'its lease is about to lapse (not renewed)', a.last_seen_at);
+  if (a.lease_expires_at - now < Math.floor(a.lease_ttl_ms / 3)) return row('stalled', 'its lease is about to lapse (not renewed)', a.last_seen_at);
   const holding = a.current_task ?? [...facts.tasks.values()].find((t) => t.claimed_by === a.id && (t.status === 'claimed' || t.status === 'in_progress'))?.id;
   if (!holding) return row('idle', 'online, no task', a.last_seen_at);
   if (last !== null && now - last > options.stalledAfterMs) return row('stalled', `no event for ${minutes(now - last)}`, last);

@@ -13,13 +13,13 @@ import type { AgentKind } from '../../flows/feature.js';
 import { PHASE_REPORTS, phaseStatuses, reportPhase, resumePlan, startPlan, type PlanDeps, type PlanEnd, type PlanSettings } from '../../flows/master-plan.js';
 import { claudeAgents, isProgram, readMasterPlan, type MasterPlan, type PlanProblem } from '../../flows/plan-files.js';
 import { processIdentity } from '../../runner/os-process.js';
-import { flag, flagOrArg, required, type Call, type Handler, type Reply } from '../call.js';
+import { commandArgv, flag, flagOrArg, required, type Call, type Handler, type Reply } from '../call.js';
 import { agentLines, table } from '../format.js';
 import { startDispatcher } from './dispatch.js';
 import { RUN_ESCALATED, RUN_NOT_FINISHED } from './run.js';
 
 const MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
-const AGENTS: AgentKind[] = ['claude', 'codex', 'gemini'];
+const AGENTS: AgentKind[] = ['claude', 'codex', 'gemini', 'command'];
 
 /** `orchestrate run <master-plan.md>`: validate the plan (all problems at once), then run its phases (or, with --dry-run, print the DAG). */
 export const run: Handler = async (call) => {
@@ -28,6 +28,8 @@ export const run: Handler = async (call) => {
   const config = await readProjectConfig(join(root, STATE_DIR, 'config.yaml'));
   const agent = (flag(call, 'cli') ?? 'claude') as AgentKind;
   if (!AGENTS.includes(agent)) throw new OrchestratorError('invalid_input', `--cli '${agent}' is not one of ${AGENTS.join(', ')}`);
+  const argv = commandArgv(call);
+  if (agent === 'command' && argv === null) throw new OrchestratorError('invalid_input', '--cli command runs your program on each phase: pass --program (and --arg for its arguments; the prompt is its last argument, or replaces {prompt})');
   const { plan, problems, warnings } = readMasterPlan(root, planFile, { gates: config.gates, isProgram: (word) => isProgram(word, call.env.PATH), agents: claudeAgents(root, call.env.HOME) });
   if (agent !== 'claude') {
     for (const phase of plan.phases.filter((p) => p.required_agents.length > 0)) problems.push({ file: phase.file, line: 1, message: `phase ${phase.id} requires the agents ${phase.required_agents.join(', ')}, which only Claude Code can invoke: run it with --cli claude` });
@@ -47,7 +49,8 @@ export const run: Handler = async (call) => {
     plan_file: plan.file,
     agent,
     // config.yaml's model is design D's, a Claude model; another CLI keeps its own default.
-    model: flag(call, 'model') ?? (agent === 'claude' ? config.model : undefined) ?? null,
+    model: agent === 'command' ? null : (flag(call, 'model') ?? (agent === 'claude' ? config.model : undefined) ?? null),
+    argv: agent === 'command' ? argv : null,
     concurrency,
     sequential,
     timeout_s: config.timeout ?? 1800,

@@ -4,7 +4,7 @@ import { OrchestratorError } from '../../core/errors.js';
 import { runTeam } from '../../flows/team.js';
 import { processIdentity } from '../../runner/os-process.js';
 import { waitFor } from '../../board/waiting.js';
-import { flag, flagOrArg, required, type Call, type Handler } from '../call.js';
+import { commandArgv, flag, flagOrArg, required, type Call, type Handler } from '../call.js';
 import { agentLines, table } from '../format.js';
 import { startDispatcher } from './dispatch.js';
 
@@ -62,7 +62,6 @@ export const assign: Handler = async (call) => {
 /** `orchestrate team up <team>`: its workers, in this process, until `team down` (or Ctrl-C). */
 export const up: Handler = async (call) => {
   const board = await call.board();
-  const program = flag(call, 'program');
   const root = call.settings.projectRoot.value;
   const summary = await runTeam({
     board,
@@ -70,7 +69,7 @@ export const up: Handler = async (call) => {
     supervisor: processIdentity(process.pid),
     stateDir: ensureStateDir(root),
     root,
-    command: program ? [program, ...((call.values.arg as string[] | undefined) ?? [])] : null,
+    command: commandArgv(call),
     model: flag(call, 'model') ?? null,
     onProgress: (line) => call.progress(line),
     onAgentEvent: agentLines(call, Boolean(call.values.verbose)),

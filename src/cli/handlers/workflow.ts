@@ -10,7 +10,7 @@ import { processIdentity } from '../../runner/os-process.js';
 import { integerInRange } from '../../board/input.js';
 import type { Run } from '../../board/runs.js';
 import type { Board } from '../../board/board.js';
-import { flag, flagOrArg, required, type Call, type Handler, type Reply } from '../call.js';
+import { commandArgv, flag, flagOrArg, required, type Call, type Handler, type Reply } from '../call.js';
 import { agentLines, moreHint, table } from '../format.js';
 import { startDispatcher } from './dispatch.js';
 import { RUN_ESCALATED, RUN_NOT_FINISHED } from './run.js';
@@ -103,8 +103,7 @@ export const run: Handler = async (call) => {
   const template = custom ? undefined : required(flagOrArg(call, 'template'), 'the template', "its name as the argument ('orchestrate workflow templates' lists them), or --file with custom steps");
   const agent = flag(call, 'cli') ?? null;
   if (agent !== null && !['claude', 'codex', 'gemini', 'command'].includes(agent)) throw new OrchestratorError('invalid_input', `--cli '${agent}' is not one of claude, codex, gemini, command`);
-  const program = flag(call, 'program');
-  const command = program ? [program, ...((call.values.arg as string[] | undefined) ?? [])] : null;
+  const command = commandArgv(call);
   return reply(await runWorkflow(await deps(call, board), {
     template,
     steps: custom?.steps as never,

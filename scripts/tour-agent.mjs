@@ -1,0 +1,28 @@
+// The agent of `npm run tour`'s master-plan run: a plain program, no model. It reads the phase's
+// prompt (its last argument), does the phase — phase 2 gets it wrong the first time, so the
+// orchestrator's own run of the gate refuses it and the second attempt fixes it — writes the
+// notes file the prompt asks for, and reports the phase with the command the prompt names.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+
+const prompt = process.argv.at(-1);
+const phase = /You are running phase (\S+) /.exec(prompt)?.[1];
+const again = prompt.includes('Your previous attempt was not accepted');
+const say = (text) => console.log(`[tour agent, phase ${phase}] ${text}`);
+
+if (phase === '1') writeFileSync('hello.txt', 'hello\n');
+if (phase === '2') {
+  writeFileSync('api.txt', again ? 'api: ready\n' : 'api: todo\n');
+  say(again ? 'told the gate failed: api.txt now says ready' : 'wrote api.txt (not ready yet — the gate will say so)');
+}
+if (phase === '3') writeFileSync('both.txt', `${readFileSync('hello.txt', 'utf8')}${readFileSync('api.txt', 'utf8')}`);
+
+const notes = /the notes file (\S+) exists with the sections (.+), each filled in/.exec(prompt);
+if (notes) {
+  mkdirSync(notes[1].split('/').slice(0, -1).join('/') || '.', { recursive: true });
+  writeFileSync(notes[1], notes[2].split(', ').map((section) => `${section}\n\nPhase ${phase}${again ? ', second attempt' : ''}.\n`).join('\n'));
+}
+const run = /done --run (\S+) --phase/.exec(prompt)?.[1];
+if (!run) throw new Error('the prompt names no done command');
+execFileSync(process.execPath, [new URL('../dist/cli/main.js', import.meta.url).pathname, 'done', '--run', run, '--phase', phase, '--status', 'completed'], { stdio: 'inherit' });
+say('reported done');
