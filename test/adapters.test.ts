@@ -115,7 +115,7 @@ for (const agent of [CODEX_CLI, GEMINI_CLI] as Cli<any>[]) {
       assert.equal(result.outcome.kind, 'ok', JSON.stringify(result.outcome));
       assert.equal(result.outcome.message, 'Wrote NOTE.md and pushed a task.');
       assert.equal(readFileSync(file, 'utf8'), 'written by the agent\n');
-      assert.deepEqual(result.events.filter((e) => e.type === 'tool_result' && e.is_error), [], `no tool call failed; every tool call and result: ${JSON.stringify(result.events.filter((e) => e.type === 'tool_call' || e.type === 'tool_result'))}`);
+      assert.deepEqual(result.events.filter((e) => e.type === 'tool_result' && e.is_error), [], `no tool call failed; every tool call and result: ${JSON.stringify(result.events.filter((e) => e.type === 'tool_call' || e.type === 'tool_result'))}; the orchestrator tools offered in each request: ${JSON.stringify(model.requests.filter((r) => r.conversation).map((r) => [r.conversation!.turn, r.conversation!.tools.filter((t) => t.includes('orchestrator')).length]))}`);
       const tasks = (await cli(project, ['task', 'list', '--json'], cleanEnv())).json.items;
       assert.deepEqual(tasks.map((t: { title: string }) => t.title), [`pushed by ${agent.name}`]);
       assert.equal(tasks[0].created_by, (await cli(project, ['agent', 'get', `Worker-${agent.name}`, '--json'], cleanEnv())).json.id);

@@ -5,7 +5,7 @@
 // status, task push, an MCP stdio session, setup and --undo. A native module that does not load is
 // one clear message and exit 15.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -33,8 +33,13 @@ const npm = (args: string[], cwd: string, env: Record<string, string>) =>
 let tarball: string;
 before(async () => {
   registry = await startLocalRegistry(ROOT, CACHE);
+  // Packed from a copy of the sources: `prepack` rebuilds dist/, and the other test files run the
+  // CLI from this checkout's dist/ meanwhile (a module half rewritten failed one of them).
+  const copy = tempDir('orchestrator-pack-src-');
+  for (const entry of ['src', 'scripts', 'tsconfig.json', 'package.json', 'npm-shrinkwrap.json', 'README.md', 'LICENSE']) cpSync(join(ROOT, entry), join(copy, entry), { recursive: true });
+  symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
   const out = tempDir('orchestrator-pack-');
-  const packed = await run('npm', ['pack', '--pack-destination', out, '--loglevel=error'], { env: { ...process.env as Record<string, string> } });
+  const packed = await run('npm', ['pack', '--pack-destination', out, '--loglevel=error'], { cwd: copy, env: { ...process.env as Record<string, string> } });
   assert.equal(packed.code, 0, packed.stderr);
   tarball = join(out, readdirSync(out).find((name) => name.endsWith('.tgz'))!);
 });
