@@ -84,6 +84,16 @@ for (const backend of BACKENDS) {
         assert.equal(live.all().find((r) => r.key === `task:${runTask.id}`)?.attention, 'done');
         assert.equal(live.all().find((r) => r.key === `run:${run.id}`)?.attention, 'needs_you', 'the run keeps its own row');
 
+        // A dependency completes: the task waiting for it is ready, though no event names it.
+        const dep = await board.tasks.push({ title: 'dependency' });
+        const waiter = await board.tasks.push({ title: 'waits for it', depends_on: [dep.id] });
+        await live.catchUp();
+        assert.equal(live.all().find((r) => r.key === `task:${waiter.id}`)?.why, 'waits for 1 dependency');
+        await board.tasks.claim('idle', { task_id: dep.id });
+        await board.tasks.complete(dep.id, 'idle', 'done');
+        await live.catchUp();
+        assert.equal(live.all().find((r) => r.key === `task:${waiter.id}`)?.why, 'ready to be claimed');
+
         // An event: the approval is answered; only what it names is read again.
         await board.approvals.decide(asked.id, 'allowed', 'alice');
         const first = await live.catchUp();

@@ -160,6 +160,16 @@ export class Live {
     return sortRows([...this.rows.values()]);
   }
 
+  /** The newest events up to `upTo` (default the cursor), oldest first: a view's feed when it opens. */
+  async recentEvents(count: number, upTo = this.eventId): Promise<BoardEventLite[]> {
+    const rows = await this.db.query<BoardEventLite>('SELECT id, at, type, subject, actor FROM events WHERE id <= ? ORDER BY id DESC LIMIT ?', [upTo, count]);
+    return rows.reverse().map((e) => ({ id: Number(e.id), at: Number(e.at), type: e.type, subject: e.subject, actor: e.actor }));
+  }
+
+  row(key: string): ViewRow | undefined {
+    return this.rows.get(key);
+  }
+
   counts(): Record<Attention, number> {
     return countByAttention(this.rows.values());
   }
@@ -185,10 +195,13 @@ export class Live {
       await reread(this.db, this.facts, id);
     };
     for (const id of named) await reread1(id);
-    // A task's holder and a process's task change with it: read them too.
+    // A task's holder, the tasks that wait for it, and a process's task change with it: read them too.
     for (const id of named) {
       const task = this.facts.tasks.get(id);
       if (task?.claimed_by) await reread1(task.claimed_by);
+      if (task) {
+        for (const { task_id } of await this.db.query<{ task_id: string }>('SELECT task_id FROM task_deps WHERE depends_on = ?', [id])) await reread1(task_id);
+      }
       const process = this.facts.processes.get(id);
       if (process?.task_id) await reread1(process.task_id);
     }

@@ -81,6 +81,7 @@ function App(props: TuiOptions & { stop: AbortController }) {
   const [logLines, setLogLines] = useState<string[]>([]);
 
   useEffect(() => {
+    void live.recentEvents(200, live.eventId).then((recent) => setEvents((now) => [...recent, ...now].slice(-500)));
     void live.follow((update) => {
       setRows(live.all());
       if (update.events.length > 0) setEvents((before) => [...before, ...update.events].slice(-500));

@@ -136,8 +136,10 @@ export async function serveWeb(options: WebOptions): Promise<WebServer> {
       return;
     }
     if (url.pathname === '/api/snapshot') {
+      const eventId = live.eventId;
       const rows = live.all();
-      return send(res, 200, { event_id: live.eventId, now: options.db.now(), rows, counts: countByAttention(rows), board: { dialect: options.db.dialect, location: options.db.location }, read_only: options.readOnly, actions: ACTIONS });
+      const events = await live.recentEvents(100, eventId);
+      return send(res, 200, { event_id: eventId, now: options.db.now(), rows, counts: countByAttention(rows), events, board: { dialect: options.db.dialect, location: options.db.location }, read_only: options.readOnly, actions: ACTIONS });
     }
     if (url.pathname === '/api/actions') return send(res, 200, { items: actionLog.slice(-200) });
     if (url.pathname === '/api/log') return processLog(url, res, false, req);
@@ -175,7 +177,7 @@ export async function serveWeb(options: WebOptions): Promise<WebServer> {
    * stream that sends the tail again each time the file grows (the file is watched, not polled).
    */
   function processLog(url: URL, res: ServerResponse, follow: boolean, req: IncomingMessage): void {
-    const row = live.all().find((r) => r.key === `process:${url.searchParams.get('id') ?? ''}`);
+    const row = live.row(`process:${url.searchParams.get('id') ?? ''}`);
     const path = row?.extra.log as string | null | undefined;
     if (!row || !path) return send(res, 404, { error: row ? `process ${row.id} has no log yet` : 'no such process on this board' });
     const only = (['errors', 'tools'] as const).find((o) => o === url.searchParams.get('only')) ?? 'all';
@@ -216,7 +218,7 @@ export async function serveWeb(options: WebOptions): Promise<WebServer> {
     const id = typeof body.id === 'string' ? body.id : '';
     const text = typeof body.text === 'string' ? body.text : '';
     if (!action) return { ok: false, status: 400, at: Date.now(), person: options.person, action: name, command: '', output: `unknown action '${name.slice(0, 40)}'; known: ${Object.keys(ACTIONS).join(', ')}` };
-    if (!/^[a-z]+-[a-z0-9]+-[a-z0-9]+$/.test(id)) return { ok: false, status: 400, at: Date.now(), person: options.person, action: name, command: '', output: 'id must be a board id such as task-…' };
+    if (!/^[A-Za-z0-9][\w.-]{0,199}$/.test(id)) return { ok: false, status: 400, at: Date.now(), person: options.person, action: name, command: '', output: 'id must be a board id such as task-… (letters, digits, . _ -)' };
     if (action.text && text.trim() === '') return { ok: false, status: 400, at: Date.now(), person: options.person, action: name, command: '', output: `${action.label} needs ${action.text}` };
     const argv = action.argv(id, text);
     const result = await options.run(argv, options.person);

@@ -46,6 +46,7 @@ async function snapshot() {
   const snap = await response.json();
   state.rows = new Map(snap.rows.map((row) => [row.key, row]));
   state.eventId = snap.event_id;
+  state.events = snap.events;
   state.counts = snap.counts;
   state.actions = snap.actions;
   state.readOnly = snap.read_only;
