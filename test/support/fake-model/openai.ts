@@ -8,6 +8,9 @@ import type { Conversation, Protocol, Turn } from './scenario.js';
 type Item = { type?: string; role?: string; content?: unknown; output?: unknown; name?: string; namespace?: string };
 
 /** Items the model wrote (one reply may hold several); everything else is the client's. */
+/** A wait turn's calls (server.ts: a tool not offered yet) are not turns of the scenario. */
+const WAIT_PREFIX = 'call_wait_';
+const isWait = (item: Item) => item.type === 'function_call' && String((item as { call_id?: unknown }).call_id ?? '').startsWith(WAIT_PREFIX);
 const fromModel = (item: Item) => item.type === 'function_call' || item.type === 'reasoning' || (item.type === 'message' && item.role === 'assistant');
 
 export const openai: Protocol = {
@@ -24,7 +27,7 @@ export const openai: Protocol = {
     // Replies: runs of model items, each run ended by the client's answers.
     let turn = 0;
     after.forEach((item, i) => {
-      if (fromModel(item) && (i === 0 || !fromModel(after[i - 1]!))) turn++;
+      if (fromModel(item) && (i === 0 || !fromModel(after[i - 1]!)) && !isWait(item)) turn++;
     });
     const trailing: Item[] = [];
     for (let i = items.length - 1; i > last && items[i]!.type === 'function_call_output'; i--) trailing.unshift(items[i]!);
@@ -53,7 +56,7 @@ export const openai: Protocol = {
       items.push({
         type: 'function_call',
         id: `fc_fake_${conversation.turn}_${i}`,
-        call_id: `call_fake_${conversation.turn}_${i}_${Math.random().toString(36).slice(2, 8)}`,
+        call_id: `${turn.wait ? WAIT_PREFIX : 'call_fake_'}${conversation.turn}_${i}_${Math.random().toString(36).slice(2, 8)}`,
         name: mcp ? mcp[2] : call.name,
         ...(mcp ? { namespace: mcp[1] } : {}),
         arguments: JSON.stringify(input),

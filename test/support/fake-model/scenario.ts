@@ -51,6 +51,8 @@ export interface Turn {
   error?: { status: number; type: string; message: string; headers?: Record<string, string>; /** More fields of the error object. */ fields?: Record<string, unknown> };
   /** Wait this long before answering. */
   delayMs?: number;
+  /** Played by the server in place of a turn that calls a tool the client does not offer yet (not a turn of the scenario). */
+  wait?: boolean;
 }
 
 export interface Scenario {

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { anthropic } from './anthropic.js';
 import { gemini } from './gemini.js';
 import { openai } from './openai.js';
-import { findScenario, type Conversation, type Scenario } from './scenario.js';
+import { findScenario, type Conversation, type Scenario, type Turn } from './scenario.js';
 
 export type { Scenario, Turn, Conversation, ToolCall } from './scenario.js';
 export { lastToolJson } from './scenario.js';
@@ -67,7 +67,12 @@ export async function startFakeModel(scenarios: Scenario[] = []): Promise<FakeMo
     entry.conversation = conversation;
     const scenario = findScenario(current, conversation);
     entry.scenario = scenario?.name ?? null;
-    const turn = scenario?.turns[conversation.turn] ?? { text: scenario?.finalText ?? (scenario ? 'Done.' : 'OK.') };
+    const scripted = scenario?.turns[conversation.turn] ?? { text: scenario?.finalText ?? (scenario ? 'Done.' : 'OK.') };
+    // A model calls only the tools it is offered: Codex starts its MCP servers beside the first
+    // requests, and on a busy machine they may not be listed yet. Then the turn waits: a short
+    // shell command, not counted as a turn (OpenAI protocol, where this was seen).
+    const missing = protocol.name === 'openai' && (scripted.tools ?? []).some((call) => call.name.startsWith('mcp__') && !conversation.tools.some((offered) => offered.endsWith(call.name.slice(call.name.lastIndexOf('__') + 2)) && offered.includes(call.name.split('__')[1]!)));
+    const turn: Turn = missing ? { wait: true, tools: [{ name: 'exec_command', input: { cmd: 'sleep 1' } }] } : scripted;
     if (turn.delayMs) {
       // A client that goes away ends the wait (a stopped agent; the server closing at the end of a test).
       await new Promise<void>((resolve) => {
