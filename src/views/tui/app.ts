@@ -2,7 +2,7 @@ import { watch } from 'node:fs';
 import React, { useEffect, useState } from 'react';
 import { Box, Text, render, useApp, useInput } from 'ink';
 import { ACTIONS, type ActionLogEntry, type ActionRunner, commandLine } from '../web/actions.js';
-import type { Attention, BoardEventLite, Live, ViewRow } from '../model.js';
+import { countByAttention, type Attention, type BoardEventLite, type Live, type ViewRow } from '../model.js';
 import { tailLog, type LogFilter } from '../../runner/process-view.js';
 
 /**
@@ -194,13 +194,9 @@ function App(props: TuiOptions & { stop: AbortController }) {
   const width = Math.max(20, size.columns - 1); // the last column stays empty: no terminal wraps the line
   const line = (text: string) => fit(text, width);
   const color = (attention: Attention) => (props.color ? COLOR[attention] : undefined);
-  const counts = new Map<Attention, number>();
-  let spend = 0;
-  for (const row of rows) {
-    counts.set(row.attention, (counts.get(row.attention) ?? 0) + 1);
-    if (row.kind === 'process') spend += row.cost_usd ?? 0;
-  }
-  const header = `orchestrate · ${props.board} · ${HEADER_ORDER.filter((a) => counts.get(a)).map((a) => `${LABEL[a].toLowerCase()} ${counts.get(a)}`).join(' · ') || 'nothing to do'} · $${spend.toFixed(4)}`;
+  const counts = countByAttention(rows);
+  const spend = rows.reduce((sum, row) => sum + (row.kind === 'process' ? (row.cost_usd ?? 0) : 0), 0);
+  const header = `orchestrate · ${props.board} · ${HEADER_ORDER.filter((a) => counts[a]).map((a) => `${LABEL[a].toLowerCase()} ${counts[a]}`).join(' · ') || 'nothing to do'} · $${spend.toFixed(4)}`;
   const tabs = VIEWS.map(([name], i) => (i === view ? `[${i + 1} ${name}]` : ` ${i + 1} ${name} `)).join(' ');
   const bodyHeight = Math.max(1, size.rows - 5);
 

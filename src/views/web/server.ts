@@ -157,14 +157,13 @@ export async function serveWeb(options: WebOptions): Promise<WebServer> {
       if (last > live.eventId || since.length === 0 || since[0]!.from > last) res.write(sse(live.eventId, 'reset', { event_id: live.eventId }));
       else {
         // What changed since then, as it is now; the events in between, in order.
-        const keys = new Set(since.flatMap((m) => m.keys));
-        const now = new Map(live.all().map((row) => [row.key, row]));
+        const keys = [...new Set(since.flatMap((m) => m.keys))];
         res.write(sse(live.eventId, 'change', {
           event_id: live.eventId,
-          rows: [...keys].map((key) => now.get(key)).filter((row): row is ViewRow => row !== undefined),
-          removed: [...keys].filter((key) => !now.has(key)),
+          rows: keys.map((key) => live.row(key)).filter((row): row is ViewRow => row !== undefined),
+          removed: keys.filter((key) => live.row(key) === undefined),
           events: since.flatMap((m) => m.events).slice(-100),
-          counts: countByAttention(now.values()),
+          counts: live.counts(),
         }));
       }
     } else res.write(': connected\n\n');
