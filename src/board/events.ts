@@ -46,6 +46,14 @@ interface EventRow {
 export class Events {
   constructor(private readonly db: Db) {}
 
+  /**
+   * Records a fact that changes no table (a gate's result, a merge, an action a person took in a
+   * view), so the log — and every view that follows it — knows it.
+   */
+  async note(event: NewEvent): Promise<void> {
+    await appendEvent(this.db, event, this.db.now());
+  }
+
   /** Events oldest first, after the cursor; `subject` (or its start, `subject_prefix`) and `type` narrow them. */
   async list(options: { subject?: string; subject_prefix?: string; type?: string; limit?: number; cursor?: string } = {}): Promise<Page<BoardEvent>> {
     const limit = pageLimit(options.limit);

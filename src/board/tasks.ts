@@ -256,6 +256,19 @@ export class Tasks {
     return this.move(taskId, 'cancel', actor, { reason: optionalText('reason', reason) });
   }
 
+  /** Changes a task's priority (0 is the highest); a claimed task keeps its holder. */
+  async setPriority(taskId: string, priority: number | string, actor: string | null = null): Promise<Task> {
+    const value = integerInRange('priority', priority, 0, 3);
+    const now = this.board.now();
+    const actorId = actor === null ? null : (await this.board.agents.resolve(actor)).id;
+    return this.board.db.transaction(async (tx) => {
+      const row = await this.row(tx, taskId);
+      const [updated] = await tx.query<TaskRow>('UPDATE tasks SET priority = ?, updated_at = ? WHERE id = ? RETURNING *', [value, now, row.id]);
+      await appendEvent(tx, { type: 'task.reprioritized', subject: row.id, actor: actorId, data: { from: row.priority, to: value } }, now);
+      return toTask(updated!);
+    });
+  }
+
   async get(taskId: string): Promise<Task & { waiting_on: string[] }> {
     await this.board.sweep(); // a task whose holder's lease ended shows as released, not claimed
     const task = toTask(await this.row(this.board.db, taskId));

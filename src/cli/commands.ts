@@ -138,6 +138,10 @@ export const COMMANDS: Command[] = [
     name: 'task cancel', args: '<task-id>', summary: 'cancel a task for good',
     options: { 'task-id': taskId, reason: { type: 'string', description: 'why' } }, load: async () => (await task()).cancel,
   },
+  {
+    name: 'task priority', args: '<task-id>', summary: 'change a task\'s priority (0 is the highest, 3 the lowest)',
+    options: { 'task-id': taskId, priority: { type: 'string', description: '0 to 3 (required)' } }, load: async () => (await task()).priority,
+  },
   { name: 'task get', args: '<task-id>', summary: 'one task with its dependencies', options: { 'task-id': taskId }, load: async () => (await task()).get },
   {
     name: 'task list', aliases: ['list-tasks'], summary: 'tasks in the order they were pushed',
@@ -212,8 +216,12 @@ export const COMMANDS: Command[] = [
   { name: 'leader resign', summary: 'stop leading', load: async () => (await board()).leaderResign },
   {
     // After the leader verbs: findCommand takes the first command whose words match.
-    name: 'leader', summary: 'join as the leader (design E: orchestrate leader --name Tom); the live view comes later',
-    options: { name: { type: 'string', description: 'register (or return) as this agent first' }, role: { type: 'string', description: 'its role (default architect)' } },
+    name: 'leader', longRunning: true, summary: 'lead the board from the live view (design E: orchestrate leader --name Tom); it leads while the view is open',
+    options: {
+      name: { type: 'string', description: 'register (or return) as this agent first' },
+      role: { type: 'string', description: 'its role (default architect)' },
+      'no-tui': { type: 'boolean', description: 'take the leadership and return (keep it with heartbeats); the default in no terminal' },
+    },
     load: async () => (await board()).leader,
   },
   {
@@ -304,6 +312,7 @@ export const COMMANDS: Command[] = [
       'no-auto-resume': { type: 'boolean', description: 'after a usage limit, stay paused instead of resuming at the reset time' },
       'dry-run': { type: 'boolean', description: 'plan only: write and print the plan, start no work' },
       detach: { type: 'boolean', description: 'run in the background; returns once the run exists (follow it with orchestrate log --follow)' },
+      tui: { type: 'boolean', description: 'run in the background and open the live view on it (q closes the view; the run goes on)' },
       verbose: { type: 'boolean', description: "print the agents' readable lines as they work" },
     },
     load: async () => (await runs()).start,
@@ -321,6 +330,8 @@ export const COMMANDS: Command[] = [
       concurrency: { type: 'string', description: 'phases at once, each in its own worktree (default 2)' },
       sequential: { type: 'boolean', description: 'one phase at a time in the working tree itself (design D)' },
       quiet: { type: 'boolean', description: "do not print the agents' readable lines" },
+      detach: { type: 'boolean', description: 'run in the background; returns once the run exists (follow it with orchestrate log --follow)' },
+      tui: { type: 'boolean', description: 'run in the background and open the live view on it (q closes the view; the run goes on)' },
     },
     load: async () => (await plans()).run,
   },
@@ -346,6 +357,7 @@ export const COMMANDS: Command[] = [
       run: { type: 'string', description: 'the run' },
       guidance: { type: 'string', description: 'your answer to the escalation, passed to the agents' },
       'budget-usd': { type: 'string', description: 'a new budget for the run (after it reached the old one)' },
+      detach: { type: 'boolean', description: 'go on in the background; returns once the run is resumed (follow it with orchestrate log --follow)' },
       verbose: { type: 'boolean', description: "print the agents' readable lines (feature runs)" },
       quiet: { type: 'boolean', description: "do not print the agents' readable lines (master-plan runs)" },
     },

@@ -206,11 +206,16 @@ export async function runCycle(options: CycleOptions): Promise<CycleEnd> {
       evidence.attempts.push(record);
       if (result.outcome.kind === 'rate_limited') {
         pause = { reset_at: result.outcome.reset_at, reason: `task ${task.id}: ${result.outcome.message}` };
+        await noteAttempt(id, record);
         break;
       }
-      if (result.outcome.kind === 'killed' && stop.signal.aborted) break;
+      if (result.outcome.kind === 'killed' && stop.signal.aborted) {
+        await noteAttempt(id, record);
+        break;
+      }
       ({ problem, final } = await verify(task, tree, branch, result, record, attempt));
       record.problem = problem;
+      await noteAttempt(id, record);
       if (final) break;
       if (problem === null) {
         if (shared) {
@@ -218,7 +223,8 @@ export async function runCycle(options: CycleOptions): Promise<CycleEnd> {
           await tell(task, 'completed', 'accepted');
           break;
         }
-        const merged = await merge(() => mergeTask(task, branch, evidence));
+        await board.events.note({ type: 'merge.queued', subject: id, actor: options.engineAgent, data: { branch, attempt } });
+        const merged = await merge(() => mergeTask(task, id, branch, evidence));
         if (merged === null) break;
         problem = merged;
         record.problem = merged;
@@ -267,16 +273,19 @@ export async function runCycle(options: CycleOptions): Promise<CycleEnd> {
   };
 
   /** Merges a verified task into the run branch and runs the integration gates; null when merged, else why not. */
-  const mergeTask = async (task: PlanTask, branch: string, evidence: Evidence): Promise<string | null> => {
+  const mergeTask = async (task: PlanTask, id: string, branch: string, evidence: Evidence): Promise<string | null> => {
+    const said = (type: string, data: Record<string, unknown>) => board.events.note({ type, subject: id, actor: options.engineAgent, data: { branch, ...data } });
     const before = await repo.head(options.integrationTree);
     if ((await repo.commitsAhead(run.branch, branch)) === 0) {
       evidence.accepted = true; // nothing to merge (a task that may leave no commit)
+      await said('merge.empty', {});
       await tell(task, 'completed', 'nothing to merge');
       return null;
     }
     evidence.diff_stat = await repo.diffStat(run.branch, branch);
     const merged = await repo.merge(options.integrationTree, branch, `Merge ${task.id}: ${task.title}`);
     if (!merged.merged) {
+      await said('merge.conflict', { files: merged.conflicts.slice(0, 50) });
       // Bring the run branch into the task branch, so the next attempt resolves the conflict there.
       return `merging into the run branch conflicts in: ${merged.conflicts.join(', ')}. Merge the branch ${run.branch} into your branch, resolve the conflicts keeping both changes' intent, and commit.`;
     }
@@ -284,13 +293,23 @@ export async function runCycle(options: CycleOptions): Promise<CycleEnd> {
     const red = evidence.integration_gates.filter((gate) => !gate.passed);
     if (red.length > 0) {
       await repo.git(['reset', '--hard', before], options.integrationTree);
+      await said('merge.gates_failed', { gates: gateFacts(evidence.integration_gates) });
       return `after merging into the run branch, integration gates failed (the merge was undone):\n${red.map(gateReport).join('\n')}`;
     }
     evidence.merged = merged.sha;
     evidence.accepted = true;
+    await said('merge.done', { sha: merged.sha, diff_stat: evidence.diff_stat?.split('\n').at(-1)?.trim() ?? null, gates: gateFacts(evidence.integration_gates) });
     await tell(task, 'completed', `merged ${evidence.merged!.slice(0, 10)}`);
     return null;
   };
+
+  /** An attempt's facts on the board (the evidence file keeps the whole of it): what a view shows. */
+  const noteAttempt = (id: string, record: Evidence['attempts'][0]) => board.events.note({
+    type: 'task.attempt',
+    subject: id,
+    actor: options.engineAgent,
+    data: { attempt: record.attempt, outcome: record.outcome, process_id: record.process_id, cost_usd: record.cost_usd, gates: gateFacts(record.gates), problem: record.problem?.replace(/\s*\n\s*/g, ' · ').slice(0, 300) ?? null },
+  });
 
   try {
     for (;;) {
@@ -367,6 +386,11 @@ export function workerPrompt(task: PlanTask, guidance: string | null, problem: s
     guidance ? `Guidance from the person running this: ${guidance}` : '',
     problem ? `\nYour previous attempt was not accepted:\n${problem}\nFix this, then commit.` : '',
   ].filter(Boolean).join('\n');
+}
+
+/** A gate's result without its output: what the board keeps. */
+function gateFacts(gates: GateResult[]): { command: string; passed: boolean; exit_code: number | null; timed_out: boolean; seconds: number }[] {
+  return gates.map(({ command, passed, exit_code, timed_out, seconds }) => ({ command, passed, exit_code, timed_out, seconds }));
 }
 
 function writeEvidence(runDir: string, cycle: number, evidence: Evidence): void {

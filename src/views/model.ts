@@ -17,6 +17,8 @@ import { identityAlive } from '../runner/os-process.js';
  */
 export const ATTENTION = ['needs_you', 'setup_error', 'dead', 'stalled', 'gate_failed', 'paused', 'failed', 'working', 'queued', 'idle', 'done'] as const;
 export type Attention = (typeof ATTENTION)[number];
+/** The classes a Problems view lists: something is wrong or waits for a person. */
+export const PROBLEMS = ['needs_you', 'setup_error', 'dead', 'stalled', 'gate_failed', 'failed'] as const satisfies readonly Attention[];
 export type RowKind = 'agent' | 'task' | 'process' | 'approval' | 'run';
 
 export interface ViewRow {
@@ -472,7 +474,7 @@ function classifyRun(r: RunFacts, seen: Seen, now: number, options: ClassifyOpti
 }
 
 /** Input, output and cache tokens of a process's usage, when it says. */
-function tokensOf(usage: string | null): number | null {
+export function tokensOf(usage: string | null): number | null {
   if (!usage) return null;
   try {
     const parsed = JSON.parse(usage) as Record<string, unknown> | null;

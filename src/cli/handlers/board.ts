@@ -59,13 +59,22 @@ export const leader: Handler = async (call) => {
   const name = flag(call, 'name');
   const agent = name === undefined ? call.agent() : (await registerByHand(call, { name, role: flag(call, 'role') ?? 'architect' })).id;
   const held = await board.leader.acquire(agent);
-  return {
-    data: { leader: held, live_view: null },
-    text: [
-      `${held.agent_name} leads (term ${held.term}) while its lease is renewed ('orchestrate -i ${held.agent_name} heartbeat' every minute, or from a session)`,
-      "the live view (design E's leader TUI) is not built yet: until then watch with 'orchestrate dashboard' or 'orchestrate log --follow'",
-    ].join('\n'),
-  };
+  const { hasTerminal, openTui } = await import('./views.js');
+  if (call.values.json || call.values['no-tui'] || !hasTerminal(call)) {
+    return {
+      data: { leader: held, live_view: false },
+      text: `${held.agent_name} leads (term ${held.term}) while its lease is renewed ('orchestrate -i ${held.agent_name} heartbeat' every minute, or from a session); in a terminal, 'orchestrate leader' opens the live view and leads while it is open`,
+    };
+  }
+  // Design E's leader console: it leads while this view is open (this process keeps its lease), and resigns at q.
+  const release = board.presence.keep(agent);
+  try {
+    await openTui(call);
+  } finally {
+    release();
+    await board.leader.resign(agent).catch(() => undefined);
+  }
+  return { data: { leader: held, live_view: true }, text: `${held.agent_name} led (term ${held.term}) and resigned when the view closed` };
 };
 
 export const leaderResign: Handler = async (call) => {

@@ -23,6 +23,7 @@ const AGENTS: AgentKind[] = ['claude', 'codex', 'gemini', 'command'];
 
 /** `orchestrate run <master-plan.md>`: validate the plan (all problems at once), then run its phases (or, with --dry-run, print the DAG). */
 export const run: Handler = async (call) => {
+  if (call.values.detach || call.values.tui) return (await import('./run.js')).inBackground(call);
   const root = call.settings.projectRoot.value;
   const planFile = resolve(call.cwd, required(flagOrArg(call, 'plan'), 'the master plan', 'its path as the argument: orchestrate run docs/master-plan.md'));
   const config = await readProjectConfig(join(root, STATE_DIR, 'config.yaml'));

@@ -77,7 +77,7 @@ function reply(end: RunEnd) {
 
 /** `orchestrate start "<feature>"`: plan, work, merge and review a feature on a run branch. */
 export const start: Handler = async (call) => {
-  if (call.values.detach) return detach(call);
+  if (call.values.detach || call.values.tui) return inBackground(call);
   const board = await call.board();
   const feature = required(flagOrArg(call, 'feature'), 'the feature', 'what to build, as the argument: orchestrate start "Add a health endpoint"');
   const contextFile = flag(call, 'context-file');
@@ -127,13 +127,33 @@ async function refuseUnusableAgents(call: Call, agents: string[]): Promise<void>
 const MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
 
 /**
- * `start --detach`: the same command without --detach, in a process of its own that outlives
- * this one (output in .orchestrator/runs/detached-<pid>.log); returns once its run exists.
+ * `start`/`run --detach`: the run in a process of its own; with `--tui`, the live view on it
+ * here until q (the run goes on).
  */
-async function detach(call: Call): Promise<Reply> {
+export async function inBackground(call: Call): Promise<Reply> {
+  if (!call.values.tui) return detach(call);
+  const { hasTerminal, openTui } = await import('./views.js');
+  if (!hasTerminal(call)) throw new OrchestratorError('invalid_input', '--tui needs a terminal; --detach runs it in the background without one (follow it with orchestrate log --follow)');
+  const started = await detach(call);
+  await openTui(call);
+  const { run } = started.data as { run: Run };
+  return { ...started, text: `${started.text}\nthe view closed; ${run.id} goes on ('orchestrate tui' opens the view again, 'orchestrate stop --run ${run.id}' stops it)` };
+}
+
+/**
+ * `start --detach` (and `resume --detach`): the same command without --detach, in a process of
+ * its own that outlives this one (output in .orchestrator/runs/detached-<time>.log); returns once
+ * its run exists — for resume, once that process drives the run.
+ */
+async function detach(call: Call, resumed: Run | null = null): Promise<Reply> {
   const board = await call.board();
   const root = resolve(call.cwd, flag(call, 'project') ?? call.settings.projectRoot.value);
-  const args = call.argv.filter((arg) => arg !== '--detach');
+  // A resumed run is named (a newer run started meanwhile is not the one resumed) and goes on in its own project.
+  const args = [
+    ...call.argv.filter((arg) => arg !== '--detach' && arg !== '--tui'),
+    ...(resumed !== null && !flag(call, 'run') ? ['--run', resumed.id] : []),
+    ...(resumed !== null && !flag(call, 'project') ? ['--project', resumed.project] : []),
+  ];
   const logFile = join(ensureStateDir(root), 'runs', `detached-${Date.now().toString(36)}.log`);
   const { pid, exited } = spawnDetached(process.execPath, [MAIN, ...args], { cwd: call.cwd, env: call.env, logFile });
   const identity = processIdentity(pid);
@@ -144,7 +164,7 @@ async function detach(call: Call): Promise<Reply> {
     ended.abort();
   });
   const ours = async () => {
-    const latest = await board.runs.latest();
+    const latest = resumed === null ? await board.runs.latest() : await board.runs.get(resumed.id);
     return latest && latest.supervisor === identity ? latest : null;
   };
   const run = (await waitFor(board.db, ours, { timeout_ms: 60_000 }, AbortSignal.any([call.io.shutdownSignal(), ended.signal]))) ?? (await ours());
@@ -172,6 +192,9 @@ async function chosenRun(call: Call, board: Board): Promise<Run> {
 export const resume: Handler = async (call) => {
   const board = await call.board();
   const run = await chosenRun(call, board);
+  if (call.values.detach) {
+    return detach(call, run);
+  }
   if (run.kind === 'plan') return (await import('./plan.js')).resume(call, board, run);
   if (run.kind === 'workflow') return (await import('./workflow.js')).resume(call, board, run);
   const budget = dollars(flag(call, 'budget-usd'));

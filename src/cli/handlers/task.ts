@@ -48,6 +48,9 @@ export const fail = move('failed', async (call, id) =>
 export const retry = move('retried', async (call, id) => (await call.board()).tasks.retry(id, call.maybeAgent()));
 export const cancel = move('cancelled', async (call, id) => (await call.board()).tasks.cancel(id, call.maybeAgent(), flag(call, 'reason') ?? null));
 
+export const priority = move('reprioritized', async (call, id) =>
+  (await call.board()).tasks.setPriority(id, required(flag(call, 'priority'), 'the priority', '--priority <0-3> (0 is the highest)'), call.maybeAgent()));
+
 export const get: Handler = async (call) => {
   const task = await (await call.board()).tasks.get(taskId(call));
   return {

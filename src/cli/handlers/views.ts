@@ -5,6 +5,7 @@ import { OrchestratorError } from '../../core/errors.js';
 import { openInBrowser } from '../../runner/os-process.js';
 import { flag, type Call, type Handler } from '../call.js';
 import { runCli } from '../run.js';
+import { commandLine } from '../../views/web/actions.js';
 
 /** `orchestrate web`: serves the live view until Ctrl-C; prints the URL that logs a browser in. */
 export const web: Handler = async (call) => {
@@ -21,7 +22,7 @@ export const web: Handler = async (call) => {
     person,
     stalledAfterMs: stalledAfterMs(call),
     host_name: hostname(),
-    run: (argv, who) => runAsCommand(call, argv, who),
+    run: (argv, who, subject) => runAsCommand(call, argv, who, subject),
   });
   call.io.stdout(`the live view: open ${server.loginUrl}\n(the link logs one browser in${call.settings.token.value ? ' with your token' : ', once'}; Ctrl-C stops the view)`);
   if (call.values.open === true) openInBrowser(server.loginUrl, call.env);
@@ -31,8 +32,11 @@ export const web: Handler = async (call) => {
   return { data: null, text: 'stopped' };
 };
 
-/** An action of a view: the CLI command, run in this process on the same board, as `person`. */
-async function runAsCommand(call: Call, argv: string[], person: string): Promise<{ code: number; stdout: string; stderr: string }> {
+/**
+ * An action of a view: the CLI command, run in this process on the same board, as `person`; the
+ * event log then says who did it, with the command (`view.action`).
+ */
+async function runAsCommand(call: Call, argv: string[], person: string, subject: string): Promise<{ code: number; stdout: string; stderr: string }> {
   const out: string[] = [];
   const err: string[] = [];
   const never = new AbortController();
@@ -45,15 +49,23 @@ async function runAsCommand(call: Call, argv: string[], person: string): Promise
     stdoutStream: new PassThrough(),
     shutdownSignal: () => never.signal,
   });
+  const said = (code === 0 ? out : err).join('\n').trim().split('\n')[0]!.slice(0, 300);
+  await (await call.board()).events.note({ type: 'view.action', subject, data: { person, command: commandLine(argv), ok: code === 0, said } }).catch(() => undefined);
   return { code, stdout: out.join('\n'), stderr: err.join('\n') };
 }
 
 /** `orchestrate tui`: the live view in this terminal until q. */
 export const tui: Handler = async (call) => {
+  await openTui(call);
+  return { data: null, text: null };
+};
+
+/** The TUI on this command's board until q (also `orchestrate leader`, and `start`/`run --tui`). */
+export async function openTui(call: Call): Promise<void> {
   const stdout = call.io.stdoutStream as NodeJS.WriteStream;
   const stdin = call.io.stdin as NodeJS.ReadStream;
-  if (!stdout.isTTY || !stdin.isTTY) {
-    throw new OrchestratorError('invalid_input', "orchestrate tui needs a terminal; 'orchestrate dashboard' prints the same board once, 'orchestrate status --json' as data");
+  if (!hasTerminal(call)) {
+    throw new OrchestratorError('invalid_input', "the live view needs a terminal; 'orchestrate dashboard' prints the same board once, 'orchestrate status --json' as data");
   }
   const board = await call.board();
   const { Live } = await import('../../views/model.js');
@@ -61,15 +73,20 @@ export const tui: Handler = async (call) => {
   const live = await Live.open(board.db, { host: hostname(), stalledAfterMs: stalledAfterMs(call) });
   await runTui({
     live,
-    run: (argv, who) => runAsCommand(call, argv, who),
+    db: board.db,
+    run: (argv, who, subject) => runAsCommand(call, argv, who, subject),
     person: `${call.env.USER ?? call.env.LOGNAME ?? 'someone'} (tui)`,
     board: `${board.db.dialect} ${board.db.location}`,
     stdin,
     stdout,
     color: call.env.NO_COLOR === undefined || call.env.NO_COLOR === '',
   });
-  return { data: null, text: null };
-};
+}
+
+/** Both ends of this command are a terminal (a person is there to watch and press keys). */
+export function hasTerminal(call: Call): boolean {
+  return Boolean((call.io.stdoutStream as NodeJS.WriteStream).isTTY && (call.io.stdin as NodeJS.ReadStream).isTTY);
+}
 
 /** --stalled-after in minutes, as ms (undefined: the model's default). */
 function stalledAfterMs(call: Call): number | undefined {

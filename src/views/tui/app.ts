@@ -1,9 +1,12 @@
 import { watch } from 'node:fs';
 import React, { useEffect, useState } from 'react';
 import { Box, Text, render, useApp, useInput } from 'ink';
-import { ACTIONS, type ActionLogEntry, type ActionRunner, commandLine } from '../web/actions.js';
-import { countByAttention, type Attention, type BoardEventLite, type Live, type ViewRow } from '../model.js';
+import { ACTIONS, RESUMABLE, logEntry, type ActionLogEntry, type ActionRunner } from '../web/actions.js';
+import { countByAttention, PROBLEMS, type Attention, type BoardEventLite, type Live, type ViewRow } from '../model.js';
+import { agentDetail, costs, mergeQueue, taskDetail } from '../details.js';
+import { agentLines, costLines, mergeLines, taskLines } from './pages.js';
 import { tailLog, type LogFilter } from '../../runner/process-view.js';
+import type { Db } from '../../store/db.js';
 
 /**
  * `orchestrate tui`: the live view in the terminal (ink). Full screen in the alternate buffer,
@@ -14,6 +17,8 @@ import { tailLog, type LogFilter } from '../../runner/process-view.js';
  */
 export interface TuiOptions {
   live: Live;
+  /** The board the pages behind a row (a task, an agent, the merge queue, costs) are read from. */
+  db: Db;
   run: ActionRunner;
   person: string;
   board: string;
@@ -23,27 +28,33 @@ export interface TuiOptions {
 }
 
 const h = React.createElement;
-const VIEWS: [string, (row: ViewRow) => boolean][] = [
+/** The views, on number keys (0 is the tenth); a page view reads its own lines from the board. */
+const VIEWS: [string, ((row: ViewRow) => boolean) | 'merges' | 'costs' | 'events'][] = [
   ['Overview', (r) => r.attention !== 'done'],
   ['Agents', (r) => r.kind === 'agent'],
   ['Tasks', (r) => r.kind === 'task'],
   ['Processes', (r) => r.kind === 'process'],
   ['Runs', (r) => r.kind === 'run'],
   ['Approvals', (r) => r.kind === 'approval'],
-  ['Events', () => false],
+  ['Merges', 'merges'],
+  ['Costs', 'costs'],
+  ['Events', 'events'],
+  ['Problems', (r) => (PROBLEMS as readonly string[]).includes(r.attention)],
 ];
 const LABEL: Record<Attention, string> = { needs_you: 'NEEDS YOU', setup_error: 'SETUP ERR', dead: 'DEAD', stalled: 'STALLED', gate_failed: 'GATE FAIL', paused: 'PAUSED', failed: 'FAILED', working: 'working', queued: 'queued', idle: 'idle', done: 'done' };
 const COLOR: Partial<Record<Attention, string>> = { needs_you: 'yellow', setup_error: 'red', dead: 'red', failed: 'red', gate_failed: 'red', stalled: 'magenta', paused: 'cyan', working: 'green' };
 const HEADER_ORDER: Attention[] = ['needs_you', 'stalled', 'dead', 'setup_error', 'gate_failed', 'paused', 'working', 'queued'];
 const HELP = [
   'keys',
-  '  1-7          views: overview, agents, tasks, processes, runs, approvals, events',
-  '  j/k ↓/↑      move · g/G first/last · Enter details · Esc back',
-  '  /            filter (text; class:stalled) · Esc clears it',
+  '  1-9, 0       views: overview, agents, tasks, processes, runs, approvals, merges, costs, events, problems',
+  '  j/k ↓/↑      move · g/G first/last · Enter details (a task: its attempts, gates, merges; an agent: its messages)',
+  '  Esc          back · / filter (text; class:stalled), Esc clears it',
   '  a / d        allow / deny the selected approval',
-  '  r            requeue the selected task (failed or blocked)',
-  '  c            cancel the selected task (asks y/n)',
+  '  r / c / p    requeue / cancel (asks y/n) / change the priority of the selected task',
   '  s            stop the selected process or run (asks y/n)',
+  '  R            resume the selected run, with guidance',
+  '  m            send the selected agent a message',
+  '  :            run any orchestrate command (e.g. :task push "write docs")',
   '  @            the action log: every action as the command that did it',
   '  ?            this help · q quits',
 ];
@@ -70,7 +81,8 @@ function App(props: TuiOptions & { stop: AbortController }) {
   const [view, setView] = useState(0);
   const [selected, setSelected] = useState(0);
   const [filter, setFilter] = useState('');
-  const [typing, setTyping] = useState(false);
+  /** A line being typed: the filter, an action's text, or a command. */
+  const [typing, setTyping] = useState<{ kind: 'filter' } | { kind: 'text'; action: string; row: ViewRow; text: string } | { kind: 'command'; text: string } | null>(null);
   const [detail, setDetail] = useState<string | null>(null);
   const [overlay, setOverlay] = useState<'help' | 'actions' | null>(null);
   const [confirm, setConfirm] = useState<{ action: string; row: ViewRow } | null>(null);
@@ -79,12 +91,17 @@ function App(props: TuiOptions & { stop: AbortController }) {
   const [logOnly, setLogOnly] = useState<LogFilter>('all');
   const [follow, setFollow] = useState(true);
   const [logLines, setLogLines] = useState<string[]>([]);
+  const [page, setPage] = useState<string[]>([]);
+  const [tick, setTick] = useState(0);
 
   useEffect(() => {
     void live.recentEvents(200, live.eventId).then((recent) => setEvents((now) => [...recent, ...now].slice(-500)));
     void live.follow((update) => {
       setRows(live.all());
-      if (update.events.length > 0) setEvents((before) => [...before, ...update.events].slice(-500));
+      if (update.events.length > 0) {
+        setEvents((before) => [...before, ...update.events].slice(-500));
+        setTick((t) => t + 1);
+      }
     }, props.stop.signal);
     const resized = () => setSize({ columns: stdout.columns || 80, rows: stdout.rows || 24 });
     stdout.on('resize', resized);
@@ -92,6 +109,30 @@ function App(props: TuiOptions & { stop: AbortController }) {
       stdout.off('resize', resized);
     };
   }, []);
+
+  // A page read from the board (a task's or an agent's details, the merge queue, costs): again after each event.
+  const kind = VIEWS[view]![1];
+  const pageOf = detail?.startsWith('task:') || detail?.startsWith('agent:') ? detail : !detail && (kind === 'merges' || kind === 'costs') ? kind : null;
+  useEffect(() => {
+    if (!pageOf) return setPage([]);
+    let current = true;
+    const read = async (): Promise<string[]> => {
+      const now = Date.now();
+      if (pageOf === 'merges') return mergeLines(await mergeQueue(props.db, null), now);
+      if (pageOf === 'costs') return costLines(await costs(props.db));
+      const id = pageOf.slice(pageOf.indexOf(':') + 1);
+      if (pageOf.startsWith('task:')) {
+        const found = await taskDetail(props.db, id);
+        return found ? taskLines(found, now) : ['this task is gone from the board'];
+      }
+      const found = await agentDetail(props.db, id);
+      return found ? agentLines(found, now) : ['this agent is gone from the board'];
+    };
+    read().then((lines) => current && setPage(lines), (error: Error) => current && setPage([`cannot read it now: ${error.message}`]));
+    return () => {
+      current = false;
+    };
+  }, [pageOf, tick]);
 
   // A process's log in its details: the tail, re-read when the file grows while following.
   const logPath = detail?.startsWith('process:') ? (rows.find((r) => r.key === detail)?.extra.log as string | null | undefined) : null;
@@ -115,30 +156,56 @@ function App(props: TuiOptions & { stop: AbortController }) {
     }
   }, [logPath, logOnly, follow, filter]);
 
-  const shown = rows.filter(VIEWS[view]![1]).filter((row) => matches(row, filter));
+  const shown = typeof kind === 'function' ? rows.filter(kind).filter((row) => matches(row, filter)) : [];
   const cursor = Math.min(selected, Math.max(0, shown.length - 1));
   const current = shown[cursor];
 
-  const act = async (name: string, row: ViewRow, text = '') => {
-    const action = ACTIONS[name]!;
-    const argv = action.argv(row.id, text);
-    setMessage(`running: ${commandLine(argv)}`);
-    const result = await props.run(argv, props.person);
-    const entry: ActionLogEntry = { ok: result.code === 0, at: Date.now(), person: props.person, action: name, command: commandLine(argv), output: (result.code === 0 ? result.stdout : result.stderr).trim().split('\n')[0] ?? '' };
+  const record = (entry: ActionLogEntry) => {
     setLog((before) => [...before, entry]);
-    setMessage(`${entry.ok ? '✓' : '✗'} ${entry.command}${entry.ok ? '' : ` — ${entry.output}`}`);
+    setMessage(`${entry.ok ? '✓' : '✗'} ${entry.command}${entry.ok ? '' : ` — ${entry.output.split('\n')[0]}`}`);
+  };
+  const act = async (name: string, row: ViewRow, text = '') => {
+    const argv = ACTIONS[name]!.argv(row.id, text);
+    setMessage(`running: orchestrate ${argv.join(' ')}`);
+    record(logEntry(name, argv, props.person, await props.run(argv, props.person, row.id)));
+  };
+  const command = async (line: string) => {
+    const argv = words(line);
+    if (argv.length === 0) return;
+    setMessage(`running: orchestrate ${line}`);
+    record(logEntry('command', argv, props.person, await props.run(argv, props.person, argv.find((w) => /^(task|run|proc|agent|appr)-/.test(w)) ?? '')));
+  };
+  const askText = (action: string, row: ViewRow) => {
+    setTyping({ kind: 'text', action, row, text: '' });
+    setMessage('');
+  };
+  const askFirst = (action: string, row: ViewRow) => {
+    setConfirm({ action, row });
+    setMessage(`${ACTIONS[action]!.label} ${row.id} (${row.title})? y/n`);
   };
 
-  const press = (input: string, key: { escape?: boolean; return?: boolean; upArrow?: boolean; downArrow?: boolean; backspace?: boolean; delete?: boolean }) => {
-    if (typing) {
-      if (key.escape) {
-        setTyping(false);
-        setFilter('');
-      } else if (key.return) setTyping(false);
-      else if (key.backspace || key.delete) setFilter((f) => f.slice(0, -1));
-      else setFilter((f) => f + input);
-      return;
-    }
+  const type = (input: string, key: Key) => {
+    const t = typing!;
+    const text = t.kind === 'filter' ? filter : t.text;
+    const set = (next: string) => (t.kind === 'filter' ? setFilter(next) : setTyping({ ...t, text: next }));
+    if (key.escape) {
+      setTyping(null);
+      if (t.kind === 'filter') setFilter('');
+      else setMessage('not done');
+    } else if (key.return) {
+      setTyping(null);
+      if (t.kind === 'command') void command(t.text);
+      else if (t.kind === 'text') {
+        const action = ACTIONS[t.action]!;
+        if (t.text.trim() === '' && !action.optional) setMessage(`not done: ${action.label} needs ${action.text}`);
+        else void act(t.action, t.row, t.text);
+      }
+    } else if (key.backspace || key.delete) set(text.slice(0, -1));
+    else set(text + input);
+  };
+
+  const press = (input: string, key: Key) => {
+    if (typing) return type(input, key);
     if (confirm) {
       if (input === 'y') void act(confirm.action, confirm.row);
       else setMessage('not done');
@@ -156,9 +223,10 @@ function App(props: TuiOptions & { stop: AbortController }) {
     if (key.return) return current && setDetail(current.key);
     // Several keys may arrive in one chunk: each is a key.
     for (const char of input) {
+      const number = char === '0' ? 10 : Number(char);
       if (char === 'q') return exit();
-      if (char >= '1' && char <= String(VIEWS.length)) {
-        setView(Number(char) - 1);
+      if (number >= 1 && number <= VIEWS.length && /\d/.test(char)) {
+        setView(number - 1);
         setSelected(0);
         setDetail(null);
         setOverlay(null);
@@ -167,27 +235,30 @@ function App(props: TuiOptions & { stop: AbortController }) {
       else if (char === 'g') setSelected(0);
       else if (char === 'G') setSelected(shown.length - 1);
       else if (char === '/') {
-        setTyping(true);
+        setTyping({ kind: 'filter' });
         setFilter('');
-      } else if (char === '?') setOverlay(overlay === 'help' ? null : 'help');
+        return;
+      } else if (char === ':') return setTyping({ kind: 'command', text: '' });
+      else if (char === '?') setOverlay(overlay === 'help' ? null : 'help');
       else if (char === '@') setOverlay(overlay === 'actions' ? null : 'actions');
       else if (detail && logPath && char === 'e') setLogOnly(logOnly === 'errors' ? 'all' : 'errors');
       else if (detail && logPath && char === 't') setLogOnly(logOnly === 'tools' ? 'all' : 'tools');
       else if (detail && logPath && char === 'f') setFollow(!follow);
-      else if (current) {
-        const pending = current.kind === 'approval' && current.extra.state === 'pending';
-        if (char === 'a' && pending) void act('approval.allow', current);
-        else if (char === 'd' && pending) void act('approval.deny', current);
-        else if (char === 'r' && current.kind === 'task') void act('task.retry', current);
-        else if (char === 'c' && current.kind === 'task') askFirst('task.cancel', current);
-        else if (char === 's' && current.kind === 'process') askFirst('process.stop', current);
-        else if (char === 's' && current.kind === 'run') askFirst('run.stop', current);
+      else {
+        const row = detail ? rows.find((r) => r.key === detail) : current;
+        if (!row) continue;
+        const pending = row.kind === 'approval' && row.extra.state === 'pending';
+        if (char === 'a' && pending) void act('approval.allow', row);
+        else if (char === 'd' && pending) void act('approval.deny', row);
+        else if (char === 'r' && row.kind === 'task') void act('task.retry', row);
+        else if (char === 'c' && row.kind === 'task') askFirst('task.cancel', row);
+        else if (char === 'p' && row.kind === 'task') return askText('task.priority', row);
+        else if (char === 's' && row.kind === 'process') askFirst('process.stop', row);
+        else if (char === 's' && row.kind === 'run') askFirst('run.stop', row);
+        else if (char === 'R' && row.kind === 'run' && RESUMABLE.includes(String(row.extra.status))) return askText('run.resume', row);
+        else if (char === 'm' && row.kind === 'agent') return askText('agent.message', row);
       }
     }
-  };
-  const askFirst = (action: string, row: ViewRow) => {
-    setConfirm({ action, row });
-    setMessage(`${ACTIONS[action]!.label} ${row.id} (${row.title})? y/n`);
   };
   useInput(press);
 
@@ -196,8 +267,10 @@ function App(props: TuiOptions & { stop: AbortController }) {
   const color = (attention: Attention) => (props.color ? COLOR[attention] : undefined);
   const counts = countByAttention(rows);
   const spend = rows.reduce((sum, row) => sum + (row.kind === 'process' ? (row.cost_usd ?? 0) : 0), 0);
-  const header = `orchestrate · ${props.board} · ${HEADER_ORDER.filter((a) => counts[a]).map((a) => `${LABEL[a].toLowerCase()} ${counts[a]}`).join(' · ') || 'nothing to do'} · $${spend.toFixed(4)}`;
-  const tabs = VIEWS.map(([name], i) => (i === view ? `[${i + 1} ${name}]` : ` ${i + 1} ${name} `)).join(' ');
+  const run = rows.find((r) => r.kind === 'run' && r.attention !== 'done');
+  const budget = run?.extra.budget_usd ? ` of $${String(run.extra.budget_usd)}` : '';
+  const header = `orchestrate · ${props.board} · ${run ? `${run.id}: ${run.detail} · ` : ''}${HEADER_ORDER.filter((a) => counts[a]).map((a) => `${LABEL[a].toLowerCase()} ${counts[a]}`).join(' · ') || 'nothing to do'} · $${spend.toFixed(4)}${budget}`;
+  const tabs = VIEWS.map(([name], i) => (i === view ? `[${(i + 1) % 10} ${name}]` : ` ${(i + 1) % 10} ${name} `)).join('');
   const bodyHeight = Math.max(1, size.rows - 5);
 
   let body: React.ReactElement[];
@@ -206,12 +279,14 @@ function App(props: TuiOptions & { stop: AbortController }) {
     body = [h(Text, { key: 'title', bold: true }, line('action log (the commands the actions ran)')), ...(log.length === 0 ? [h(Text, { key: 'none' }, line('  nothing yet'))] : log.slice(-(bodyHeight - 1)).map((entry, i) => h(Text, { key: i }, line(`  ${new Date(entry.at).toISOString().slice(11, 19)} ${entry.ok ? 'ok ' : 'ERR'} ${entry.person}: ${entry.command}`))))];
   } else if (detail) {
     const row = rows.find((r) => r.key === detail);
-    const facts = row ? details(row) : ['this row is gone from the board'];
+    const facts = pageOf ? [...(row ? details(row).slice(0, 2) : []), ...page, '', 'Esc back'] : row ? details(row) : ['this row is gone from the board'];
     const tail = logPath ? [`── log${logOnly === 'all' ? '' : ` (${logOnly} only)`}${filter ? ` matching '${filter}'` : ''}${follow ? ', following' : ''} · e errors · t tools · f follow · / search`, ...logLines.slice(-Math.max(1, bodyHeight - Math.min(facts.length, bodyHeight - 6) - 1))] : [];
     body = [...facts.slice(0, bodyHeight - tail.length), ...tail].map((text, i) => h(Text, { key: i }, line(text)));
-  } else if (VIEWS[view]![0] === 'Events') {
+  } else if (kind === 'events') {
     body = events.slice(-bodyHeight).reverse().map((e) => h(Text, { key: e.id }, line(`${new Date(e.at).toISOString().slice(11, 19)}  ${e.type.padEnd(22)} ${e.subject ?? ''}  ${e.actor ?? ''}`)));
     if (body.length === 0) body = [h(Text, { key: 'none' }, line('no event since this view opened'))];
+  } else if (kind === 'merges' || kind === 'costs') {
+    body = (page.length > 0 ? page : ['reading…']).slice(0, bodyHeight).map((text, i) => h(Text, { key: i }, line(text)));
   } else {
     const top = Math.max(0, Math.min(cursor - bodyHeight + 2, shown.length - bodyHeight + 1));
     const visible = shown.slice(top, top + bodyHeight - 1);
@@ -219,21 +294,34 @@ function App(props: TuiOptions & { stop: AbortController }) {
     body.push(h(Text, { key: 'count', dimColor: true }, line(shown.length === 0 ? 'nothing here' : `${cursor + 1}/${shown.length}${filter ? ` matching '${filter}'` : ''}`)));
   }
   while (body.length < bodyHeight) body.push(h(Text, { key: `blank${body.length}` }, line('')));
-  const footer = message || (current ? hints(current) : 'q quits · ? help');
+  const focus = detail ? rows.find((r) => r.key === detail) : current;
+  const footer = message || (focus ? hints(focus) : 'q quits · ? help');
+  const prompt = typing?.kind === 'filter' ? `/${filter}▏` : typing?.kind === 'command' ? `:${typing.text}▏ (Enter runs orchestrate …, Esc cancels)` : typing?.kind === 'text' ? `${ACTIONS[typing.action]!.label} ${typing.row.id} — ${ACTIONS[typing.action]!.text}: ${typing.text}▏` : filter ? `filter: ${filter} (Esc clears)` : '';
   return h(Box, { flexDirection: 'column', width },
     h(Text, { bold: true }, line(header)),
     h(Text, {}, line(tabs)),
-    h(Text, {}, line(typing ? `/${filter}▏` : filter ? `filter: ${filter} (Esc clears)` : '')),
+    h(Text, {}, line(prompt)),
     ...body.slice(0, bodyHeight),
     h(Text, { dimColor: true }, line(footer)),
   );
 }
 
+type Key = { escape?: boolean; return?: boolean; upArrow?: boolean; downArrow?: boolean; backspace?: boolean; delete?: boolean };
+
+/** A command line as words: spaces split, quotes group ("write the docs" is one word). */
+export function words(line: string): string[] {
+  const found: string[] = [];
+  for (const match of line.matchAll(/"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+)/g)) found.push(match[1]?.replace(/\\(.)/g, '$1') ?? match[2] ?? match[3]!);
+  return found;
+}
+
 function hints(row: ViewRow): string {
   const keys = ['j/k move', 'Enter details'];
   if (row.kind === 'approval' && row.extra.state === 'pending') keys.push('a allow', 'd deny');
-  if (row.kind === 'task') keys.push('r requeue', 'c cancel');
+  if (row.kind === 'task') keys.push('r requeue', 'c cancel', 'p priority');
   if (row.kind === 'process' || row.kind === 'run') keys.push('s stop');
+  if (row.kind === 'run' && RESUMABLE.includes(String(row.extra.status))) keys.push('R resume');
+  if (row.kind === 'agent') keys.push('m message');
   return [...keys, '/ filter', '? help', 'q quit'].join(' · ');
 }
 

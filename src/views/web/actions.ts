@@ -8,9 +8,11 @@ import { shellWord } from '../../core/shell.js';
 export interface Action {
   label: string;
   /** The row kind it applies to. */
-  kind: 'approval' | 'task' | 'process' | 'run';
+  kind: 'approval' | 'task' | 'process' | 'run' | 'agent';
   /** What the text box asks for, when the action needs text. */
   text?: string;
+  /** The text may be left empty. */
+  optional?: boolean;
   /** Asks "are you sure?" first. */
   confirm?: boolean;
   argv(id: string, text: string): string[];
@@ -25,8 +27,14 @@ export const ACTIONS: Record<string, Action> = {
   'task.cancel': { label: 'Cancel', kind: 'task', confirm: true, argv: (id, text) => ['task', 'cancel', id, ...(text ? ['--reason', text] : [])] },
   'process.stop': { label: 'Stop', kind: 'process', confirm: true, argv: (id) => ['stop', id] },
   'process.respond': { label: 'Reply', kind: 'process', text: 'your reply', argv: (id, text) => ['respond', id, text] },
+  'task.priority': { label: 'Priority', kind: 'task', text: 'the new priority, 0 (highest) to 3', argv: (id, text) => ['task', 'priority', id, '--priority', text.trim()] },
+  'agent.message': { label: 'Message', kind: 'agent', text: 'your message', argv: (id, text) => ['msg', 'send', '--to', id, '--content', text] },
   'run.stop': { label: 'Stop run', kind: 'run', confirm: true, argv: (id) => ['stop', '--run', id] },
+  'run.resume': { label: 'Resume', kind: 'run', text: 'guidance for the agents (may be empty)', optional: true, argv: (id, text) => ['resume', '--run', id, '--detach', ...(text.trim() ? ['--guidance', text] : [])] },
 };
+
+/** The run states `resume` goes on from. */
+export const RESUMABLE = ['paused', 'escalated', 'blocked', 'failed', 'stopped'];
 
 export interface ActionLogEntry {
   ok: boolean;
@@ -37,8 +45,13 @@ export interface ActionLogEntry {
   output: string;
 }
 
-/** Runs CLI arguments as `person`; the exit code and what it printed. */
-export type ActionRunner = (argv: string[], person: string) => Promise<{ code: number; stdout: string; stderr: string }>;
+/** Runs CLI arguments as `person` on the row `subject`; the exit code and what it printed. */
+export type ActionRunner = (argv: string[], person: string, subject: string) => Promise<{ code: number; stdout: string; stderr: string }>;
+
+/** An action's log entry: the command, who ran it, and the first line it said. */
+export function logEntry(name: string, argv: string[], person: string, result: { code: number; stdout: string; stderr: string }): ActionLogEntry {
+  return { ok: result.code === 0, at: Date.now(), person, action: name, command: commandLine(argv), output: (result.code === 0 ? result.stdout : result.stderr).trim().slice(0, 4000) };
+}
 
 /** The command as a person would type it. */
 export function commandLine(argv: string[]): string {

@@ -1,13 +1,16 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync, watch, type FSWatcher } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { OrchestratorError } from '../../core/errors.js';
 import type { Db } from '../../store/db.js';
 import { isLoopback } from '../../mcp/http.js';
 import { tailLog } from '../../runner/process-view.js';
 import { countByAttention, Live, type BoardEventLite, type ViewRow } from '../model.js';
-import { ACTIONS, commandLine, type ActionLogEntry, type ActionRunner } from './actions.js';
+import { agentDetail, conversation, costs, mergeQueue, runTimeline, taskDetail, taskGraph } from '../details.js';
+import { ACTIONS, logEntry, type ActionLogEntry, type ActionRunner } from './actions.js';
 
 /**
  * `orchestrate web`: the live view in a browser, served by this process from files in the
@@ -50,7 +53,16 @@ export interface WebServer {
 }
 
 const PAGE_DIR = new URL('./page/', import.meta.url);
-const STATIC: Record<string, string> = { '/app.js': 'text/javascript; charset=utf-8', '/app.css': 'text/css; charset=utf-8' };
+const JS = 'text/javascript; charset=utf-8';
+const CSS = 'text/css; charset=utf-8';
+const STATIC: Record<string, string> = { '/app.js': JS, '/pages.js': JS, '/app.css': CSS };
+/** The libraries the page draws with, served from their installed packages (pinned in package.json), never from a CDN. */
+const require = createRequire(import.meta.url);
+const VENDOR: Record<string, { file: string; type: string }> = {
+  '/vendor/dagre.min.js': { file: join(dirname(require.resolve('@dagrejs/dagre/package.json')), 'dist', 'dagre.min.js'), type: JS },
+  '/vendor/uPlot.iife.min.js': { file: join(dirname(require.resolve('uplot/package.json')), 'dist', 'uPlot.iife.min.js'), type: JS },
+  '/vendor/uPlot.min.css': { file: join(dirname(require.resolve('uplot/package.json')), 'dist', 'uPlot.min.css'), type: CSS },
+};
 /** Messages kept for streams that reconnect; a longer gap gets `reset`. */
 const KEEP_MESSAGES = 500;
 const MAX_BODY = 64 * 1024;
@@ -130,11 +142,17 @@ export async function serveWeb(options: WebOptions): Promise<WebServer> {
       return send(res, entry.ok ? 200 : entry.status, entry);
     }
     if (req.method !== 'GET') return send(res, 405, { error: 'GET or POST only' });
-    if (url.pathname === '/') return page(res);
+    if (url.pathname === '/') return html(res);
     if (STATIC[url.pathname]) {
       res.writeHead(200, { 'Content-Type': STATIC[url.pathname]! }).end(readFileSync(new URL(`.${url.pathname}`, PAGE_DIR)));
       return;
     }
+    const vendor = VENDOR[url.pathname];
+    if (vendor) {
+      res.writeHead(200, { 'Content-Type': vendor.type, 'Cache-Control': 'max-age=86400' }).end(readFileSync(vendor.file));
+      return;
+    }
+    if (url.pathname === '/api/page') return page(url, res);
     if (url.pathname === '/api/snapshot') {
       const eventId = live.eventId;
       const rows = live.all();
@@ -218,15 +236,39 @@ export async function serveWeb(options: WebOptions): Promise<WebServer> {
     const text = typeof body.text === 'string' ? body.text : '';
     if (!action) return { ok: false, status: 400, at: Date.now(), person: options.person, action: name, command: '', output: `unknown action '${name.slice(0, 40)}'; known: ${Object.keys(ACTIONS).join(', ')}` };
     if (!/^[A-Za-z0-9][\w.-]{0,199}$/.test(id)) return { ok: false, status: 400, at: Date.now(), person: options.person, action: name, command: '', output: 'id must be a board id such as task-… (letters, digits, . _ -)' };
-    if (action.text && text.trim() === '') return { ok: false, status: 400, at: Date.now(), person: options.person, action: name, command: '', output: `${action.label} needs ${action.text}` };
+    if (action.text && !action.optional && text.trim() === '') return { ok: false, status: 400, at: Date.now(), person: options.person, action: name, command: '', output: `${action.label} needs ${action.text}` };
     const argv = action.argv(id, text);
-    const result = await options.run(argv, options.person);
-    const entry: ActionLogEntry = { ok: result.code === 0, at: Date.now(), person: options.person, action: name, command: commandLine(argv), output: (result.code === 0 ? result.stdout : result.stderr).trim().slice(0, 4000) };
+    const result = await options.run(argv, options.person, id);
+    const entry = logEntry(name, argv, options.person, result);
     actionLog.push(entry);
     return { ...entry, status: result.code === 0 ? 200 : result.code === 4 ? 409 : result.code === 3 ? 404 : 400 };
   }
 
-  function page(res: ServerResponse): void {
+  /** A page behind the rows, read from the board when the browser asks (and again after changes it cares about). */
+  async function page(url: URL, res: ServerResponse): Promise<void> {
+    const db = options.db;
+    const id = url.searchParams.get('id') ?? '';
+    const run = url.searchParams.get('run') || null;
+    const name = url.searchParams.get('name');
+    const found = async (): Promise<unknown> => {
+      switch (name) {
+        case 'task': return taskDetail(db, id);
+        case 'agent': return agentDetail(db, id);
+        case 'graph': return taskGraph(db, run, db.now());
+        case 'timeline': return runTimeline(db, run);
+        case 'merges': return mergeQueue(db, run);
+        case 'costs': return costs(db);
+        case 'messages': return conversation(db);
+        default: return undefined;
+      }
+    };
+    const body = await found();
+    if (body === undefined) return send(res, 404, { error: `no page '${String(name).slice(0, 40)}': task, agent, graph, timeline, merges, costs or messages` });
+    if (body === null) return send(res, 404, { error: `no ${String(name)} '${id.slice(0, 100)}' on this board` });
+    return send(res, 200, body);
+  }
+
+  function html(res: ServerResponse): void {
     const nonce = randomBytes(16).toString('base64');
     const html = readFileSync(new URL('./index.html', PAGE_DIR), 'utf8').replaceAll('{{nonce}}', nonce);
     res.writeHead(200, {

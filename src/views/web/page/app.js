@@ -2,32 +2,39 @@
 // the tab holding a Web Lock reads it and shares each message with the other tabs). Everything
 // an agent wrote is put on the page as text (textContent), never as HTML.
 
+import { agentPage, costsPage, el, graphPage, kanbanPage, mergesPage, messagesPage, runPage, taskPage } from './pages.js';
+
+const PROBLEMS = ['needs_you', 'setup_error', 'dead', 'stalled', 'gate_failed', 'failed'];
 const VIEWS = [
   ['inbox', 'Inbox', (r) => ['needs_you', 'setup_error', 'dead', 'stalled', 'gate_failed', 'paused'].includes(r.attention)],
+  ['problems', 'Problems', (r) => PROBLEMS.includes(r.attention)],
   ['agents', 'Agents', (r) => r.kind === 'agent'],
   ['tasks', 'Tasks', (r) => r.kind === 'task'],
   ['processes', 'Processes', (r) => r.kind === 'process'],
   ['runs', 'Runs', (r) => r.kind === 'run'],
   ['approvals', 'Approvals', (r) => r.kind === 'approval'],
+  ['merges', 'Merge queue', null],
+  ['costs', 'Costs', null],
+  ['messages', 'Messages', null],
   ['events', 'Events', null],
   ['actions', 'Action log', null],
 ];
+/** The pages read from the board on demand: the view, the page it asks for, how it is drawn. */
+const PAGES = {
+  task: ['task', taskPage],
+  agent: ['agent', agentPage],
+  run: ['timeline', runPage],
+  graph: ['graph', graphPage],
+  merges: ['merges', mergesPage],
+  costs: ['costs', costsPage],
+  messages: ['messages', messagesPage],
+};
+const RESUMABLE = ['paused', 'escalated', 'blocked', 'failed', 'stopped'];
 const SHOWN = 300;
 const LABELS = { needs_you: 'needs you', setup_error: 'setup error', gate_failed: 'gate failed' };
 
 const state = { rows: new Map(), eventId: 0, events: [], counts: {}, actions: {}, readOnly: false, now: Date.now(), skew: 0 };
 const $ = (id) => document.getElementById(id);
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (key === 'class') node.className = value;
-    else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
-    else node.setAttribute(key, value);
-  }
-  for (const child of children.flat()) node.append(child instanceof Node ? child : document.createTextNode(String(child ?? '')));
-  return node;
-}
 
 function params() {
   return new URLSearchParams(location.search);
@@ -37,6 +44,12 @@ function go(changes) {
   const next = params();
   for (const [key, value] of Object.entries(changes)) value ? next.set(key, value) : next.delete(key);
   history.replaceState(null, '', `?${next}`);
+  render();
+}
+
+/** To another page (Back comes back): only these parameters. */
+function navigate(to) {
+  history.pushState(null, '', `?${new URLSearchParams(Object.entries(to).filter(([, v]) => v))}`);
   render();
 }
 
@@ -57,13 +70,33 @@ async function snapshot() {
 
 function apply(kind, data) {
   if (kind === 'reset') return snapshot();
-  for (const row of data.rows) state.rows.set(row.key, row);
+  for (const row of data.rows) {
+    if (row.kind === 'approval' && row.attention === 'needs_you' && !state.rows.has(row.key)) notify(row);
+    state.rows.set(row.key, row);
+  }
   for (const key of data.removed) state.rows.delete(key);
   state.events.push(...data.events);
   if (state.events.length > 500) state.events.splice(0, state.events.length - 500);
   state.eventId = data.event_id;
   state.counts = data.counts;
+  pageStale = true;
   render();
+}
+
+// Desktop notifications of new approvals, when the person asks for them (the browser asks its permission once).
+const notifyBox = $('notify');
+notifyBox.checked = localStorage.getItem('orchestrate-notify') === 'on' && window.Notification?.permission === 'granted';
+notifyBox.addEventListener('change', async () => {
+  if (notifyBox.checked && window.Notification && Notification.permission !== 'granted') notifyBox.checked = (await Notification.requestPermission()) === 'granted';
+  localStorage.setItem('orchestrate-notify', notifyBox.checked ? 'on' : 'off');
+});
+function notify(row) {
+  if (!notifyBox.checked || !window.Notification || Notification.permission !== 'granted' || !document.hidden) return;
+  const note = new Notification('orchestrate: an approval waits for you', { body: row.title, tag: row.key });
+  note.addEventListener('click', () => {
+    window.focus();
+    navigate({ view: 'approvals' });
+  });
 }
 
 // One stream per browser: the tab with the lock reads it and passes each message on.
@@ -114,7 +147,7 @@ function matches(row, filter) {
 }
 
 function actionsFor(row) {
-  if (state.readOnly) return [];
+  if (state.readOnly || !row) return [];
   return Object.entries(state.actions).filter(([name, action]) => {
     if (action.kind !== row.kind) return false;
     if (row.kind === 'approval') return row.extra.state === 'pending';
@@ -126,7 +159,8 @@ function actionsFor(row) {
       return status !== 'completed' && status !== 'cancelled';
     }
     if (row.kind === 'process') return row.extra.state !== 'exited' && (name !== 'process.respond' || row.attention === 'needs_you');
-    if (row.kind === 'run') return !['completed', 'stopped', 'failed'].includes(row.extra.status);
+    if (row.kind === 'run') return name === 'run.resume' ? RESUMABLE.includes(row.extra.status) : !['completed', 'stopped', 'failed'].includes(row.extra.status);
+    if (row.kind === 'agent') return row.attention !== 'dead' && row.attention !== 'done';
     return false;
   }).map(([name, action]) => el('button', { 'data-action': name, onclick: () => act(name, action, row) }, action.label));
 }
@@ -134,8 +168,9 @@ function actionsFor(row) {
 async function act(name, action, row) {
   let text = '';
   if (action.text) {
-    text = prompt(`${action.label} ${row.id}: ${action.text}`) ?? '';
-    if (!text.trim()) return;
+    const given = prompt(`${action.label} ${row.id}: ${action.text}`);
+    if (given === null || (!given.trim() && !action.optional)) return;
+    text = given;
   }
   if (action.confirm && !confirm(`${action.label} ${row.id} (${row.title})?`)) return;
   const response = await fetch('/api/action', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action: name, id: row.id, text }) });
@@ -158,8 +193,8 @@ function table(rows, columns) {
   const shown = rows.filter((row) => matches(row, filter));
   const body = shown.slice(0, SHOWN).map((row) => el('tr', { 'data-key': row.key },
     el('td', {}, el('span', { class: `chip ${row.attention}` }, LABELS[row.attention] ?? row.attention)),
-    el('td', {}, el('code', {}, row.id), ' ', row.title,
-      row.kind === 'process' && row.extra.log ? [' ', el('a', { href: `?view=log&id=${encodeURIComponent(row.id)}`, class: 'log', onclick: (event) => { event.preventDefault(); go({ view: 'log', id: row.id, q: '' }); } }, 'log')] : '',
+    el('td', {}, ['task', 'agent', 'run'].includes(row.kind) ? el('a', { href: `?view=${row.kind}&id=${encodeURIComponent(row.id)}`, onclick: (event) => { event.preventDefault(); navigate({ view: row.kind, id: row.id }); } }, el('code', {}, row.id)) : el('code', {}, row.id), ' ', row.title,
+      row.kind === 'process' && row.extra.log ? [' ', el('a', { href: `?view=log&id=${encodeURIComponent(row.id)}`, class: 'log', onclick: (event) => { event.preventDefault(); navigate({ view: 'log', id: row.id }); } }, 'log')] : '',
       row.kind === 'approval' && row.extra.state === 'pending' ? el('pre', {}, prettyInput(row.extra.input)) : ''),
     el('td', { class: 'why' }, row.why),
     ...columns.map((column) => el('td', { class: 'hide-small' }, column.value(row))),
@@ -190,7 +225,8 @@ const COLUMNS = {
 function render() {
   header();
   const current = params().get('view') ?? 'inbox';
-  $('nav').replaceChildren(...VIEWS.map(([id, label]) => el('a', { href: `?view=${id}`, class: id === current ? 'on' : '', onclick: (event) => { event.preventDefault(); go({ view: id }); } }, label)));
+  const tab = ['task', 'graph'].includes(current) ? 'tasks' : current === 'agent' ? 'agents' : current === 'run' ? 'runs' : current;
+  $('nav').replaceChildren(...VIEWS.map(([id, label]) => el('a', { href: `?view=${id}`, class: id === tab ? 'on' : '', onclick: (event) => { event.preventDefault(); navigate({ view: id }); } }, label)));
   const filter = $('filter');
   if (document.activeElement !== filter) filter.value = params().get('q') ?? '';
   if (current !== 'log' && logSource) {
@@ -198,6 +234,8 @@ function render() {
     logSource = null;
     logKey = '';
   }
+  if (PAGES[current]) return showPage(current);
+  shownPage = '';
   const view = VIEWS.find(([id]) => id === current) ?? VIEWS[0];
   if (current === 'events') {
     $('view').replaceChildren(el('table', {}, el('tbody', {}, state.events.slice().reverse().map((e) => el('tr', {}, el('td', {}, new Date(e.at).toLocaleTimeString()), el('td', {}, e.type), el('td', {}, el('code', {}, e.subject ?? '')), el('td', {}, e.actor ?? ''))))));
@@ -211,7 +249,51 @@ function render() {
     return;
   }
   const rows = [...state.rows.values()].filter(view[2]);
+  if (current === 'tasks') {
+    const mode = params().get('mode') ?? 'table';
+    const modes = el('p', { class: 'modes' }, ...['table', 'kanban', 'graph'].map((m) => el('button', { 'data-mode': m, onclick: () => (m === 'graph' ? navigate({ view: 'graph' }) : go({ mode: m === 'table' ? '' : m })), ...(m === mode ? { disabled: '' } : {}) }, m)));
+    const filtered = rows.filter((row) => matches(row, params().get('q') ?? ''));
+    if (mode === 'kanban') return $('view').replaceChildren(modes, kanbanPage(filtered, { go: navigate }));
+    return $('view').replaceChildren(modes, ...table(rows, COLUMNS.tasks));
+  }
   $('view').replaceChildren(...table(rows, COLUMNS[current] ?? []));
+}
+
+// A page read from the board (/api/page): again when the stream says something changed, at most twice a second.
+let shownPage = '';
+let pageStale = false;
+let pageLoading = false;
+let pageReadAt = 0;
+async function showPage(view) {
+  const p = params();
+  const key = `${view}|${p.get('id') ?? ''}|${p.get('run') ?? ''}`;
+  if (key === shownPage && (!pageStale || pageLoading)) return;
+  if (key === shownPage && Date.now() - pageReadAt < 500) {
+    setTimeout(() => pageStale && showPage(view), 500 - (Date.now() - pageReadAt));
+    return;
+  }
+  if (key !== shownPage) $('view').replaceChildren(el('p', { class: 'more' }, 'reading…'));
+  shownPage = key;
+  pageStale = false;
+  pageLoading = true;
+  pageReadAt = Date.now();
+  const [name, draw] = PAGES[view];
+  const query = new URLSearchParams({ name, ...(p.get('id') ? { id: p.get('id') } : {}), ...(p.get('run') ? { run: p.get('run') } : {}) });
+  try {
+    const response = await fetch(`/api/page?${query}`);
+    const data = await response.json();
+    if (shownPage !== key) return;
+    if (!response.ok) return $('view').replaceChildren(el('p', {}, data.error));
+    const row = state.rows.get(`${view === 'run' ? 'run' : view}:${p.get('id') ?? data.run?.id ?? ''}`);
+    const keep = window.scrollY;
+    $('view').replaceChildren(...[draw(data, { go: navigate, actions: actionsFor(row), now: Date.now() + state.skew })].flat());
+    window.scrollTo(0, keep);
+  } catch (error) {
+    if (shownPage === key) $('view').replaceChildren(el('p', {}, `cannot read the page now: ${error.message}`));
+  } finally {
+    pageLoading = false;
+    if (pageStale && shownPage === key) showPage(view);
+  }
 }
 
 // A process's log: the tail, live (the server watches the file), errors or tool calls only, a search.
