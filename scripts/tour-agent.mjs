@@ -12,8 +12,10 @@ const say = (text) => console.log(`[tour agent, phase ${phase}] ${text}`);
 
 if (phase === '1') writeFileSync('hello.txt', 'hello\n');
 if (phase === '2') {
-  writeFileSync('api.txt', again ? 'api: ready\n' : 'api: todo\n');
-  say(again ? 'told the gate failed: api.txt now says ready' : 'wrote api.txt (not ready yet — the gate will say so)');
+  // TOUR_STUBBORN=1: it never gets phase 2 right (the views' tests escalate a run with it, then resume it).
+  const right = again && process.env.TOUR_STUBBORN !== '1';
+  writeFileSync('api.txt', right ? 'api: ready\n' : 'api: todo\n');
+  say(right ? 'told the gate failed: api.txt now says ready' : 'wrote api.txt (not ready yet — the gate will say so)');
 }
 if (phase === '3') writeFileSync('both.txt', `${readFileSync('hello.txt', 'utf8')}${readFileSync('api.txt', 'utf8')}`);
 

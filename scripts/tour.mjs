@@ -5,9 +5,10 @@
 // phase whose gate fails and that the second attempt fixes. With a terminal, the run goes on in
 // the background and the TUI shows it live (q leaves it); without one, the run's lines are printed.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tourAgent, writeTourPlan } from './tour-plan.mjs';
 
 const main = new URL('../dist/cli/main.js', import.meta.url).pathname;
 const project = mkdtempSync(join(tmpdir(), 'orchestrate-tour-'));
@@ -66,16 +67,8 @@ console.log(`\nThe board is ${join(project, '.orchestrator', 'state.db')}; try m
 // Part two: a master plan, run by agents.
 const planned = mkdtempSync(join(tmpdir(), 'orchestrate-tour-plan-'));
 const git = (...args) => execFileSync('git', args, { cwd: planned, encoding: 'utf8' });
-git('init', '-q', '-b', 'main');
-const phase = (n, title, depends, gates, task) => `# Phase ${n}: ${title}\n\n**Status:** Pending\n**Master Plan:** [master-plan.md](master-plan.md)\n**Depends On:** ${depends}\n\n## Process Wrapper (MANDATORY)\n- [ ] **[IMPLEMENTATION - see Tasks below]**\n- [ ] Write notes to: \`notes/NOTES_phase_${n}.md\`\n\n## Gates\n${gates.map((g) => `- ${g}`).join('\n')}\n\n## Tasks\n- [ ] ${task}\n`;
-mkdirSync(join(planned, 'docs'));
-writeFileSync(join(planned, 'docs', 'master-plan.md'), '# Greetings - Master Plan\n\n## Phases\n\n| Phase | Title | Focus | Status |\n|-------|-------|-------|--------|\n| 1 | [Hello](phase1.md) | hello.txt | Pending |\n| 2 | [API](phase2.md) | api.txt | Pending |\n| 3 | [Both](phase3.md) | both.txt | Pending |\n\n## Dependencies\n\n```\nPhase 1 --> Phase 3\nPhase 2 --> Phase 3\n```\n');
-writeFileSync(join(planned, 'docs', 'phase1.md'), phase(1, 'Hello', 'N/A', ['grep -q hello hello.txt: it says hello'], 'Write hello.txt'));
-writeFileSync(join(planned, 'docs', 'phase2.md'), phase(2, 'API', 'N/A (runs beside phase 1)', ['grep -q ready api.txt: the API is ready'], 'Write api.txt'));
-writeFileSync(join(planned, 'docs', 'phase3.md'), phase(3, 'Both', 'Phase 1, 2', ['grep -q hello both.txt && grep -q ready both.txt: both are in'], 'Write both.txt from the two'));
-git('add', '-A');
-git('-c', 'user.name=Tour', '-c', 'user.email=tour@localhost', 'commit', '-q', '-m', 'a master plan');
-const agent = ['--cli', 'command', '--program', process.execPath, '--arg', new URL('./tour-agent.mjs', import.meta.url).pathname];
+writeTourPlan(planned);
+const agent = tourAgent;
 const runArgs = ['run', 'docs/master-plan.md', '--concurrency', '2', ...agent];
 console.log(`\n# What it is for: a master plan (docs/master-plan.md in ${planned}), three phases, 1 and 2 at once, 3 after both.`);
 console.log('# Each phase runs in its own worktree; the orchestrator runs the gates again itself and merges one phase at a time.');

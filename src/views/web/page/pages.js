@@ -12,14 +12,14 @@ export function el(tag, attrs = {}, ...children) {
     else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
     else node.setAttribute(key, value);
   }
-  for (const child of children.flat()) node.append(child instanceof Node ? child : document.createTextNode(String(child ?? '')));
+  for (const child of children.flat(Infinity)) node.append(child instanceof Node ? child : document.createTextNode(String(child ?? '')));
   return node;
 }
 
 function svg(tag, attrs = {}, ...children) {
   const node = document.createElementNS(SVG, tag);
   for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, String(value));
-  for (const child of children.flat()) node.append(child instanceof Node ? child : document.createTextNode(String(child ?? '')));
+  for (const child of children.flat(Infinity)) node.append(child instanceof Node ? child : document.createTextNode(String(child ?? '')));
   return node;
 }
 
@@ -213,7 +213,8 @@ export function runPage(t, { go, actions, now }) {
     if (lane === undefined) continue;
     const y = lane * laneHeight + 4 + laneHeight / 2;
     const passed = m.type === 'merge.done' || (m.type === 'task.attempt' && !m.data.problem);
-    const shape = m.type.startsWith('merge.') ? svg('rect', { x: x(m.at) - 4, y: y - 4, width: 8, height: 8, class: `mark ${passed ? 'ok' : m.type === 'merge.queued' ? 'wait' : 'bad'}` }) : svg('circle', { cx: x(m.at), cy: y, r: 4, class: `mark ${passed ? 'ok' : 'bad'}` });
+    // Gates above the lane's middle, merges below it: the two come moments apart.
+    const shape = m.type.startsWith('merge.') ? svg('rect', { x: x(m.at) - 4, y: y - 1, width: 8, height: 8, class: `mark ${passed ? 'ok' : m.type === 'merge.queued' ? 'wait' : 'bad'}` }) : svg('circle', { cx: x(m.at), cy: y - 4, r: 4, class: `mark ${passed ? 'ok' : 'bad'}` });
     shape.append(svg('title', {}, `${clock(m.at)} ${m.type === 'task.attempt' ? `gates of attempt ${m.data.attempt}: ${(m.data.gates ?? []).map((g) => `${g.passed ? '✓' : '✗'} ${g.command}`).join(', ') || 'none'}${m.data.problem ? ` — ${m.data.problem}` : ''}` : mergeWords(m)}`));
     items.push(shape);
   }

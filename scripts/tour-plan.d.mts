@@ -1,0 +1,4 @@
+/** Writes the tour's master plan (three phases, gates) into `folder` as a new git repository. */
+export function writeTourPlan(folder: string): void;
+/** The command agent's arguments for `orchestrate run`. */
+export const tourAgent: string[];
