@@ -5,12 +5,17 @@
 // an approval is answered once (the second answer is told who answered first); --read-only
 // refuses writes. Then the page in real Chromium (Debian's chromium, playwright-core): it renders,
 // a pushed task appears without a reload, Allow answers a pending approval; a screenshot per page
-// goes to test/artifacts/. Last, Allow in the page answers a real Claude Code worker (scripted
-// model) waiting on a Write, and the worker goes on.
+// goes to test/artifacts/. The pages behind the rows after a real master-plan run (command
+// agents): a task with its attempts and the gate that refused one, the task graph with its
+// critical path, the kanban, the run's timeline, the merge queue, costs, messages; a page follows
+// the board without a reload; Priority and Message act through their commands, and the event log
+// names the person. Last, Allow in the page answers a real Claude Code worker (scripted model)
+// waiting on a Write, the worker goes on, and the costs page counts its tokens.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
@@ -20,11 +25,13 @@ import { until } from './support/until.js';
 import { CLAUDE, claudeEnv, claudeHome } from './support/claude.js';
 import { startFakeModel } from './support/fake-model/server.js';
 import { call, stdioClient } from './support/mcp-client.js';
+import { tourAgent, writeTourPlan } from '../scripts/tour-plan.mjs';
 
 after(cleanupBackends);
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = new URL('./artifacts/', import.meta.url).pathname;
+const BROWSER_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 function startWeb(cwd: string, args: string[], env: Record<string, string>) {
   const child: ChildProcess = spawn(process.execPath, [MAIN, 'web', '--port', '0', ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -186,7 +193,7 @@ for (const backend of BACKENDS) {
       const board = await openBoard(url);
       const asked = await board.approvals.request({ agent: 'worker-2', role: 'implementer', tool_name: 'Bash', input: { command: 'echo <b>not bold</b>' }, tool_use_id: null });
       const web = startWeb(dir, [], env);
-      const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+      const browser = await chromium.launch({ executablePath: CHROMIUM, args: BROWSER_ARGS });
       try {
         mkdirSync(ARTIFACTS, { recursive: true });
         const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
@@ -225,6 +232,98 @@ for (const backend of BACKENDS) {
         await board.close();
       }
     });
+
+    test('the pages behind the rows after a master-plan run, live; Priority and Message as commands; screenshots', { skip: existsSync(CHROMIUM) ? false : `no ${CHROMIUM}` }, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'orchestrator-web-plan-'));
+      writeTourPlan(dir);
+      const url = newBoardUrl(backend);
+      const env = cleanEnv({ ORCHESTRATOR_DB: url, USER: 'frank' });
+      const ran = await cli(dir, ['run', 'docs/master-plan.md', '--concurrency', '2', ...tourAgent], env);
+      assert.equal(ran.code, 0, ran.stderr);
+      const elsewhere = newProject(); // no agent identity there: the person acts
+      await cli(elsewhere, ['agent', 'register', '--name', 'Tom'], env);
+      const loose = (await cli(elsewhere, ['task', 'push', 'write the changelog', '--json'], env)).json as { id: string };
+      const board = await openBoard(url);
+      const runId = (await board.runs.latest())!.id;
+      const api = `${runId}.c1.2`;
+      const tom = (await board.agents.get('Tom')).id;
+      const web = startWeb(elsewhere, [], env);
+      const browser = await chromium.launch({ executablePath: CHROMIUM, args: BROWSER_ARGS });
+      try {
+        mkdirSync(ARTIFACTS, { recursive: true });
+        const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+        const problems: string[] = [];
+        page.on('pageerror', (error) => problems.push(error.message));
+        page.on('console', (message) => { if (message.type() === 'error') problems.push(message.text()); });
+        await page.goto(await web.login);
+        const origin = new URL(await web.login).origin;
+        const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `web-${name}-${backend}.png`), fullPage: true });
+
+        await page.goto(`${origin}/?view=task&id=${encodeURIComponent(api)}`);
+        await page.waitForSelector('h2:has-text("API")');
+        assert.equal(await page.locator('.chip:text("✗ grep -q ready api.txt")').count(), 1, 'the gate that refused attempt 1');
+        assert.equal(await page.locator('.chip:text("✓ grep -q ready api.txt")').count(), 1, 'and passed attempt 2');
+        assert.match((await page.textContent('#view'))!, /needed by: .*c1\.3/);
+        assert.match((await page.textContent('#view'))!, /merged [0-9a-f]{10}/);
+        await shot('task');
+
+        await page.goto(`${origin}/?view=graph`);
+        await page.waitForSelector('svg.graph g.node');
+        assert.equal(await page.locator('svg.graph g.node').count(), 3);
+        assert.equal(await page.locator('svg.graph g.node.critical').count(), 2, 'the critical path: one first phase, then phase 3');
+        await shot('graph');
+        await page.click(`svg.graph g.node[data-id="${runId}.c1.3"]`);
+        await page.waitForSelector('h2:has-text("Both")');
+        assert.match(page.url(), /view=task/);
+
+        await page.goto(`${origin}/?view=tasks&mode=kanban`);
+        await page.waitForSelector('.kanban');
+        assert.equal(await page.locator('.column[data-status="completed"] .card').count(), 3);
+        assert.equal(await page.locator('.column[data-status="pending"] .card').count(), 1);
+        await shot('kanban');
+
+        await page.goto(`${origin}/?view=run&id=${encodeURIComponent(runId)}`);
+        await page.waitForSelector('svg.timeline rect.bar');
+        assert.equal(await page.locator('svg.timeline rect.bar').count(), 4, 'four agent processes: phase 2 ran twice');
+        assert.equal(await page.locator('svg.timeline .mark.bad').count(), 1, 'one refused attempt');
+        await shot('run');
+
+        await page.goto(`${origin}/?view=merges`);
+        await page.waitForSelector('h3:has-text("Merged and refused (3)")');
+        await shot('merges');
+        await page.goto(`${origin}/?view=costs`);
+        await page.waitForSelector('.uplot canvas');
+        assert.match((await page.textContent('#view'))!, /command\s*\$0\.0000\s*0\s*4/, 'four command processes, no spend');
+        await shot('costs');
+
+        // Priority, from the page: the command runs as the person, and an open page follows the board.
+        await page.goto(`${origin}/?view=task&id=${loose.id}`);
+        await page.waitForSelector('h2:has-text("write the changelog")');
+        page.once('dialog', (dialog) => void dialog.accept('0'));
+        await page.click('button[data-action="task.priority"]');
+        await until('the priority changes', async () => (await board.tasks.get(loose.id)).priority === 0, 30_000, 100);
+        await page.waitForSelector('.facts dd:text-is("0")', { timeout: 30_000 });
+        await cli(elsewhere, ['task', 'priority', loose.id, '--priority', '3'], env);
+        await page.waitForSelector('.facts dd:text-is("3")', { timeout: 30_000 }); // no reload: the stream said it changed
+        const noted = (await board.events.list({ subject: loose.id, type: 'view.action' })).items.map((e) => e.data as { person: string; command: string; ok: boolean });
+        assert.deepEqual(noted.map((n) => [n.person, n.command, n.ok]), [['frank (web)', `orchestrate task priority ${loose.id} --priority 0`, true]], 'the event log names the person and the command');
+
+        await page.goto(`${origin}/?view=agent&id=${tom}`);
+        await page.waitForSelector('h2:has-text("Tom")');
+        page.once('dialog', (dialog) => void dialog.accept('the changelog waits for you'));
+        await page.click('button[data-action="agent.message"]');
+        await page.waitForSelector('ul.messages li:has-text("the changelog waits for you")', { timeout: 30_000 });
+        await shot('agent');
+        await page.goto(`${origin}/?view=messages`);
+        await page.waitForSelector('ul.messages li:has-text("the changelog waits for you")');
+        await shot('messages');
+        assert.deepEqual(problems, [], 'no script error and no CSP violation');
+      } finally {
+        await browser.close();
+        await web.stop();
+        await board.close();
+      }
+    });
   });
 }
 
@@ -238,7 +337,7 @@ test('Allow in the page answers a real Claude Code worker waiting on a Write (sc
   const env = claudeEnv(claudeHome(), model.url, { ORCHESTRATOR_CLAUDE: CLAUDE, ORCHESTRATOR_DB: join(project, 'board.db'), USER: 'dana' });
   const client = await stdioClient(project, env);
   const web = startWeb(project, [], env);
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: BROWSER_ARGS });
   try {
     const page = await browser.newPage();
     await page.goto(await web.login);
@@ -263,6 +362,12 @@ test('Allow in the page answers a real Claude Code worker waiting on a Write (sc
       return /Write/.test(text) && !/wrote approved\.txt/.test(text);
     }, 30_000, 100);
     await page.screenshot({ path: join(ARTIFACTS, 'web-log-sqlite.png') });
+    // What it spent, from its own report: tokens, and dollars as Claude Code estimates them.
+    await page.goto(`${new URL(await web.login).origin}/?view=costs`);
+    await page.waitForSelector('.uplot canvas');
+    const claudeRow = (await page.textContent('table tr:has(td:text-is("claude"))'))!;
+    assert.match(claudeRow, /claude\$\d+\.\d{4}[1-9][\d,]* ?1$/, `tokens counted for the one claude process: ${claudeRow}`);
+    await page.screenshot({ path: join(ARTIFACTS, 'web-costs-claude.png'), fullPage: true });
     const decided = (await call(client, 'list_approvals', { state: 'allowed' })).items;
     assert.deepEqual(decided.map((a: { tool_name: string; decided_by: string }) => [a.tool_name, a.decided_by]), [['Write', 'dana (web)']]);
   } finally {

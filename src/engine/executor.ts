@@ -308,7 +308,7 @@ export async function runCycle(options: CycleOptions): Promise<CycleEnd> {
     type: 'task.attempt',
     subject: id,
     actor: options.engineAgent,
-    data: { attempt: record.attempt, outcome: record.outcome, process_id: record.process_id, cost_usd: record.cost_usd, gates: gateFacts(record.gates), problem: record.problem?.replace(/\s*\n\s*/g, ' · ').slice(0, 300) ?? null },
+    data: { attempt: record.attempt, outcome: record.outcome, process_id: record.process_id, cost_usd: record.cost_usd, gates: gateFacts(record.gates), problem: record.problem?.trim().replace(/\s*\n\s*/g, ' · ').slice(0, 300) ?? null },
   });
 
   try {

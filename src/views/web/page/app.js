@@ -286,7 +286,7 @@ async function showPage(view) {
     if (!response.ok) return $('view').replaceChildren(el('p', {}, data.error));
     const row = state.rows.get(`${view === 'run' ? 'run' : view}:${p.get('id') ?? data.run?.id ?? ''}`);
     const keep = window.scrollY;
-    $('view').replaceChildren(...[draw(data, { go: navigate, actions: actionsFor(row), now: Date.now() + state.skew })].flat());
+    $('view').replaceChildren(...[draw(data, { go: navigate, actions: actionsFor(row), now: Date.now() + state.skew })].flat(Infinity));
     window.scrollTo(0, keep);
   } catch (error) {
     if (shownPage === key) $('view').replaceChildren(el('p', {}, `cannot read the page now: ${error.message}`));
