@@ -3,15 +3,20 @@
 // between views; `a` answers the selected approval through the same command the CLI runs, and `@`
 // shows it; a process's details end with its log (e: errors only); a resize refits every line; a filter that shortens the list leaves no stale
 // characters; `q` exits 0 and gives the terminal back (the alternate screen ends). The first frame
-// goes to test/artifacts/ as text.
+// goes to test/artifacts/ as text. Then `orchestrate leader` after a master-plan run: it leads
+// while its TUI is open; a task's details show its attempts and the gate that refused one; the
+// merge queue, costs and problems views; `p` changes a priority and `:` runs any command, each
+// through the CLI's own code; q resigns the leadership.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { BACKENDS, cleanupBackends, newBoardUrl, openBoard, tempDir } from './support/backends.js';
 import { cleanEnv, cli, MAIN, newProject } from './support/cli.js';
 import { until } from './support/until.js';
+import { tourAgent, writeTourPlan } from '../scripts/tour-plan.mjs';
 
 after(cleanupBackends);
 
@@ -94,6 +99,77 @@ for (const backend of BACKENDS) {
         assert.equal(readFileSync(exitFile, 'utf8').trim(), '0');
         const after = await until('the shell is back', async () => (/the shell is back/.test(screen()) ? screen() : null), 30_000, 100);
         assert.doesNotMatch(after, /orchestrate ·/, 'the alternate screen ended: the TUI is gone from the terminal');
+      } finally {
+        tmux('kill-server');
+        await board.close();
+      }
+    });
+
+    test('orchestrate leader leads from the TUI: a task\'s attempts and gates, merges, costs, problems, p and : act; q resigns', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'orchestrator-tui-plan-'));
+      writeTourPlan(dir);
+      const url = newBoardUrl(backend);
+      const env = cleanEnv({ ORCHESTRATOR_DB: url, USER: 'gina' });
+      delete env.CI;
+      const ran = await cli(dir, ['run', 'docs/master-plan.md', '--concurrency', '2', ...tourAgent], env);
+      assert.equal(ran.code, 0, ran.stderr);
+      const loose = (await cli(dir, ['task', 'push', 'write the changelog', '--json'], env)).json as { id: string };
+      const board = await openBoard(url);
+      const socket = `orch-leader-${process.pid}-${backend}`;
+      const tmux = (...args: string[]) => spawnSync('tmux', ['-L', socket, ...args], { encoding: 'utf8', env });
+      const screen = () => tmux('capture-pane', '-p', '-t', 'tui').stdout;
+      const exitFile = join(tempDir(), 'exit');
+      const errFile = `${exitFile}.err`;
+      const see = (then: (text: string) => boolean, what: string) => until(what, async () => (then(screen()) ? screen() : null), 30_000, 100).catch((error: Error) => {
+        throw new Error(`${error.message}; the screen:\n${screen()}\nits stderr: ${existsSync(errFile) ? readFileSync(errFile, 'utf8') : '(none)'}`);
+      });
+      const key = (keys: string, then: (text: string) => boolean, what: string) => {
+        tmux('send-keys', '-t', 'tui', keys);
+        return see(then, what);
+      };
+      const type = (text: string) => tmux('send-keys', '-t', 'tui', '-l', text);
+      const command = `cd ${JSON.stringify(dir)} && ${JSON.stringify(process.execPath)} ${JSON.stringify(MAIN)} leader --name Lead 2> ${JSON.stringify(errFile)}; echo $? > ${JSON.stringify(exitFile)}; sleep 60`;
+      assert.equal(tmux('new-session', '-d', '-s', 'tui', '-x', '120', '-y', '30', command).status, 0);
+      try {
+        await see((s) => /\[1 Overview\]/.test(s), 'the view opens');
+        assert.equal((await board.leader.status()).agent_name, 'Lead', 'it leads while the view is open');
+
+        await key('3', (s) => /\[3 Tasks\]/.test(s), 'the tasks view');
+        tmux('send-keys', '-t', 'tui', '/');
+        type('API');
+        await key('Enter', (s) => /1\/1 matching 'API'/.test(s), 'the filter');
+        const details = await key('Enter', (s) => /── attempts \(2\)/.test(s), 'the task\'s details');
+        assert.match(details, /attempt 1: ok · gates ✗ grep -q ready api\.txt — gates failed/);
+        assert.match(details, /attempt 2: ok · gates ✓ grep -q ready api\.txt — accepted/);
+        assert.match(details, /needed by: run-\S+\.c1\.3 \(completed\)/);
+        assert.match(details, /merged [0-9a-f]{10}/);
+        await key('Escape', (s) => !/── attempts/.test(s), 'back');
+        await key('Escape', (s) => !/matching 'API'/.test(s), 'the filter cleared');
+
+        const merges = await key('7', (s) => /merge queue of run-/.test(s), 'the merge queue');
+        assert.equal(merges.match(/ merged [0-9a-f]{10}/g)?.length, 3, merges);
+        const spent = await key('8', (s) => /── by CLI/.test(s), 'costs');
+        assert.match(spent, /command +\$ +0\.0000 · +0 tokens · 4 processes/);
+        await key('0', (s) => /\[0 Problems\]/.test(s) && /nothing here/.test(s), 'no problem');
+
+        await key('3', (s) => /\[3 Tasks\]/.test(s), 'the tasks again');
+        tmux('send-keys', '-t', 'tui', '/');
+        type('changelog');
+        await key('Enter', (s) => /1\/1 matching 'changelog'/.test(s), 'the loose task');
+        await key('p', (s) => new RegExp(`Priority ${loose.id} — the new priority`).test(s), 'the priority prompt');
+        type('0');
+        await key('Enter', (s) => /✓ orchestrate task priority/.test(s), 'the priority changed');
+        assert.equal((await board.tasks.get(loose.id)).priority, 0);
+
+        await key(':', (s) => /^:▏/m.test(s), 'the command line');
+        type('task push "from the command line" --priority 1');
+        await key('Enter', (s) => /✓ orchestrate task push 'from the command line' --priority 1/.test(s), 'the command ran');
+        assert.ok((await board.tasks.list()).items.some((t) => t.title === 'from the command line' && t.priority === 1));
+        await key('@', (s) => /gina \(tui\): orchestrate task push/.test(s), 'the action log');
+
+        await key('q', () => existsSync(exitFile), 'q exits');
+        assert.equal(readFileSync(exitFile, 'utf8').trim(), '0');
+        assert.equal((await board.leader.status()).agent_name, null, 'it resigned when the view closed');
       } finally {
         tmux('kill-server');
         await board.close();

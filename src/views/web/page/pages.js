@@ -276,7 +276,9 @@ function drawSpending(target, c) {
     target.textContent = c.points.length === 0 ? 'nothing spent yet' : 'the chart library did not load';
     return;
   }
-  const xs = c.points.map((p) => p.at / 1000);
+  // From zero, a moment before the first spend: one point alone still has an axis that makes sense.
+  const points = [{ at: c.points[0].at - 60_000, total_usd: 0, total_tokens: 0 }, ...c.points];
+  const xs = points.map((p) => p.at / 1000);
   const pauses = c.pauses;
   const shade = (u) => {
     const { ctx } = u;
@@ -296,7 +298,7 @@ function drawSpending(target, c) {
     series: [{}, { label: 'dollars', stroke: '#1c7ed6', scale: 'usd', value: (u, v) => (v === null ? '' : `$${v.toFixed(4)}`) }, { label: 'tokens', stroke: '#37b24d', scale: 'tokens' }],
     axes: [{}, { scale: 'usd', values: (u, vals) => vals.map((v) => `$${v}`) }, { scale: 'tokens', side: 1, grid: { show: false } }],
     hooks: { drawClear: [shade] },
-  }, [xs, c.points.map((p) => p.total_usd), c.points.map((p) => p.total_tokens)], target);
+  }, [xs, points.map((p) => p.total_usd), points.map((p) => p.total_tokens)], target);
 }
 
 export function messagesPage(m) {
