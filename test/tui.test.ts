@@ -146,6 +146,12 @@ for (const backend of BACKENDS) {
         await key('Escape', (s) => !/── attempts/.test(s), 'back');
         await key('Escape', (s) => !/matching 'API'/.test(s), 'the filter cleared');
 
+        await key('5', (s) => /\[5 Runs\]/.test(s), 'the runs view');
+        const run = await key('Enter', (s) => /── Both/.test(s), 'the run\'s lanes');
+        assert.match(run, /completed · cycle 1 · branch orchestrate\/greetings-master-plan/);
+        assert.match(run, /attempt 1: gates failed/);
+        await key('Escape', (s) => /\[5 Runs\]/.test(s) && !/── Both/.test(s), 'back');
+
         const merges = await key('7', (s) => /merge queue of run-/.test(s), 'the merge queue');
         assert.equal(merges.match(/ merged [0-9a-f]{10}/g)?.length, 3, merges);
         const spent = await key('8', (s) => /── by CLI/.test(s), 'costs');

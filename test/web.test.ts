@@ -308,6 +308,18 @@ for (const backend of BACKENDS) {
         const noted = (await board.events.list({ subject: loose.id, type: 'view.action' })).items.map((e) => e.data as { person: string; command: string; ok: boolean });
         assert.deepEqual(noted.map((n) => [n.person, n.command, n.ok]), [['frank (web)', `orchestrate task priority ${loose.id} --priority 0`, true]], 'the event log names the person and the command');
 
+        // The events, filtered in the URL; paused, new ones wait.
+        await page.goto(`${origin}/?view=events&q=view.action`);
+        await page.waitForSelector('#view tr:has-text("view.action")');
+        assert.equal(await page.locator('#view tr').count(), 1);
+        await page.fill('#filter', '');
+        await page.click('button[data-pause]');
+        const late = (await cli(elsewhere, ['task', 'push', 'pushed while paused', '--json'], env)).json as { id: string };
+        await page.waitForSelector('button[data-pause]:text("go on (newer events wait)")', { timeout: 30_000 });
+        assert.equal(await page.locator(`#view code:text-is("${late.id}")`).count(), 0, 'paused: the list stays as it was');
+        await page.click('button[data-pause]');
+        await page.waitForSelector(`#view code:text-is("${late.id}")`);
+
         await page.goto(`${origin}/?view=agent&id=${tom}`);
         await page.waitForSelector('h2:has-text("Tom")');
         page.once('dialog', (dialog) => void dialog.accept('the changelog waits for you'));

@@ -3,8 +3,8 @@ import React, { useEffect, useState } from 'react';
 import { Box, Text, render, useApp, useInput } from 'ink';
 import { ACTIONS, RESUMABLE, logEntry, type ActionLogEntry, type ActionRunner } from '../web/actions.js';
 import { countByAttention, PROBLEMS, type Attention, type BoardEventLite, type Live, type ViewRow } from '../model.js';
-import { agentDetail, costs, mergeQueue, taskDetail } from '../details.js';
-import { agentLines, costLines, mergeLines, taskLines } from './pages.js';
+import { agentDetail, costs, mergeQueue, runTimeline, taskDetail } from '../details.js';
+import { agentLines, costLines, mergeLines, runLines, taskLines } from './pages.js';
 import { tailLog, type LogFilter } from '../../runner/process-view.js';
 import type { Db } from '../../store/db.js';
 
@@ -112,7 +112,7 @@ function App(props: TuiOptions & { stop: AbortController }) {
 
   // A page read from the board (a task's or an agent's details, the merge queue, costs): again after each event.
   const kind = VIEWS[view]![1];
-  const pageOf = detail?.startsWith('task:') || detail?.startsWith('agent:') ? detail : !detail && (kind === 'merges' || kind === 'costs') ? kind : null;
+  const pageOf = /^(task|agent|run):/.test(detail ?? '') ? detail : !detail && (kind === 'merges' || kind === 'costs') ? kind : null;
   useEffect(() => {
     if (!pageOf) return setPage([]);
     let current = true;
@@ -121,6 +121,7 @@ function App(props: TuiOptions & { stop: AbortController }) {
       if (pageOf === 'merges') return mergeLines(await mergeQueue(props.db, null), now);
       if (pageOf === 'costs') return costLines(await costs(props.db));
       const id = pageOf.slice(pageOf.indexOf(':') + 1);
+      if (pageOf.startsWith('run:')) return runLines(await runTimeline(props.db, id), now);
       if (pageOf.startsWith('task:')) {
         const found = await taskDetail(props.db, id);
         return found ? taskLines(found, now) : ['this task is gone from the board'];

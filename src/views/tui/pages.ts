@@ -1,4 +1,4 @@
-import type { AgentDetail, Attempt, Costs, EventFact, MergeQueue, TaskDetail } from '../details.js';
+import type { AgentDetail, Attempt, Costs, EventFact, MergeQueue, TaskDetail, Timeline } from '../details.js';
 
 /**
  * The TUI's pages behind a row, as lines of text: a task (its dependencies both ways, each
@@ -49,6 +49,28 @@ export function agentLines(d: AgentDetail, now: number): string[] {
     `── messages (${d.messages.length})`,
     ...d.messages.slice(-10).map((m) => `  ${clock(m.at)} ${m.from ?? 'a person'} → ${m.to ?? m.kind}: ${firstLine(m.content)}`),
   ];
+}
+
+/** A run: its phase and cost, then each task's lane — its processes and the engine's verdict on each attempt. */
+export function runLines(t: Timeline, now: number): string[] {
+  if (!t.run) return ['this run is gone from the board'];
+  const run = t.run;
+  const budget = (run.options as { budget_usd?: number } | null)?.budget_usd;
+  const lines = [
+    `${String(run.status)} · cycle ${String(run.cycle)} · branch ${String(run.branch)} · $${Number(run.cost_usd).toFixed(4)}${budget ? ` ${budgetBar(Number(run.cost_usd) / budget)} of $${budget}` : ''}`,
+    `phase: ${String(run.phase)}`,
+    '',
+  ];
+  const verdicts = new Map<string, EventFact[]>();
+  for (const mark of t.marks) if (mark.subject) verdicts.set(mark.subject, [...(verdicts.get(mark.subject) ?? []), mark]);
+  for (const lane of t.lanes) {
+    const marks = verdicts.get(lane.id) ?? [];
+    const merged = marks.find((m) => m.type === 'merge.done');
+    lines.push(`── ${lane.title}${lane.id === run.id ? '' : ` (${lane.id})`}${merged ? ` · merged ${String(merged.data.sha).slice(0, 10)}` : ''}`);
+    for (const p of lane.processes) lines.push(`  ${attemptLine(p, now)}`);
+    for (const m of marks.filter((x) => x.type === 'task.attempt')) lines.push(`  attempt ${String(m.data.attempt)}: ${m.data.problem ? String(m.data.problem) : 'accepted'}`);
+  }
+  return lines;
 }
 
 export function mergeLines(q: MergeQueue, now: number): string[] {

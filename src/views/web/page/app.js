@@ -238,7 +238,16 @@ function render() {
   shownPage = '';
   const view = VIEWS.find(([id]) => id === current) ?? VIEWS[0];
   if (current === 'events') {
-    $('view').replaceChildren(el('table', {}, el('tbody', {}, state.events.slice().reverse().map((e) => el('tr', {}, el('td', {}, new Date(e.at).toLocaleTimeString()), el('td', {}, e.type), el('td', {}, el('code', {}, e.subject ?? '')), el('td', {}, e.actor ?? ''))))));
+    // Paused, the list stays as it was (the stream goes on underneath); the filter matches type, subject and actor.
+    const paused = params().get('paused') === '1';
+    if (!paused || frozenAt === 0) {
+      frozenEvents = state.events.slice();
+      frozenAt = state.eventId;
+    }
+    const words = (params().get('q') ?? '').toLowerCase().split(/\s+/).filter(Boolean);
+    const shown = frozenEvents.filter((e) => words.every((w) => `${e.type} ${e.subject ?? ''} ${e.actor ?? ''}`.toLowerCase().includes(w))).reverse();
+    const pause = el('button', { 'data-pause': '', onclick: () => go({ paused: paused ? '' : '1' }) }, paused ? (state.eventId > frozenAt ? 'go on (newer events wait)' : 'go on') : 'pause');
+    $('view').replaceChildren(el('p', {}, pause, ` ${shown.length} events`), el('table', {}, el('tbody', {}, shown.map((e) => el('tr', {}, el('td', {}, new Date(e.at).toLocaleTimeString()), el('td', {}, e.type), el('td', {}, el('code', {}, e.subject ?? '')), el('td', {}, e.actor ?? ''))))));
     return;
   }
   if (current === 'log') return showLog();
@@ -258,6 +267,9 @@ function render() {
   }
   $('view').replaceChildren(...table(rows, COLUMNS[current] ?? []));
 }
+
+let frozenEvents = [];
+let frozenAt = 0;
 
 // A page read from the board (/api/page): again when the stream says something changed, at most twice a second.
 let shownPage = '';
