@@ -109,6 +109,10 @@ for (const backend of BACKENDS) {
       assert.match(wrong.stderr, /^error: priority must be/);
 
       const dir = tourProject();
+      const noTerminal = await cli(dir, ['run', 'docs/master-plan.md', '--tui', ...tourAgent], env);
+      assert.equal(noTerminal.code, 2);
+      assert.match(noTerminal.stderr, /^error: --tui needs a terminal; --detach runs it in the background without one/);
+      assert.equal((await cli(dir, ['leader', '--name', 'Lead', '--json'], env)).json && true, true, 'leader without a terminal takes the lead and returns');
       const stubborn = await cli(dir, ['run', 'docs/master-plan.md', '--concurrency', '2', ...tourAgent], { ...env, TOUR_STUBBORN: '1' });
       assert.equal(stubborn.code, 13, `phase 2 never passes its gate: the run needs a person\n${stubborn.stderr}`);
       const board = await openBoard(url);

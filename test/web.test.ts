@@ -215,6 +215,20 @@ for (const backend of BACKENDS) {
         await page.screenshot({ path: join(ARTIFACTS, `web-tasks-${backend}.png`) });
 
         await page.click('nav a:text("Inbox")');
+        // A desktop notification for a new approval while the tab is in the background (the browser's
+        // Notification API is recorded here: headless Chromium shows none).
+        await page.evaluate(`(() => {
+          const shown = [];
+          window.shown = shown;
+          class Recorded { static permission = 'granted'; static async requestPermission() { return 'granted'; } constructor(title, options) { shown.push({ title, body: options.body }); } addEventListener() {} }
+          Object.defineProperty(window, 'Notification', { value: Recorded });
+          Object.defineProperty(document, 'hidden', { get: () => true });
+        })()`);
+        await page.check('#notify');
+        const second = await board.approvals.request({ agent: 'worker-5', role: null, tool_name: 'Write', input: { file_path: 'notes.md' }, tool_use_id: null });
+        await page.waitForSelector(`tr[data-key="approval:${second.id}"]`, { timeout: 30_000 });
+        assert.deepEqual(await page.evaluate('window.shown'), [{ title: 'orchestrate: an approval waits for you', body: 'worker-5 asks to use Write' }]);
+        await board.approvals.decide(second.id, 'denied', 'test', null);
         await page.click(`tr[data-key="approval:${asked.id}"] button[data-action="approval.allow"]`);
         await until('the approval is answered', async () => (await board.approvals.list()).items.find((a) => a.id === asked.id)?.state === 'allowed', 30_000, 100);
         await page.waitForSelector(`tr[data-key="approval:${asked.id}"]`, { state: 'detached', timeout: 30_000 });
