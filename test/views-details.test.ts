@@ -2,7 +2,8 @@
 // tour's plan, command agents, real git worktrees, gates re-run by the engine, the merge queue):
 // a task with both attempts, the gate that refused the first, its merge; the task graph and its
 // critical path; the run's timeline; the merge queue; costs per CLI; an agent's messages. Then the
-// actions the views offer that are new commands: `task priority` and `resume --detach` — a run
+// actions the views offer that are new commands: `task priority`, `run --tui` and `leader` without
+// a terminal, and `resume --detach` — a run
 // escalated by an agent that never passes phase 2's gate, resumed in the background with
 // guidance, finishes by itself.
 import assert from 'node:assert/strict';
@@ -112,7 +113,9 @@ for (const backend of BACKENDS) {
       const noTerminal = await cli(dir, ['run', 'docs/master-plan.md', '--tui', ...tourAgent], env);
       assert.equal(noTerminal.code, 2);
       assert.match(noTerminal.stderr, /^error: --tui needs a terminal; --detach runs it in the background without one/);
-      assert.equal((await cli(dir, ['leader', '--name', 'Lead', '--json'], env)).json && true, true, 'leader without a terminal takes the lead and returns');
+      const lead = await cli(dir, ['leader', '--name', 'Lead', '--json'], env);
+      assert.equal(lead.code, 0, lead.stderr);
+      assert.deepEqual([(lead.json as { leader: { agent_name: string } }).leader.agent_name, (lead.json as { live_view: boolean }).live_view], ['Lead', false], 'without a terminal, leader takes the lead and returns');
       const stubborn = await cli(dir, ['run', 'docs/master-plan.md', '--concurrency', '2', ...tourAgent], { ...env, TOUR_STUBBORN: '1' });
       assert.equal(stubborn.code, 13, `phase 2 never passes its gate: the run needs a person\n${stubborn.stderr}`);
       const board = await openBoard(url);
