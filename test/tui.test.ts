@@ -171,6 +171,9 @@ for (const backend of BACKENDS) {
         type('task push "from the command line" --priority 1');
         await key('Enter', (s) => /✓ orchestrate task push 'from the command line' --priority 1/.test(s), 'the command ran');
         assert.ok((await board.tasks.list()).items.some((t) => t.title === 'from the command line' && t.priority === 1));
+        await key(':', (s) => /^:▏/m.test(s), 'the command line again');
+        type('log --follow');
+        await key('Enter', (s) => /✗ orchestrate log --follow — error: 'orchestrate log' waits until it ends: run it in a terminal of its own/.test(s), 'a command that would hold the view is refused');
         await key('@', (s) => /gina \(tui\): orchestrate task push/.test(s), 'the action log');
 
         await key('q', () => existsSync(exitFile), 'q exits');

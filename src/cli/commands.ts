@@ -603,6 +603,20 @@ export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
 };
 
 /** Finds the command named by the first words of argv (or an alias); returns it and the rest. */
+/**
+ * Why these arguments would hold a view's command line until they end (a run, a server, a
+ * follow, a wait), or null: such a command belongs in its own terminal, or with --detach.
+ */
+export function holdsUntilStopped(argv: string[]): string | null {
+  const found = findCommand(argv);
+  if (!found || argv.includes('--detach')) return null;
+  const { command } = found;
+  const waits = /\b(watch|wait)$/.test(command.name) || argv.includes('--follow') || argv.includes('-f');
+  if (command.longRunning !== true && !waits) return null;
+  const detachable = command.name === 'start' || command.name === 'run' || command.name === 'resume';
+  return `'orchestrate ${command.name}' ${waits ? 'waits' : 'runs'} until it ends: ${detachable ? 'add --detach, or ' : ''}run it in a terminal of its own`;
+}
+
 export function findCommand(argv: string[]): { command: Command; rest: string[] } | null {
   const [first, second] = argv;
   if (first === undefined) return null;

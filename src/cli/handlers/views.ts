@@ -4,6 +4,7 @@ import { integerInRange } from '../../board/input.js';
 import { OrchestratorError } from '../../core/errors.js';
 import { openInBrowser } from '../../runner/os-process.js';
 import { flag, type Call, type Handler } from '../call.js';
+import { holdsUntilStopped } from '../commands.js';
 import { runCli } from '../run.js';
 import { commandLine } from '../../views/web/actions.js';
 
@@ -37,6 +38,8 @@ export const web: Handler = async (call) => {
  * event log then says who did it, with the command (`view.action`).
  */
 async function runAsCommand(call: Call, argv: string[], person: string, subject: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const held = holdsUntilStopped(argv);
+  if (held) return { code: 2, stdout: '', stderr: `error: ${held}` };
   const out: string[] = [];
   const err: string[] = [];
   const never = new AbortController();
