@@ -55,7 +55,7 @@ describe('design E: the CLI as its README uses it', () => {
     const leader = await run('leader', '--name', 'Lead');
     assert.equal(leader.code, 0, leader.stderr);
     assert.match(leader.stdout, /^Lead leads \(term 1\)/);
-    assert.match(leader.stdout, /the live view \(design E's leader TUI\) is not built yet: until then watch with 'orchestrate dashboard'/);
+    assert.match(leader.stdout, /in a terminal, 'orchestrate leader' opens the live view and leads while it is open/, 'without a terminal it returns (tui.test opens the view in one)');
     assert.match((await run('leader', 'status')).stdout, /^Lead \(agent-\S+\) leads, term 1/, 'the leader verbs still work');
   });
 
