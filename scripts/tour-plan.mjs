@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export function writeTourPlan(folder) {
+  mkdirSync(folder, { recursive: true });
   const git = (...args) => execFileSync('git', args, { cwd: folder, encoding: 'utf8' });
   git('init', '-q', '-b', 'main');
   const phase = (n, title, depends, gates, task) => `# Phase ${n}: ${title}\n\n**Status:** Pending\n**Master Plan:** [master-plan.md](master-plan.md)\n**Depends On:** ${depends}\n\n## Process Wrapper (MANDATORY)\n- [ ] **[IMPLEMENTATION - see Tasks below]**\n- [ ] Write notes to: \`notes/NOTES_phase_${n}.md\`\n\n## Gates\n${gates.map((g) => `- ${g}`).join('\n')}\n\n## Tasks\n- [ ] ${task}\n`;

@@ -2,6 +2,7 @@ import type { Db } from '../store/open.js';
 import { schemaVersion } from '../store/open.js';
 import { Agents } from './agents.js';
 import { Events } from './events.js';
+import { WorkOrders } from './work-orders.js';
 import { Learnings } from './learnings.js';
 import { Reminders } from './reminders.js';
 import { SessionContext } from './session-context.js';
@@ -77,6 +78,7 @@ export class Board implements BoardContext {
   readonly reminders: Reminders;
   readonly learnings: Learnings;
   readonly sessionContext: SessionContext;
+  readonly workOrders: WorkOrders;
   private readonly clock: () => number;
   private nextSweepAt = Number.NEGATIVE_INFINITY;
   private nextLeaseEnd: number | null = null;
@@ -98,6 +100,7 @@ export class Board implements BoardContext {
     this.runs = new Runs(this);
     this.workflows = new Workflows(this);
     this.teams = new Teams(this);
+    this.workOrders = new WorkOrders(this);
     this.reminders = new Reminders(this);
     this.learnings = new Learnings(this);
     this.sessionContext = new SessionContext(this);

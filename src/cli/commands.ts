@@ -43,6 +43,7 @@ const reminders = () => import('./handlers/reminder.js');
 const learnings = () => import('./handlers/learning.js');
 const sessionContext = () => import('./handlers/context.js');
 const views = () => import('./handlers/views.js');
+const workers = () => import('./handlers/worker.js');
 
 const page = {
   limit: { type: 'string', description: 'at most this many rows (default 50, at most 1000)' },
@@ -313,6 +314,8 @@ export const COMMANDS: Command[] = [
       'dry-run': { type: 'boolean', description: 'plan only: write and print the plan, start no work' },
       detach: { type: 'boolean', description: 'run in the background; returns once the run exists (follow it with orchestrate log --follow)' },
       tui: { type: 'boolean', description: 'run in the background and open the live view on it (q closes the view; the run goes on)' },
+      'local-workers': { type: 'string', description: '0: no agent runs here — workers on other hosts (orchestrate worker) take the tasks through the board and a git remote' },
+      remote: { type: 'string', description: 'with --local-workers 0: the git remote every worker reaches (default: origin)' },
       verbose: { type: 'boolean', description: "print the agents' readable lines as they work" },
     },
     load: async () => (await runs()).start,
@@ -332,6 +335,8 @@ export const COMMANDS: Command[] = [
       quiet: { type: 'boolean', description: "do not print the agents' readable lines" },
       detach: { type: 'boolean', description: 'run in the background; returns once the run exists (follow it with orchestrate log --follow)' },
       tui: { type: 'boolean', description: 'run in the background and open the live view on it (q closes the view; the run goes on)' },
+      'local-workers': { type: 'string', description: '0: no agent runs here — workers on other hosts (orchestrate worker) take the tasks through the board and a git remote' },
+      remote: { type: 'string', description: 'with --local-workers 0: the git remote every worker reaches (default: origin)' },
     },
     load: async () => (await plans()).run,
   },
@@ -358,6 +363,8 @@ export const COMMANDS: Command[] = [
       guidance: { type: 'string', description: 'your answer to the escalation, passed to the agents' },
       'budget-usd': { type: 'string', description: 'a new budget for the run (after it reached the old one)' },
       detach: { type: 'boolean', description: 'go on in the background; returns once the run is resumed (follow it with orchestrate log --follow)' },
+      'local-workers': { type: 'string', description: '0: no agent runs here — workers on other hosts (orchestrate worker) take the tasks through the board and a git remote' },
+      remote: { type: 'string', description: 'with --local-workers 0: the git remote every worker reaches (default: origin)' },
       verbose: { type: 'boolean', description: "print the agents' readable lines (feature runs)" },
       quiet: { type: 'boolean', description: "do not print the agents' readable lines (master-plan runs)" },
     },
@@ -556,6 +563,18 @@ export const COMMANDS: Command[] = [
     name: 'doctor', summary: "each agent CLI's version, login and permission mode, and a real smoke run (exit 12 when one fails)",
     options: { 'skip-smoke': { type: 'boolean', description: 'only the facts: no smoke run (a smoke run costs a tiny prompt)' } },
     load: async () => (await dispatch()).doctor,
+  },
+  { name: 'worker list', summary: 'the workers on every host: CLIs, what they run now, what they did, their last sign of life', load: async () => (await workers()).workerList },
+  {
+    // After 'worker list': findCommand takes the first command whose words match.
+    name: 'worker', longRunning: true, summary: "take work orders from the board on this host until Ctrl-C: the tasks of runs started with --local-workers 0",
+    options: {
+      name: { type: 'string', description: 'its agent name (default worker-<host name>)' },
+      agents: { type: 'string', description: 'the CLIs it may run, comma-separated (default claude,codex,gemini,command: those that work here)' },
+      max: { type: 'string', description: 'work orders at once (default 2)' },
+      'work-dir': { type: 'string', description: 'where it keeps repositories and worktrees (default .orchestrator/worker)' },
+    },
+    load: async () => (await workers()).worker,
   },
   {
     name: 'tui', longRunning: true, summary: 'the live view in this terminal: what needs you first, then who works, live; keys act (? for help)',

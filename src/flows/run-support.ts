@@ -7,7 +7,7 @@ import type { Run } from '../board/runs.js';
 import { OrchestratorError } from '../core/errors.js';
 import type { CycleEnd, WorkResult } from '../engine/executor.js';
 import type { Repo } from '../engine/git.js';
-import type { Dispatcher } from '../runner/dispatcher.js';
+import type { AgentRuns } from '../runner/dispatcher.js';
 import type { AgentEvent } from '../runner/events.js';
 import { identityAlive } from '../runner/os-process.js';
 
@@ -20,7 +20,8 @@ import { identityAlive } from '../runner/os-process.js';
 export interface RunDeps {
   board: Board;
   repo: Repo;
-  dispatcher: Dispatcher;
+  /** Runs the agents: here (a Dispatcher), or as work orders for workers on other hosts (RemoteWork). */
+  dispatcher: AgentRuns;
   env: Record<string, string | undefined>;
   /** `pid:start-time` of this process, recorded as the run's driver. */
   supervisor: string;
@@ -115,7 +116,9 @@ export function pauseMs(until: number | null): number {
 
 /** What the executor keeps of an agent's run: its outcome and its last process (for the evidence). */
 export async function workResult(board: Board, result: { outcome: WorkResult['outcome']; processIds: string[] }): Promise<WorkResult> {
-  const record = await board.processes.get(result.processIds[result.processIds.length - 1]!);
+  const last = result.processIds.at(-1);
+  if (last === undefined) return { outcome: result.outcome, process_id: null, log_path: null }; // a work order that ended before its agent started
+  const record = await board.processes.get(last);
   return { outcome: result.outcome, process_id: record.id, log_path: record.log_path };
 }
 

@@ -47,6 +47,11 @@ export interface DispatchExtras {
   idleTimeoutMs?: number;
 }
 
+/** What a run needs of whoever runs its agents: this process's Dispatcher, or work orders for other hosts (flows/remote-work.ts). */
+export interface AgentRuns {
+  run(spec: DispatchSpec, createdBy: string | null, extras?: DispatchExtras): Promise<Pick<SupervisedResult, 'outcome' | 'processIds'>>;
+}
+
 /** Board agents the runner registers for its workers are named so; recovery releases their tasks. */
 export const WORKER_PREFIX = 'worker-';
 

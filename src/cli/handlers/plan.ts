@@ -16,7 +16,7 @@ import { processIdentity } from '../../runner/os-process.js';
 import { commandArgv, flag, flagOrArg, required, type Call, type Handler, type Reply } from '../call.js';
 import { agentLines, table } from '../format.js';
 import { startDispatcher } from './dispatch.js';
-import { RUN_ESCALATED, RUN_NOT_FINISHED } from './run.js';
+import { agentRuns, pushRunBranch, RUN_ESCALATED, RUN_NOT_FINISHED } from './run.js';
 
 const MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
 const AGENTS: AgentKind[] = ['claude', 'codex', 'gemini', 'command'];
@@ -62,7 +62,10 @@ export const run: Handler = async (call) => {
     skipped,
   };
   const board = await call.board();
-  return reply(await startPlan(await deps(call, board, root), plan, settings));
+  const built = await deps(call, board, root);
+  const end = await startPlan(built, plan, settings);
+  if (!settings.sequential) await pushRunBranch(call, built.dispatcher, built.repo, end.run.branch);
+  return reply(end);
 };
 
 /** `orchestrate done --phase ID --status completed|blocked|failed [--reason "…"] [--report <json>]`: a worker reports its phase. */
@@ -93,7 +96,10 @@ function reportJson(text: string | undefined): Record<string, unknown> | null {
 
 /** `orchestrate resume` for a plan run. */
 export async function resume(call: Call, board: Board, run: Run): Promise<Reply> {
-  return reply(await resumePlan(await deps(call, board, call.settings.projectRoot.value), run.id, flag(call, 'guidance') ?? null));
+  const built = await deps(call, board, call.settings.projectRoot.value);
+  const end = await resumePlan(built, run.id, flag(call, 'guidance') ?? null);
+  if (!(run.options as { sequential?: boolean }).sequential) await pushRunBranch(call, built.dispatcher, built.repo, end.run.branch);
+  return reply(end);
 }
 
 /** The phases of a plan run, for `orchestrate status --run`. */
@@ -109,7 +115,7 @@ async function deps(call: Call, board: Board, root: string): Promise<PlanDeps> {
     board,
     repo,
     // Workers inherit the board's location, so `orchestrate done` finds it from any folder.
-    dispatcher: await startDispatcher(call, board, { env: { ORCHESTRATOR_DB: call.settings.db.value } }),
+    dispatcher: await agentRuns(call, board, repo, () => startDispatcher(call, board, { env: { ORCHESTRATOR_DB: call.settings.db.value } })),
     env: call.env,
     supervisor: processIdentity(process.pid),
     stateDir: ensureStateDir(repo.root),

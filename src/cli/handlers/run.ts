@@ -21,6 +21,8 @@ import { flag, flagOrArg, required, type Call, type Handler, type Reply } from '
 import { moreHint, table } from '../format.js';
 import { status as boardStatus } from './board.js';
 import { startDispatcher, stop as stopProcess } from './dispatch.js';
+import { RemoteWork } from '../../flows/remote-work.js';
+import type { AgentRuns } from '../../runner/dispatcher.js';
 
 /** A run that needs a person (escalation.json says what), and one that paused or stopped before its end. */
 export const RUN_ESCALATED = 13;
@@ -43,7 +45,7 @@ async function deps(call: Call, board: Board): Promise<FeatureDeps> {
   return {
     board,
     repo,
-    dispatcher: await startDispatcher(call, board),
+    dispatcher: await agentRuns(call, board, repo, () => startDispatcher(call, board)),
     env: call.env,
     supervisor: processIdentity(process.pid),
     stateDir: ensureStateDir(repo.root),
@@ -57,6 +59,30 @@ async function deps(call: Call, board: Board): Promise<FeatureDeps> {
     signal: call.io.shutdownSignal(),
     usage: usageReader(call),
   };
+}
+
+/**
+ * Who runs the run's agents: this process (the default), or — with `--local-workers 0` — workers
+ * on other hosts (`orchestrate worker`), through work orders and a git remote they all reach
+ * (`--remote`, else the repository's origin), checked before anything starts.
+ */
+export async function agentRuns(call: Call, board: Board, repo: Repo, local: () => Promise<AgentRuns>): Promise<AgentRuns> {
+  const given = flag(call, 'local-workers');
+  if (given === undefined || integerInRange('--local-workers', given, 0, 64) > 0) return local();
+  const origin = await repo.git(['remote', 'get-url', 'origin'], repo.root, { allowFailure: true });
+  const remote = flag(call, 'remote') ?? (origin.code === 0 ? origin.stdout.trim() : '');
+  if (!remote) throw new OrchestratorError('invalid_input', "--local-workers 0 leaves the agents to workers on other hosts, which fetch and push through a git remote: pass --remote <url> (or add an origin); nothing was started");
+  const reached = await repo.git(['ls-remote', '--heads', remote], repo.root, { allowFailure: true });
+  if (reached.code !== 0) throw new OrchestratorError('invalid_input', `the remote ${remote} cannot be reached from here (${(reached.stderr || reached.stdout).trim().split('\n').at(-1)}); workers need one every host can reach; nothing was started`);
+  call.progress(`the agents run on workers ('orchestrate worker' on any host with this board), through ${remote}`);
+  return new RemoteWork({ board, repo, remote, onProgress: (line) => call.progress(line) });
+}
+
+/** After a run on remote workers: its branch on the remote too, for every host to see. */
+export async function pushRunBranch(call: Call, runs: AgentRuns, repo: Repo, branch: string): Promise<void> {
+  if (!(runs instanceof RemoteWork)) return;
+  const pushed = await repo.git(['push', '--quiet', '--force', runs.remote, `refs/heads/${branch}:refs/heads/${branch}`], repo.root, { allowFailure: true });
+  call.progress(pushed.code === 0 ? `the run branch ${branch} is on ${runs.remote}` : `the run branch was not pushed to ${runs.remote}: ${pushed.stderr.trim().split('\n').at(-1)}`);
 }
 
 /** The usage endpoint, when there is a token to read it with ($ORCHESTRATOR_USAGE_URL, default Claude's). */
@@ -109,7 +135,10 @@ export const start: Handler = async (call) => {
   await refuseUnusableAgents(call, [settings.planner, settings.worker, settings.reviewer]);
   // Design C reviewed with Codex by default; the run says which reviewer it uses, and why.
   const note = flag(call, 'reviewer') === undefined ? ' (the default; --reviewer codex reviews with Codex as design C did, --reviewer none skips reviews)' : '';
-  return reply(await startFeature({ ...(await deps(call, board)), startNote: `planner ${settings.planner}, workers ${settings.worker}, reviewer ${settings.reviewer}${note}` }, feature, context, settings));
+  const built = await deps(call, board);
+  const end = await startFeature({ ...built, startNote: `planner ${settings.planner}, workers ${settings.worker}, reviewer ${settings.reviewer}${note}` }, feature, context, settings);
+  await pushRunBranch(call, built.dispatcher, built.repo, end.run.branch);
+  return reply(end);
 };
 
 /** A context file is read whole into the planner's prompt. */
@@ -198,7 +227,10 @@ export const resume: Handler = async (call) => {
   if (run.kind === 'plan') return (await import('./plan.js')).resume(call, board, run);
   if (run.kind === 'workflow') return (await import('./workflow.js')).resume(call, board, run);
   const budget = dollars(flag(call, 'budget-usd'));
-  return reply(await resumeFeature(await deps(call, board), run.id, flag(call, 'guidance') ?? null, budget === undefined ? {} : { budget_usd: budget }));
+  const resumed = await deps(call, board);
+  const end = await resumeFeature(resumed, run.id, flag(call, 'guidance') ?? null, budget === undefined ? {} : { budget_usd: budget });
+  await pushRunBranch(call, resumed.dispatcher, resumed.repo, end.run.branch);
+  return reply(end);
 };
 
 /** --budget-usd: a positive number of dollars. */
