@@ -10,6 +10,8 @@ const phase = /You are running phase (\S+) /.exec(prompt)?.[1];
 const again = prompt.includes('Your previous attempt was not accepted');
 const say = (text) => console.log(`[tour agent, phase ${phase}] ${text}`);
 
+// TOUR_SLOW_S=n: the agent takes n seconds first (the multi-host test cuts a host's cable meanwhile).
+if (process.env.TOUR_SLOW_S) await new Promise((resolve) => setTimeout(resolve, Number(process.env.TOUR_SLOW_S) * 1000));
 if (phase === '1') writeFileSync('hello.txt', 'hello\n');
 if (phase === '2') {
   // TOUR_STUBBORN=1: it never gets phase 2 right (the views' tests escalate a run with it, then resume it).

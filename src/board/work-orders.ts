@@ -94,6 +94,10 @@ export class WorkOrders {
   async claim(workerRef: string, clis: string[], host: string): Promise<WorkOrder | null> {
     if (clis.length === 0) return null;
     await this.requeueLost();
+    // A read first: an idle worker writes nothing (its own writes would wake it again).
+    const marks = clis.map(() => '?').join(', ');
+    const [waiting] = await this.board.db.query<{ id: string }>(`SELECT id FROM work_orders WHERE state = 'queued' AND cli IN (${marks}) LIMIT 1`, clis);
+    if (!waiting) return null;
     const worker = await this.board.agents.resolve(workerRef);
     const now = this.board.now();
     return this.board.db.transaction(async (tx) => {
@@ -137,6 +141,9 @@ export class WorkOrders {
   /** Orders held by a worker whose lease ran out go back to the queue (the sweep took it offline). */
   async requeueLost(): Promise<number> {
     await this.board.sweep();
+    const [lost] = await this.board.db.query<{ id: string }>(
+      `SELECT o.id FROM work_orders o JOIN agents a ON a.id = o.worker WHERE o.state = 'claimed' AND a.status <> 'online' LIMIT 1`, []);
+    if (!lost) return 0; // read only: nothing written, nobody woken
     const now = this.board.now();
     return this.board.db.transaction(async (tx) => {
       const lost = await tx.query<{ id: string; task_id: string | null; worker: string }>(

@@ -37,6 +37,7 @@ export async function runWorker(deps: WorkerDeps): Promise<{ done: number }> {
   const running = new Map<string, { order: WorkOrder; stop: AbortController; ended: Promise<void> }>();
   let done = 0;
   while (!signal.aborted) {
+    await new Promise((resolve) => setImmediate(resolve)); // the event loop's turn (SQLite reads are synchronous)
     const changes = await board.db.changes();
     const seen = changes.current();
     // A run that stopped cancels its orders: their agents stop here.

@@ -9,4 +9,5 @@ export interface TestPostgres {
   resume(): Promise<void>;
   stop(): Promise<void>;
 }
-export function startPostgres(): Promise<TestPostgres>;
+/** `host`: the address it listens on (default 127.0.0.1); `allow`: a CIDR whose hosts may connect with the password. */
+export function startPostgres(options?: { host?: string; allow?: string | null }): Promise<TestPostgres>;

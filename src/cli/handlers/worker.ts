@@ -37,7 +37,8 @@ export const worker: Handler = async (call) => {
   try {
     const { done } = await runWorker({
       board,
-      dispatcher: await startDispatcher(call, board),
+      // Its agents inherit the board's location (`orchestrate done` in a phase finds it so).
+      dispatcher: await startDispatcher(call, board, { env: { ORCHESTRATOR_DB: call.settings.db.value } }),
       env: call.env,
       agentId: agent.id,
       host,
