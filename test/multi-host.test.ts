@@ -5,14 +5,15 @@
 // URL. The master plan's phases run on both hosts, the engine re-runs every gate itself and merges
 // each phase once; the run branch ends on the remote. Then a host's cable is pulled while its agent
 // works: its lease runs out, its work order goes back to the queue, the other host does it, and
-// when the cable is back the cut host's late answer is refused.
+// when the cable is back the cut host's late answer is refused. Without a reachable remote, a run
+// on remote workers is refused before anything starts.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { tempDir } from './support/backends.js';
-import { cleanEnv, MAIN } from './support/cli.js';
+import { cleanEnv, cli, MAIN } from './support/cli.js';
 import { cannotMakeHosts, makeNetwork, type Network, type Started } from './support/hosts.js';
 import { until } from './support/until.js';
 import { tourAgent, writeTourPlan } from '../scripts/tour-plan.mjs';
@@ -112,4 +113,16 @@ describe('runs across hosts', { skip: why ?? false }, () => {
     network.heal('w1');
     await slow.waitFor(new RegExp(`\\[${taken} \\S+\\] not settled: work order ${taken} is no longer yours`), 90_000);
   });
+});
+
+test('--local-workers 0 needs a git remote this host reaches: refused before anything starts', async () => {
+  const dir = tempDir('orchestrator-no-remote-');
+  writeTourPlan(dir);
+  const none = await cli(dir, ['run', 'docs/master-plan.md', '--local-workers', '0', ...tourAgent]);
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /^error: --local-workers 0 leaves the agents to workers on other hosts, which fetch and push through a git remote: pass --remote <url> \(or add an origin\); nothing was started/);
+  const unreachable = await cli(dir, ['run', 'docs/master-plan.md', '--local-workers', '0', '--remote', join(dir, 'no-such.git'), ...tourAgent]);
+  assert.equal(unreachable.code, 2);
+  assert.match(unreachable.stderr, /^error: the remote \S+no-such\.git cannot be reached from here \(.+\); workers need one every host can reach; nothing was started/);
+  assert.deepEqual((await cli(dir, ['runs', '--json'])).json, { items: [], next_cursor: null }, 'no run was created');
 });
