@@ -9,6 +9,8 @@
 //   the runner (bench/runner.ts): dispatch → first byte against a bare spawn, a supervised Claude
 //   Code run against the bare command line, the supervisor's RSS with 50 agents running
 //   the web view (bench/web.ts): snapshot of 10 000 tasks, push → row on the stream, idle CPU and RSS
+//   work orders (bench/remote.mjs): a phase through a worker against one run here; makespan on 1–3
+//   workers against the ideal; queued → agent started
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -138,6 +140,12 @@ try {
   }
   const rss = await runRunner(['rss']);
   report(`supervisor RSS with ${rss.concurrent} command agents running at once`, rss.peakMb.toFixed(0), 'MB', 'target ≤ 150 MB');
+
+  // Work orders (bench/remote.mjs): workers are processes on this machine, the remote a local bare repository.
+  const r = await runScript([new URL('./remote.mjs', import.meta.url).pathname]);
+  report(`master plan, ${r.phases} phases, instant agent: per phase here ${r.localPerPhaseMs.toFixed(0)} ms vs through work orders (2 workers) ${r.remotePerPhaseMs.toFixed(0)} ms`, `+${(r.remotePerPhaseMs - r.localPerPhaseMs).toFixed(0)}`, 'ms/phase', '');
+  for (const m of r.makespan) report(`  ${r.wide} phases of ${r.agentMs / 1000} s on ${m.workers} worker${m.workers > 1 ? 's' : ''}: makespan ${(m.ms / 1000).toFixed(1)} s vs ideal ${(m.ideal / 1000).toFixed(1)} s`, `${(m.ms / m.ideal).toFixed(2)}×`, 'of ideal', '');
+  report(`  work order queued → its agent started (${r.orders} orders)`, `p50 ${r.latencyP50} p99 ${r.latencyP99}`, 'ms', '');
 } finally {
   await server?.stop();
   rmSync(dir, { recursive: true, force: true });

@@ -12,14 +12,17 @@ const say = (text) => console.log(`[tour agent, phase ${phase}] ${text}`);
 
 // TOUR_SLOW_S=n: the agent takes n seconds first (the multi-host test cuts a host's cable meanwhile).
 if (process.env.TOUR_SLOW_S) await new Promise((resolve) => setTimeout(resolve, Number(process.env.TOUR_SLOW_S) * 1000));
-if (phase === '1') writeFileSync('hello.txt', 'hello\n');
-if (phase === '2') {
+// The bench's wide plan (scripts/tour-plan.mjs): each phase writes its own part, nothing else.
+const wide = /phase-\d+\.txt/.test(prompt);
+if (wide) writeFileSync(`phase-${phase}.txt`, `part ${phase}\n`);
+else if (phase === '1') writeFileSync('hello.txt', 'hello\n');
+if (!wide && phase === '2') {
   // TOUR_STUBBORN=1: it never gets phase 2 right (the views' tests escalate a run with it, then resume it).
   const right = again && process.env.TOUR_STUBBORN !== '1';
   writeFileSync('api.txt', right ? 'api: ready\n' : 'api: todo\n');
   say(right ? 'told the gate failed: api.txt now says ready' : 'wrote api.txt (not ready yet — the gate will say so)');
 }
-if (phase === '3') writeFileSync('both.txt', `${readFileSync('hello.txt', 'utf8')}${readFileSync('api.txt', 'utf8')}`);
+if (!wide && phase === '3') writeFileSync('both.txt', `${readFileSync('hello.txt', 'utf8')}${readFileSync('api.txt', 'utf8')}`);
 
 const notes = /the notes file (\S+) exists with the sections (.+), each filled in/.exec(prompt);
 if (notes) {
