@@ -18,7 +18,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { chromium } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { BACKENDS, cleanupBackends, newBoardUrl, openBoard } from './support/backends.js';
 import { cleanEnv, cli, MAIN, newProject } from './support/cli.js';
 import { until } from './support/until.js';
@@ -49,6 +49,17 @@ function startWeb(cwd: string, args: string[], env: Record<string, string>) {
   login.catch(() => undefined);
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { login, stop: async () => { child.kill('SIGTERM'); return exited; } };
+}
+
+/** A page logged in at `login`, with the script errors and CSP violations it meets. */
+async function openPage(browser: Browser, login: string): Promise<{ page: Page; problems: string[] }> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(error.message));
+  page.on('console', (message) => { if (message.type() === 'error') problems.push(message.text()); });
+  await page.goto(login);
+  return { page, problems };
 }
 
 /** An HTTP request with any headers (fetch will not send a foreign Host). */
@@ -195,12 +206,7 @@ for (const backend of BACKENDS) {
       const web = startWeb(dir, [], env);
       const browser = await chromium.launch({ executablePath: CHROMIUM, args: BROWSER_ARGS });
       try {
-        mkdirSync(ARTIFACTS, { recursive: true });
-        const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-        const problems: string[] = [];
-        page.on('pageerror', (error) => problems.push(error.message));
-        page.on('console', (message) => { if (message.type() === 'error') problems.push(message.text()); });
-        await page.goto(await web.login);
+        const { page, problems } = await openPage(browser, await web.login);
         await page.waitForSelector(`tr[data-key="approval:${asked.id}"]`);
         assert.equal(await page.title(), '(1) orchestrate', 'the tab says one thing needs you');
         const input = await page.textContent(`tr[data-key="approval:${asked.id}"] pre`);
@@ -264,12 +270,7 @@ for (const backend of BACKENDS) {
       const web = startWeb(elsewhere, [], env);
       const browser = await chromium.launch({ executablePath: CHROMIUM, args: BROWSER_ARGS });
       try {
-        mkdirSync(ARTIFACTS, { recursive: true });
-        const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-        const problems: string[] = [];
-        page.on('pageerror', (error) => problems.push(error.message));
-        page.on('console', (message) => { if (message.type() === 'error') problems.push(message.text()); });
-        await page.goto(await web.login);
+        const { page, problems } = await openPage(browser, await web.login);
         const origin = new URL(await web.login).origin;
         const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `web-${name}-${backend}.png`), fullPage: true });
 
