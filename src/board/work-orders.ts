@@ -154,6 +154,12 @@ export class WorkOrders {
     });
   }
 
+  /** The task's order that no worker has answered yet (a run that restarted takes it up again), or null. */
+  async openFor(taskId: string): Promise<WorkOrder | null> {
+    const [row] = await this.board.db.query<WorkOrderRow>(`SELECT * FROM work_orders WHERE task_id = ? AND state IN ('queued', 'claimed') ORDER BY seq DESC LIMIT 1`, [taskId]);
+    return row ? toOrder(row) : null;
+  }
+
   async get(id: string, db: Queryable = this.board.db): Promise<WorkOrder> {
     const [row] = await db.query<WorkOrderRow>('SELECT * FROM work_orders WHERE id = ?', [id]);
     if (!row) throw new OrchestratorError('not_found', `no work order '${excerpt(id)}' on this board`);

@@ -29,22 +29,32 @@ export class RemoteWork implements AgentRuns {
     const tree = spec.cwd;
     const branch = await repo.currentBranch(tree);
     if (!branch) throw new OrchestratorError('internal', `the worktree ${tree} is on no branch: a work order needs one to push`);
-    const base = await repo.head(tree);
-    await repo.git(['push', '--quiet', '--force', remote, `HEAD:refs/heads/${branch}`], tree);
     const task = extras.taskId ? await board.tasks.get(extras.taskId).catch(() => null) : null;
-    const { cwd: _cwd, ...rest } = spec;
-    const order = await board.workOrders.put({ run_id: task?.run_id ?? null, task_id: extras.taskId ?? null, spec: rest, remote, branch, base }, createdBy);
-    this.options.onProgress?.(`[${task?.title ?? order.id}] work order ${order.id} for a ${spec.agent} worker on any host`);
+    // A run that restarted (kill -9, resume) takes up the order a worker still holds for this task: its work is not done twice.
+    const adopted = extras.taskId ? await board.workOrders.openFor(extras.taskId) : null;
+    let order: WorkOrder;
+    let base: string;
+    if (adopted && adopted.branch === branch) {
+      order = adopted;
+      base = adopted.base;
+      this.options.onProgress?.(`[${task?.title ?? order.id}] takes up work order ${order.id} (${order.state}${order.host ? ` on ${order.host}` : ''})`);
+    } else {
+      base = await repo.head(tree);
+      await repo.git(['push', '--quiet', '--force', remote, `HEAD:refs/heads/${branch}`], tree);
+      const { cwd: _cwd, ...rest } = spec;
+      order = await board.workOrders.put({ run_id: task?.run_id ?? null, task_id: extras.taskId ?? null, spec: rest, remote, branch, base }, createdBy);
+      this.options.onProgress?.(`[${task?.title ?? order.id}] work order ${order.id} for a ${spec.agent} worker on any host`);
+    }
     const settled = await this.settled(order, extras.signal);
     if (!settled || settled.state !== 'settled' || !settled.result) {
       await board.workOrders.cancel(order.id);
       return { outcome: outcome('killed', 'stopped before a worker finished it'), processIds: [] };
     }
     const result = settled.result;
-    if (result.head && result.head !== base) {
+    if (result.head && result.head !== (await repo.head(tree))) {
       // The commit the worker named, fetched with its branch: a later push to the branch (a host
       // that lost the order and came back) changes nothing here.
-      const fetched = await repo.git(['fetch', '--quiet', remote, `+refs/heads/${branch}:refs/orchestrate/work/${order.id}`], tree, { allowFailure: true });
+      const fetched = result.head === base ? { code: 0 } : await repo.git(['fetch', '--quiet', remote, `+refs/heads/${branch}:refs/orchestrate/work/${order.id}`], tree, { allowFailure: true });
       const present = await repo.git(['cat-file', '-e', `${result.head}^{commit}`], tree, { allowFailure: true });
       if (fetched.code !== 0 || present.code !== 0) {
         return { outcome: outcome('failed', `the worker on ${settled.host ?? '?'} said it pushed ${result.head.slice(0, 10)} to ${branch}, and that commit is not on ${remote}`), processIds: result.process_id ? [result.process_id] : [] };

@@ -48,6 +48,8 @@ export interface PostgresTarget {
 export const CONNECT_TIMEOUT_MS = 10_000;
 /** No board statement takes this long; one that does waits on a dead connection, which is then dropped. */
 export const QUERY_TIMEOUT_MS = 30_000;
+/** How long the server keeps a session that began a transaction and went silent. */
+const IDLE_IN_TRANSACTION_MS = 15_000;
 /** How often this host's clock is compared with the server's again (a host clock may be stepped). */
 const CLOCK_RESYNC_MS = 30_000;
 /** How often a listening connection is checked while it listens (a silently cut network sends no error). */
@@ -119,8 +121,11 @@ export class PostgresDb implements Db {
       connectionString: target.connectionString,
       max: options.maxConnections ?? 4,
       types,
-      // Generic plans: the board's statements are few and always fit the same indexes.
-      options: `-c search_path=${quoteIdent(target.schema)} -c plan_cache_mode=force_generic_plan`,
+      // Generic plans: the board's statements are few and always fit the same indexes. A client cut
+      // off inside a transaction (a host's cable pulled between two statements) would keep its row
+      // locks until the server's TCP gives up, many minutes, and stall every other host on them:
+      // the server ends such a session after 15 s (a board transaction never waits on anything).
+      options: `-c search_path=${quoteIdent(target.schema)} -c plan_cache_mode=force_generic_plan -c idle_in_transaction_session_timeout=${IDLE_IN_TRANSACTION_MS}`,
       connectionTimeoutMillis: target.connectTimeoutMs,
       query_timeout: QUERY_TIMEOUT_MS,
       keepAlive: true,

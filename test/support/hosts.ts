@@ -22,6 +22,8 @@ export interface Started {
   output(): string;
   /** Resolves with the first match of `pattern` in what it printed. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
+  /** Sends a signal to the program itself (SIGKILL: a host's process killed). */
+  kill(signal: NodeJS.Signals): void;
   stop(): Promise<number | null>;
 }
 
@@ -185,6 +187,9 @@ function host(name: string, ns: string, address: string): Host {
               }
             });
           });
+        },
+        kill(name) {
+          for (const pid of childrenOf(child.pid!)) signal(pid, name);
         },
         async stop() {
           if (child.exitCode !== null || child.signalCode !== null) return exited;
