@@ -75,7 +75,8 @@ export class RemoteWork implements AgentRuns {
       const now = await board.workOrders.get(order.id);
       if (now.state === 'settled' || now.state === 'cancelled') return now;
       if (signal?.aborted) return null;
-      await changes.next(seen, board.untilNextLeaseEnd(60_000), signal);
+      // At least 100 ms: a lapsed lease this process spares (an outage) has no end to wait for.
+      await changes.next(seen, Math.max(100, board.untilNextLeaseEnd(60_000)), signal);
     }
   }
 }

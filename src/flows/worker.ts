@@ -60,7 +60,8 @@ export async function runWorker(deps: WorkerDeps): Promise<{ done: number }> {
         continue;
       }
     }
-    await Promise.race([changes.next(seen, board.untilNextLeaseEnd(60_000), signal), ...[...running.values()].map((job) => job.ended)]);
+    // At least 100 ms: a lapsed lease this process spares (an outage) has no end to wait for.
+    await Promise.race([changes.next(seen, Math.max(100, board.untilNextLeaseEnd(60_000)), signal), ...[...running.values()].map((job) => job.ended)]);
   }
   for (const job of running.values()) job.stop.abort();
   await Promise.allSettled([...running.values()].map((job) => job.ended));
