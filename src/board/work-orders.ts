@@ -3,6 +3,7 @@ import { newId } from '../core/ids.js';
 import type { BoardContext } from './board.js';
 import { appendEvent } from './events.js';
 import { parseJson } from './input.js';
+import { marks } from './tasks.js';
 import type { DispatchSpec } from './processes.js';
 import type { Queryable } from '../store/open.js';
 
@@ -68,8 +69,8 @@ export interface NewWorkOrder {
   base: string;
 }
 
-const CLAIM = (dialect: 'sqlite' | 'postgres', clis: number) => `UPDATE work_orders SET state = 'claimed', worker = ?, host = ?, claims = claims + 1, claimed_at = ?
-  WHERE id = (SELECT id FROM work_orders WHERE state = 'queued' AND cli IN (${Array.from({ length: clis }, () => '?').join(', ')})
+const CLAIM = (dialect: 'sqlite' | 'postgres', clis: readonly string[]) => `UPDATE work_orders SET state = 'claimed', worker = ?, host = ?, claims = claims + 1, claimed_at = ?
+  WHERE id = (SELECT id FROM work_orders WHERE state = 'queued' AND cli IN (${marks(clis)})
               ORDER BY seq LIMIT 1${dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : ''})
   RETURNING *`;
 
@@ -95,13 +96,12 @@ export class WorkOrders {
     if (clis.length === 0) return null;
     await this.requeueLost();
     // A read first: an idle worker writes nothing (its own writes would wake it again).
-    const marks = clis.map(() => '?').join(', ');
-    const [waiting] = await this.board.db.query<{ id: string }>(`SELECT id FROM work_orders WHERE state = 'queued' AND cli IN (${marks}) LIMIT 1`, clis);
+    const [waiting] = await this.board.db.query<{ id: string }>(`SELECT id FROM work_orders WHERE state = 'queued' AND cli IN (${marks(clis)}) LIMIT 1`, clis);
     if (!waiting) return null;
     const worker = await this.board.agents.resolve(workerRef);
     const now = this.board.now();
     return this.board.db.transaction(async (tx) => {
-      const [row] = await tx.query<WorkOrderRow>(CLAIM(this.board.db.dialect, clis.length), [worker.id, host, now, ...clis]);
+      const [row] = await tx.query<WorkOrderRow>(CLAIM(this.board.db.dialect, clis), [worker.id, host, now, ...clis]);
       if (!row) return null;
       await appendEvent(tx, { type: 'work_order.claimed', subject: row.task_id ?? row.id, actor: worker.id, data: { id: row.id, host, claim: Number(row.claims) } }, now);
       return toOrder(row);

@@ -1,4 +1,6 @@
 import type { Db } from '../store/db.js';
+import { parseJson } from '../board/input.js';
+import { marks } from '../board/tasks.js';
 import { tokensOf } from './model.js';
 
 /**
@@ -88,7 +90,7 @@ export async function agentDetail(db: Db, id: string): Promise<AgentDetail | nul
   const [agent] = await db.query<Record<string, unknown> & { id: string; name: string; metadata: string }>(
     'SELECT id, name, role, kind, status, current_task, work_dir, metadata, registered_at, last_seen_at, lease_ttl_ms, lease_expires_at, offline_reason FROM agents WHERE id = ?', [id]);
   if (!agent) return null;
-  agent.metadata = parse(agent.metadata) as never;
+  agent.metadata = parseJson(agent.metadata, null) as never;
   const tasks = await db.query<Linked>('SELECT id, title, status FROM tasks WHERE claimed_by = ? ORDER BY seq DESC LIMIT 50', [id]);
   const messages = await messagesWhere(db, 'm.from_agent = ? OR m.to_agent = ? OR m.to_agent IS NULL', [id, id], 50);
   const processes = (await db.query<ProcessRow>(`${PROCESS_SELECT} WHERE created_by = ? OR task_id IN (SELECT id FROM tasks WHERE claimed_by = ?) ORDER BY seq DESC LIMIT 50`, [id, id])).map(toAttempt);
@@ -131,7 +133,7 @@ export async function taskGraph(db: Db, runId: string | null, now: number): Prom
   const ids = new Set(shown.map((r) => r.id));
   const edges: [string, string][] = [];
   for (const chunk of chunks([...ids], 500)) {
-    const deps = await db.query<{ task_id: string; depends_on: string }>(`SELECT task_id, depends_on FROM task_deps WHERE task_id IN (${chunk.map(() => '?').join(', ')})`, chunk);
+    const deps = await db.query<{ task_id: string; depends_on: string }>(`SELECT task_id, depends_on FROM task_deps WHERE task_id IN (${marks(chunk)})`, chunk);
     for (const dep of deps) if (ids.has(dep.depends_on)) edges.push([dep.depends_on, dep.task_id]);
   }
   const took = shown.filter((r) => r.started_at !== null && r.finished_at !== null).map((r) => Number(r.finished_at) - Number(r.started_at)).sort((a, b) => a - b);
@@ -193,7 +195,7 @@ export async function runTimeline(db: Db, runId: string | null): Promise<Timelin
   const [run] = await db.query<Record<string, unknown> & { project: string; created_at: number; ended_at: number | null }>(
     'SELECT id, kind, title, status, phase, cycle, branch, project, cost_usd, options, paused_until, created_at, updated_at, ended_at FROM runs WHERE id = ?', [id]);
   if (!run) return { run: null, lanes: [], marks: [] };
-  run.options = parse(String(run.options)) as never;
+  run.options = parseJson(String(run.options), null) as never;
   const tasks = await db.query<{ id: string; title: string }>('SELECT id, title FROM tasks WHERE run_id = ? ORDER BY seq LIMIT 1000', [id]);
   const byTask = new Map<string, Attempt[]>();
   const processes = await db.query<ProcessRow>(`${PROCESS_SELECT} WHERE task_id IN (${RUN_TASKS}) ORDER BY seq LIMIT 5000`, [id]);
@@ -207,10 +209,10 @@ export async function runTimeline(db: Db, runId: string | null): Promise<Timelin
     ...(own.length > 0 ? [{ id, title: 'planning and review', processes: own.map(toAttempt) }] : []),
     ...tasks.map((t) => ({ id: t.id, title: t.title, processes: byTask.get(t.id) ?? [] })),
   ];
-  const marks = (await eventsWhere(db, `subject IN (${RUN_TASKS})`, [id], 5000))
+  const verdicts = (await eventsWhere(db, `subject IN (${RUN_TASKS})`, [id], 5000))
     .filter((e) => e.type === 'task.attempt' || e.type.startsWith('merge.'));
   const pauses = (await eventsOf(db, id, 1000)).filter((e) => e.type === 'run.updated' && typeof e.data.status === 'string');
-  return { run, lanes, marks: [...marks, ...pauses].sort((a, b) => a.id - b.id) };
+  return { run, lanes, marks: [...verdicts, ...pauses].sort((a, b) => a.id - b.id) };
 }
 
 export interface MergeQueue {
@@ -272,7 +274,7 @@ export async function costs(db: Db): Promise<Costs> {
     }
   }
   const runs = (await db.query<{ id: string; title: string; status: string; cost_usd: number; options: string }>('SELECT id, title, status, cost_usd, options FROM runs ORDER BY seq DESC LIMIT 50'))
-    .map((r) => ({ id: r.id, title: r.title, status: r.status, cost_usd: Number(r.cost_usd), budget_usd: ((parse(r.options) as { budget_usd?: number | null }).budget_usd ?? null) }));
+    .map((r) => ({ id: r.id, title: r.title, status: r.status, cost_usd: Number(r.cost_usd), budget_usd: ((parseJson(r.options, {}) as { budget_usd?: number | null }).budget_usd ?? null) }));
   return { points, by_cli, runs, pauses, truncated };
 }
 
@@ -343,7 +345,7 @@ async function eventsOf(db: Db, subject: string, count: number): Promise<EventFa
 async function eventsWhere(db: Db, where: string, params: (string | number)[], count: number): Promise<EventFact[]> {
   const rows = await db.query<{ id: number; at: number; type: string; subject: string | null; actor: string | null; data: string }>(
     `SELECT id, at, type, subject, actor, data FROM events WHERE ${where} ORDER BY id DESC LIMIT ?`, [...params, count]);
-  return rows.reverse().map((e) => ({ id: Number(e.id), at: Number(e.at), type: e.type, subject: e.subject, actor: e.actor, data: (parse(e.data) ?? {}) as Record<string, unknown> }));
+  return rows.reverse().map((e) => ({ id: Number(e.id), at: Number(e.at), type: e.type, subject: e.subject, actor: e.actor, data: parseJson(e.data, {}) as Record<string, unknown> }));
 }
 
 async function messagesWhere(db: Db, where: string, params: string[], count: number): Promise<MessageFact[]> {
@@ -357,15 +359,6 @@ async function messagesWhere(db: Db, where: string, params: string[], count: num
 async function newestRun(db: Db): Promise<string | null> {
   const [run] = await db.query<{ id: string }>('SELECT id FROM runs ORDER BY seq DESC LIMIT 1');
   return run?.id ?? null;
-}
-
-function parse(text: string | null): unknown {
-  if (text === null) return null;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return null;
-  }
 }
 
 function chunks<T>(items: T[], size: number): T[][] {
