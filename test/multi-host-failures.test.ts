@@ -2,7 +2,8 @@
 // support/cluster.ts): a host's cable pulled while its agent works — its lease runs out, its work
 // order goes back to the queue, the other host does it, and when the cable is back its late answer
 // is refused; a worker kill -9ed mid-task, the same by the lease; the orchestrator kill -9ed while
-// a worker is busy — resume takes up that worker's order, and nothing is done or merged twice.
+// a worker is busy — resume takes up that worker's order, and nothing is done or merged twice; and
+// the same when the worker finished while the orchestrator was down — resume uses its answer.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, describe, test } from 'node:test';
@@ -34,7 +35,7 @@ describe('hosts that fail', { skip: why ?? false }, () => {
     assert.deepEqual(requeued.map((e) => e.data.id), [taken], 'the cut host\'s order went back to the queue');
     const { orders } = await c.ask(['worker', 'list']) as { orders: { id: string; host: string; claims: number; state: string }[] };
     const order = orders.find((o) => o.id === taken)!;
-    assert.deepEqual([order.state, order.host, order.claims], ['settled', 'host-w2', 2], 'the other host did it, on the second claim');
+    assert.deepEqual([order.state, order.host, order.claims], ['used', 'host-w2', 2], 'the other host did it, on the second claim');
     c.network.heal('w1');
     await slow.waitFor(new RegExp(`\\[${taken} \\S+\\] not settled: work order ${taken} is no longer yours`), 90_000);
     await Promise.all([slow.stop(), quick.stop()]); // the next tests bring their own workers
@@ -52,7 +53,7 @@ describe('hosts that fail', { skip: why ?? false }, () => {
     assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}\nother:\n${other.output()}`);
     const { orders } = await c.ask(['worker', 'list']) as { orders: { id: string; host: string; claims: number; state: string }[] };
     const order = orders.find((o) => o.id === taken)!;
-    assert.deepEqual([order.state, order.host, order.claims], ['settled', 'host-w2', 2]);
+    assert.deepEqual([order.state, order.host, order.claims], ['used', 'host-w2', 2]);
     await other.stop();
   });
 
@@ -77,5 +78,26 @@ describe('hosts that fail', { skip: why ?? false }, () => {
     const log = spawnSync('git', ['--git-dir', c.bare('engine-killed'), 'log', '--format=%s', branch], { encoding: 'utf8' }).stdout;
     assert.equal(log.match(/^Merge \d: /gm)?.length, 3, `each phase merged once:\n${log}`);
     await Promise.all([busy.stop(), idle.stop()]);
+  });
+
+  test('the orchestrator kill -9ed and its worker finishes while it is down: resume uses that result and orders nothing again', async () => {
+    const lone = c.worker('w1', 'w1-lone', { TOUR_SLOW_S: '3' });
+    await lone.waitFor(/takes work orders for command/);
+    const dir = c.project('engine-away');
+    const args = ['--local-workers', '0', '--remote', `${c.gitUrl}/engine-away.git`];
+    const engine = c.network.hosts.db!.start([process.execPath, MAIN, 'run', 'docs/master-plan.md', '--concurrency', '1', ...args, ...tourAgent], { env: { ...cleanEnv(), ORCHESTRATOR_DB: c.url, ORCHESTRATOR_LEASE_TTL: '5' }, cwd: dir, hostname: 'host-main' });
+    c.keep(engine);
+    const [, taken] = await lone.waitFor(/\[(wo-\S+) \S+\] claimed/);
+    engine.kill('SIGKILL');
+    await lone.waitFor(new RegExp(`\\[${taken} \\S+\\] ok, pushed`), 60_000);
+    const resumed = await c.network.hosts.db!.run([process.execPath, MAIN, 'resume', ...args], { env: { ...cleanEnv(), ORCHESTRATOR_DB: c.url }, cwd: dir, timeoutMs: 180_000 });
+    assert.equal(resumed.code, 0, `${resumed.stdout}\n${resumed.stderr}\nlone:\n${lone.output()}`);
+    assert.match(resumed.stderr, new RegExp(`takes up work order ${taken} \\(settled on host-w1\\)`), 'the restarted run used the answer given while it was down');
+    const runId = (await c.ask(['runs'])).items.at(-1).id as string;
+    const { orders } = await c.ask(['worker', 'list']) as { orders: { id: string; task_id: string; state: string; claims: number }[] };
+    assert.deepEqual(orders.filter((o) => o.task_id === `${runId}.c1.1`).map((o) => [o.id, o.state, o.claims]), [[taken, 'used', 1]], 'phase 1 was ordered and done once');
+    const log = spawnSync('git', ['--git-dir', c.bare('engine-away'), 'log', '--format=%s', (await c.ask(['runs'])).items.at(-1).branch], { encoding: 'utf8' }).stdout;
+    assert.equal(log.match(/^Merge \d: /gm)?.length, 3, `each phase merged once:\n${log}`);
+    await lone.stop();
   });
 });

@@ -9,6 +9,8 @@
 // anything starts. Hosts that fail are multi-host-failures.test.ts.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { OrchestratorError } from '../src/core/errors.js';
@@ -18,11 +20,15 @@ import { CLAUDE, claudeEnv, claudeHome } from './support/claude.js';
 import { project as featureProject } from './support/feature.js';
 import { cluster } from './support/cluster.js';
 import { cannotMakeHosts } from './support/hosts.js';
-import { tourAgent, writeTourPlan } from '../scripts/tour-plan.mjs';
+import { tourAgent, writeTourPlan, writeWidePlan } from '../scripts/tour-plan.mjs';
 
 after(cleanupBackends);
 
 const why = cannotMakeHosts();
+// libfaketime preloaded (not the faketime wrapper: its semaphore is named by the pid, which a new PID namespace reuses).
+const FAKETIME_LIB = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
+const haveFaketime = existsSync(FAKETIME_LIB);
+if (!haveFaketime && process.env.CI) throw new Error('CI installs faketime (.ci/run), and it is not here');
 if (why) console.log(`# multi-host tests skipped: ${why}`);
 
 describe('runs across hosts', { skip: why ?? false }, () => {
@@ -40,7 +46,7 @@ describe('runs across hosts', { skip: why ?? false }, () => {
     const { workers, orders } = await c.ask(['worker', 'list']) as { workers: { name: string; metadata: { host: string } }[]; orders: { host: string; state: string; task_id: string }[] };
     assert.deepEqual(workers.map((w) => [w.name, w.metadata.host]).sort(), [['w1', 'host-w1'], ['w2', 'host-w2']]);
     assert.equal(orders.length, 4, 'one order per attempt: phases 1 and 3 once, phase 2 twice');
-    assert.ok(orders.every((o) => o.state === 'settled'));
+    assert.ok(orders.every((o) => o.state === 'used'), 'each result used by the run');
     assert.deepEqual([...new Set(orders.map((o) => o.host))].sort(), ['host-w1', 'host-w2'], 'both hosts worked');
     const held = (await c.ask(['worker', 'list'])).orders as { worker: string; claimed_at: number; settled_at: number }[];
     for (const a of held) {
@@ -88,6 +94,80 @@ describe('runs across hosts', { skip: why ?? false }, () => {
     await Promise.all([w1.stop(), w2.stop()]);
   });
 
+  test('one agent here and a worker on a host whose clock is 10 minutes behind: phases on both hosts, none lost to the skew, each merged once', async () => {
+    if (!haveFaketime) console.log('# the skewed clock is left out: libfaketime is not installed (apt-get install faketime)');
+    const behind = c.worker('w1', 'w1-behind', { TOUR_SLOW_S: '2', ...(haveFaketime ? { LD_PRELOAD: FAKETIME_LIB, FAKETIME: '-600s' } : {}) });
+    await behind.waitFor(/takes work orders for command/);
+    const dir = tempDir('orchestrator-hosts-mixed-');
+    writeWidePlan(dir, 4);
+    spawnSync('git', ['init', '-q', '--bare', c.bare('mixed')]);
+    const run = await c.network.hosts.db!.run([process.execPath, MAIN, 'run', 'docs/master-plan.md', '--concurrency', '3', '--local-workers', '1', '--remote', `${c.gitUrl}/mixed.git`, ...tourAgent], { env: { ...cleanEnv(), ORCHESTRATOR_DB: c.url, TOUR_SLOW_S: '2' }, cwd: dir, timeoutMs: 120_000 });
+    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}\nbehind:\n${behind.output()}`);
+    assert.match(run.stderr, /the agents run on workers \(1 here, and 'orchestrate worker' on any host with this board\)/);
+    const runId = (await c.ask(['runs'])).items.at(-1).id as string;
+    const { workers, orders } = await c.ask(['worker', 'list']) as { workers: { name: string; status: string; metadata: { host: string; local?: boolean } }[]; orders: { task_id: string | null; host: string; state: string }[] };
+    const ofRun = orders.filter((o) => o.task_id?.startsWith(`${runId}.`));
+    assert.equal(ofRun.length, 4, `one order per phase: no attempt was lost and ordered again\n${JSON.stringify(ofRun)}\n${run.stderr}\nbehind:\n${behind.output()}`);
+    assert.ok(ofRun.every((o) => o.state === 'used'));
+    const here = hostname(); // the run's host (the db host's network, this machine's name)
+    assert.deepEqual([...new Set(ofRun.map((o) => o.host))].sort(), [here, 'host-w1'].sort(), 'phases ran here and on the other host');
+    const local = workers.find((w) => w.metadata.local)!;
+    assert.deepEqual([local.metadata.host, local.status], [here, 'offline'], 'the run\'s own slot is a worker on the board, gone with the run');
+    const requeued = (await c.ask(['events', '--type', 'work_order.requeued'])).items as { subject: string }[];
+    assert.deepEqual(requeued.filter((e) => e.subject.startsWith(runId)), [], 'the host 10 minutes behind kept its orders: leases are the board\'s clock');
+    const processes = (await c.ask(['ps'])).items as { host: string; task_id: string }[];
+    assert.deepEqual([...new Set(processes.filter((p) => p.task_id?.startsWith(runId)).map((p) => p.host))].sort(), [here, 'host-w1'].sort());
+    const log = spawnSync('git', ['--git-dir', c.bare('mixed'), 'log', '--format=%s', (await c.ask(['runs'])).items.at(-1).branch], { encoding: 'utf8' }).stdout;
+    assert.equal(log.match(/^Merge \d: /gm)?.length, 4, `each phase merged once:\n${log}`);
+    if (haveFaketime) {
+      const times = spawnSync('git', ['--git-dir', c.bare('mixed'), 'log', '--format=%ct', (await c.ask(['runs'])).items.at(-1).branch], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
+      assert.ok(times.some((t) => t < Date.now() / 1000 - 300), 'the worker\'s commits carry its clock, 10 minutes behind: the skew was real');
+    }
+    await behind.stop();
+  });
+
+  test('a workflow run on workers on two hosts: steps on both, answers passed on, each step\'s changes on a branch of its own, the project folder untouched; logs from the board', async () => {
+    const w1 = c.worker('w1', 'wf-w1');
+    const w2 = c.worker('w2', 'wf-w2');
+    await Promise.all([w1.waitFor(/takes work orders for command/), w2.waitFor(/takes work orders for command/)]);
+    const dir = tempDir('orchestrator-hosts-workflow-');
+    const git = (...args: string[]) => spawnSync('git', args, { cwd: dir, encoding: 'utf8' }).stdout.trim();
+    git('init', '-q', '-b', 'main');
+    writeFileSync(join(dir, 'README.md'), 'a project\n');
+    git('add', '-A');
+    git('-c', 'user.name=T', '-c', 'user.email=t@localhost', 'commit', '-q', '-m', 'start');
+    spawnSync('git', ['init', '-q', '--bare', c.bare('workflow')]);
+    // Each critique writes its answer to a file (a change that must come back) and says which host it ran on.
+    const script = [
+      'step=$(printf "%s" "$1" | sed -n "s/^Workflow .*, step \\([a-z0-9_-]*\\):.*/\\1/p")',
+      'case "$step" in',
+      '  synthesis) echo "SYNTHESIS over $(printf "%s" "$1" | grep -c "^ANSWER") answers";;',
+      '  *) sleep 1; echo "$step" > "answer-$step.txt"; echo "ANSWER from $step on $(uname -n)";;',
+      'esac',
+    ].join('\n');
+    const agent = ['--cli', 'command', '--program', 'sh', '--arg=-c', '--arg', script, '--arg', 'agent'];
+    const run = await c.network.hosts.db!.run([process.execPath, MAIN, 'workflow', 'run', 'multi-model-critique', '--input', 'question=Shard?', '--concurrency', '3', ...agent, '--local-workers', '0', '--remote', `${c.gitUrl}/workflow.git`, '--json'], { env: { ...cleanEnv(), ORCHESTRATOR_DB: c.url }, cwd: dir, timeoutMs: 120_000 });
+    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}\nw1:\n${w1.output()}\nw2:\n${w2.output()}`);
+    const { workflow, run: record } = JSON.parse(run.stdout);
+    assert.equal(workflow.status, 'completed');
+    const notes = Object.fromEntries(workflow.steps.map((s: any) => [s.id, s.notes]));
+    for (const step of ['claude', 'codex', 'gemini']) assert.match(notes[step], new RegExp(`^ANSWER from ${step} on host-w[12]$`));
+    assert.deepEqual([...new Set(['claude', 'codex', 'gemini'].map((step) => notes[step].split(' ').at(-1)))].sort(), ['host-w1', 'host-w2'], 'the steps ran on both hosts');
+    assert.equal(notes.synthesis, 'SYNTHESIS over 3 answers', 'the answers reached the last step');
+    for (const step of ['claude', 'codex', 'gemini']) assert.equal(git('show', `orchestrate/${record.id}/step-${step}:answer-${step}.txt`), step, `step ${step}'s change came back as its branch`);
+    assert.equal(git('status', '--porcelain', '--untracked-files=all'), '', 'the project folder is as it was');
+    assert.equal(git('branch', '--show-current'), 'main');
+
+    // The log is on the worker's disk; from a host without the file, its end comes from the board.
+    const claude = ((await c.ask(['ps'])).items as { id: string; task_id: string; log_path: string; host: string }[]).find((p) => p.task_id === `${record.id}.c1.claude`)!;
+    renameSync(claude.log_path, `${claude.log_path}.away`);
+    const logs = await c.network.hosts.db!.run([process.execPath, MAIN, 'logs', claude.id], { env: { ...cleanEnv(), ORCHESTRATOR_DB: c.url }, cwd: dir });
+    assert.equal(logs.code, 0, logs.stderr);
+    assert.match(logs.stdout, new RegExp(`the end of its log, from the board: the file is on ${claude.host}`));
+    assert.match(logs.stdout, /ANSWER from claude on host-w/);
+    await Promise.all([w1.stop(), w2.stop()]);
+  });
+
 });
 
 test('--local-workers 0 needs a git remote this host reaches: refused before anything starts', async () => {
@@ -103,7 +183,7 @@ test('--local-workers 0 needs a git remote this host reaches: refused before any
 });
 
 for (const backend of BACKENDS) {
-  test(`work orders on ${backend}: only a worker with the CLI claims; one claim at a time; a late settle is refused; a lost worker's order goes back`, async () => {
+  test(`work orders on ${backend}: only a worker with the CLI (and the role) claims; one claim at a time; a late settle is refused; a lost worker's order goes back; a settled one is used once`, async () => {
     const clock = manualClock();
     const board = await openBoard(newBoardUrl(backend), { now: clock.now, leaseTtlMs: 10_000 });
     try {
@@ -111,21 +191,40 @@ for (const backend of BACKENDS) {
       const codexOnly = await board.agents.register({ name: 'codex-host', kind: 'codex' });
       const commandHost = await board.agents.register({ name: 'command-host', kind: 'command' });
       const other = await board.agents.register({ name: 'other-host', kind: 'command' });
-      assert.equal(await board.workOrders.claim(codexOnly.id, ['codex'], 'h1'), null, 'a worker without the CLI never claims it');
-      const claimed = (await board.workOrders.claim(commandHost.id, ['command', 'codex'], 'h2'))!;
+      assert.equal(await board.workOrders.claim(codexOnly.id, { clis: ['codex'] }, 'h1'), null, 'a worker without the CLI never claims it');
+      const claimed = (await board.workOrders.claim(commandHost.id, { clis: ['command', 'codex'] }, 'h2'))!;
       assert.deepEqual([claimed.id, claimed.state, claimed.host, claimed.claims], [order.id, 'claimed', 'h2', 1]);
-      assert.equal(await board.workOrders.claim(other.id, ['command'], 'h3'), null, 'claimed once');
+      assert.equal(await board.workOrders.claim(other.id, { clis: ['command'] }, 'h3'), null, 'claimed once');
       assert.deepEqual((await board.workOrders.openFor('run-x.c1.1'))?.id, order.id);
 
       clock.advance(11_000); // command-host's lease runs out (nothing renews it here)
       const late = await board.agents.register({ name: 'late-host', kind: 'command' });
-      const again = (await board.workOrders.claim(late.id, ['command'], 'h3'))!;
+      const again = (await board.workOrders.claim(late.id, { clis: ['command'] }, 'h3'))!;
       assert.deepEqual([again.id, again.host, again.claims], [order.id, 'h3', 2], 'back in the queue, claimed again');
-      const result = { outcome: { kind: 'ok', message: 'done', reset_at: null, session_id: null, cost_usd: null, usage: null }, process_id: null, log_path: null, head: 'b'.repeat(40) };
+      const result = { outcome: { kind: 'ok', message: 'done', reset_at: null, session_id: null, cost_usd: null, usage: null }, process_id: 'p-1', log_path: '/elsewhere/p-1.jsonl', head: 'b'.repeat(40), log_tail: '{"type":"text","text":"hi"}\n' };
       await assert.rejects(board.workOrders.settle(order.id, commandHost.id, 1, result), (error: OrchestratorError) => error.code === 'conflict' && /no longer yours/.test(error.message));
       const settled = await board.workOrders.settle(order.id, late.id, 2, result);
       assert.deepEqual([settled.state, settled.result?.head], ['settled', 'b'.repeat(40)]);
-      assert.equal(await board.workOrders.openFor('run-x.c1.1'), null);
+      assert.equal((await board.workOrders.openFor('run-x.c1.1'))?.id, order.id, 'settled while the run was away: still its to take up');
+      await board.workOrders.use(order.id);
+      assert.equal(await board.workOrders.openFor('run-x.c1.1'), null, 'used once');
+      assert.equal((await board.workOrders.ofProcess('p-1'))?.result?.log_tail, result.log_tail, 'the log\'s end, for hosts without the file');
+      assert.equal(await board.workOrders.ofProcess('p-2'), null);
+
+      // Roles as on the board: a reviewer takes reviews and orders with no role; a generalist takes any.
+      const review = await board.workOrders.put({ run_id: null, task_id: 'run-x.c1.2', spec: { agent: 'command', prompt: 'review', argv: ['true'], role: 'reviewer' }, remote: 'git://h/r.git', branch: 'b2', base: 'a'.repeat(40) });
+      const tester = await board.agents.register({ name: 'tester-host', kind: 'command' });
+      assert.equal(await board.workOrders.claim(tester.id, { clis: ['command'], roles: ['tester'] }, 'h4'), null, 'a tester does not take a review');
+      assert.equal((await board.workOrders.claim(tester.id, { clis: ['command'], roles: ['reviewer'] }, 'h4'))?.id, review.id);
+      const anyRole = await board.workOrders.put({ run_id: null, task_id: 'run-x.c1.3', spec: { agent: 'command', prompt: 'p', argv: ['true'] }, remote: 'git://h/r.git', branch: 'b3', base: 'a'.repeat(40) });
+      assert.equal((await board.workOrders.claim(tester.id, { clis: ['command'], roles: ['tester'] }, 'h4'))?.id, anyRole.id, 'an order with no role is anyone\'s');
+      const byId = await board.workOrders.put({ run_id: null, task_id: 'run-x.c1.4', spec: { agent: 'command', prompt: 'p', argv: ['true'] }, remote: 'git://h/r.git', branch: 'b4', base: 'a'.repeat(40) });
+      await board.workOrders.put({ run_id: null, task_id: 'run-x.c1.5', spec: { agent: 'command', prompt: 'p', argv: ['true'] }, remote: 'git://h/r.git', branch: 'b5', base: 'a'.repeat(40) });
+      assert.equal(await board.workOrders.claim(tester.id, { clis: ['command'], id: 'wo-none' }, 'h4'), null);
+      const generalist = await board.agents.register({ name: 'local-slot', kind: 'command' });
+      const newer = await board.workOrders.claim(generalist.id, { clis: ['command'], roles: ['generalist'], id: (await board.workOrders.recent(1))[0]!.id }, 'h5');
+      assert.equal(newer?.task_id, 'run-x.c1.5', 'a local slot takes its own order by id, not the oldest');
+      assert.equal((await board.workOrders.get(byId.id)).state, 'queued');
       const types = (await board.events.list({ subject: 'run-x.c1.1' })).items.map((e) => e.type);
       assert.deepEqual(types, ['work_order.queued', 'work_order.claimed', 'work_order.requeued', 'work_order.claimed', 'work_order.settled']);
     } finally {

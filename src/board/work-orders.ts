@@ -3,6 +3,7 @@ import { newId } from '../core/ids.js';
 import type { BoardContext } from './board.js';
 import { appendEvent } from './events.js';
 import { parseJson } from './input.js';
+import { ANY_ROLE } from './roles.js';
 import { marks } from './tasks.js';
 import type { DispatchSpec } from './processes.js';
 import type { Queryable } from '../store/open.js';
@@ -20,7 +21,7 @@ import type { Queryable } from '../store/open.js';
  * offline, and its orders go back to the queue; each claim counts up `claims`, and a settle must
  * name the claim it answers, so a late answer from a host that lost the order is refused.
  */
-export type WorkOrderState = 'queued' | 'claimed' | 'settled' | 'cancelled';
+export type WorkOrderState = 'queued' | 'claimed' | 'settled' | 'used' | 'cancelled';
 
 export interface WorkOrderResult {
   outcome: { kind: string; message: string; reset_at: string | null; session_id: string | null; cost_usd: number | null; usage: Record<string, unknown> | null };
@@ -28,6 +29,15 @@ export interface WorkOrderResult {
   log_path: string | null;
   /** The commit the worker pushed to the branch (null: nothing pushed). */
   head: string | null;
+  /** The end of the agent's log (its JSON lines), for `orchestrate logs` on hosts that do not have the file. */
+  log_tail?: string | null;
+}
+
+/** Which orders a worker takes: its CLIs, and (`--roles`) its roles; one order by id (a run's own local slot). */
+export interface ClaimFilter {
+  clis: string[];
+  roles?: string[] | null;
+  id?: string;
 }
 
 export interface WorkOrder {
@@ -69,10 +79,16 @@ export interface NewWorkOrder {
   base: string;
 }
 
-const CLAIM = (dialect: 'sqlite' | 'postgres', clis: readonly string[]) => `UPDATE work_orders SET state = 'claimed', worker = ?, host = ?, claims = claims + 1, claimed_at = ?
-  WHERE id = (SELECT id FROM work_orders WHERE state = 'queued' AND cli IN (${marks(clis)})
-              ORDER BY seq LIMIT 1${dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : ''})
-  RETURNING *`;
+/**
+ * The WHERE clause (and its parameters) of the orders a filter takes. Roles as on the board: a
+ * generalist (or leader) takes any order; other roles take their own and the orders without one.
+ */
+function taken(filter: ClaimFilter): { where: string; params: string[] } {
+  const roles = filter.roles?.length && !filter.roles.some((role) => ANY_ROLE.has(role)) ? filter.roles : [];
+  const byRole = roles.length ? ` AND (role IS NULL OR role IN (${marks(roles)}))` : '';
+  const id = filter.id ? ' AND id = ?' : '';
+  return { where: `state = 'queued' AND cli IN (${marks(filter.clis)})${byRole}${id}`, params: [...filter.clis, ...roles, ...(filter.id ? [filter.id] : [])] };
+}
 
 export class WorkOrders {
   constructor(private readonly board: BoardContext) {}
@@ -91,17 +107,23 @@ export class WorkOrders {
     });
   }
 
-  /** The oldest queued order this worker can run (one of its CLIs), claimed; null when there is none. */
-  async claim(workerRef: string, clis: string[], host: string): Promise<WorkOrder | null> {
-    if (clis.length === 0) return null;
+  /** The oldest queued order this worker can run (one of its CLIs, its roles), claimed; null when there is none. */
+  async claim(workerRef: string, filter: ClaimFilter, host: string): Promise<WorkOrder | null> {
+    if (filter.clis.length === 0) return null;
     await this.requeueLost();
+    const { where, params } = taken(filter);
     // A read first: an idle worker writes nothing (its own writes would wake it again).
-    const [waiting] = await this.board.db.query<{ id: string }>(`SELECT id FROM work_orders WHERE state = 'queued' AND cli IN (${marks(clis)}) LIMIT 1`, clis);
+    const [waiting] = await this.board.db.query<{ id: string }>(`SELECT id FROM work_orders WHERE ${where} LIMIT 1`, params);
     if (!waiting) return null;
     const worker = await this.board.agents.resolve(workerRef);
     const now = this.board.now();
+    const skipLocked = this.board.db.dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
     return this.board.db.transaction(async (tx) => {
-      const [row] = await tx.query<WorkOrderRow>(CLAIM(this.board.db.dialect, clis), [worker.id, host, now, ...clis]);
+      const [row] = await tx.query<WorkOrderRow>(
+        `UPDATE work_orders SET state = 'claimed', worker = ?, host = ?, claims = claims + 1, claimed_at = ?
+         WHERE id = (SELECT id FROM work_orders WHERE ${where} ORDER BY seq LIMIT 1${skipLocked}) RETURNING *`,
+        [worker.id, host, now, ...params],
+      );
       if (!row) return null;
       await appendEvent(tx, { type: 'work_order.claimed', subject: row.task_id ?? row.id, actor: worker.id, data: { id: row.id, host, claim: Number(row.claims) } }, now);
       return toOrder(row);
@@ -154,9 +176,23 @@ export class WorkOrders {
     });
   }
 
-  /** The task's order that no worker has answered yet (a run that restarted takes it up again), or null. */
+  /**
+   * The task's order whose result the run has not used yet — queued, claimed, or settled while the
+   * run was down — or null: a run that restarted takes it up instead of ordering the work again.
+   */
   async openFor(taskId: string): Promise<WorkOrder | null> {
-    const [row] = await this.board.db.query<WorkOrderRow>(`SELECT * FROM work_orders WHERE task_id = ? AND state IN ('queued', 'claimed') ORDER BY seq DESC LIMIT 1`, [taskId]);
+    const [row] = await this.board.db.query<WorkOrderRow>(`SELECT * FROM work_orders WHERE task_id = ? AND state IN ('queued', 'claimed', 'settled') ORDER BY seq DESC LIMIT 1`, [taskId]);
+    return row ? toOrder(row) : null;
+  }
+
+  /** The run has taken the settled order's result (once: a restarted run does not take it again). */
+  async use(id: string): Promise<void> {
+    await this.board.db.exec(`UPDATE work_orders SET state = 'used' WHERE id = ? AND state = 'settled'`, [id]);
+  }
+
+  /** The settled order whose agent process was `processId` (its log's end, for a host without the file), or null. */
+  async ofProcess(processId: string): Promise<WorkOrder | null> {
+    const [row] = await this.board.db.query<WorkOrderRow>(`SELECT * FROM work_orders WHERE state IN ('settled', 'used') AND result LIKE ? ORDER BY seq DESC LIMIT 1`, [`%"process_id":${JSON.stringify(processId)}%`]);
     return row ? toOrder(row) : null;
   }
 

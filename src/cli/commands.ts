@@ -45,6 +45,12 @@ const sessionContext = () => import('./handlers/context.js');
 const views = () => import('./handlers/views.js');
 const workers = () => import('./handlers/worker.js');
 
+/** Where a run's agents run: here, or as work orders that workers on any host take (`orchestrate worker`). */
+const workOrders = {
+  'local-workers': { type: 'string', description: 'agents run here at once; the rest go to workers on other hosts (orchestrate worker) through the board and --remote. 0: none here (default: --concurrency)' },
+  remote: { type: 'string', description: 'the git remote every worker reaches: with it, each attempt is a work order any host may take (default with --local-workers 0: origin)' },
+} as const;
+
 const page = {
   limit: { type: 'string', description: 'at most this many rows (default 50, at most 1000)' },
   cursor: { type: 'string', description: 'continue after the previous page (its next_cursor)' },
@@ -314,8 +320,7 @@ export const COMMANDS: Command[] = [
       'dry-run': { type: 'boolean', description: 'plan only: write and print the plan, start no work' },
       detach: { type: 'boolean', description: 'run in the background; returns once the run exists (follow it with orchestrate log --follow)' },
       tui: { type: 'boolean', description: 'run in the background and open the live view on it (q closes the view; the run goes on)' },
-      'local-workers': { type: 'string', description: '0: no agent runs here — workers on other hosts (orchestrate worker) take the tasks through the board and a git remote' },
-      remote: { type: 'string', description: 'with --local-workers 0: the git remote every worker reaches (default: origin)' },
+      ...workOrders,
       verbose: { type: 'boolean', description: "print the agents' readable lines as they work" },
     },
     load: async () => (await runs()).start,
@@ -335,8 +340,7 @@ export const COMMANDS: Command[] = [
       quiet: { type: 'boolean', description: "do not print the agents' readable lines" },
       detach: { type: 'boolean', description: 'run in the background; returns once the run exists (follow it with orchestrate log --follow)' },
       tui: { type: 'boolean', description: 'run in the background and open the live view on it (q closes the view; the run goes on)' },
-      'local-workers': { type: 'string', description: '0: no agent runs here — workers on other hosts (orchestrate worker) take the tasks through the board and a git remote' },
-      remote: { type: 'string', description: 'with --local-workers 0: the git remote every worker reaches (default: origin)' },
+      ...workOrders,
     },
     load: async () => (await plans()).run,
   },
@@ -363,8 +367,7 @@ export const COMMANDS: Command[] = [
       guidance: { type: 'string', description: 'your answer to the escalation, passed to the agents' },
       'budget-usd': { type: 'string', description: 'a new budget for the run (after it reached the old one)' },
       detach: { type: 'boolean', description: 'go on in the background; returns once the run is resumed (follow it with orchestrate log --follow)' },
-      'local-workers': { type: 'string', description: '0: no agent runs here — workers on other hosts (orchestrate worker) take the tasks through the board and a git remote' },
-      remote: { type: 'string', description: 'with --local-workers 0: the git remote every worker reaches (default: origin)' },
+      ...workOrders,
       verbose: { type: 'boolean', description: "print the agents' readable lines (feature runs)" },
       quiet: { type: 'boolean', description: "do not print the agents' readable lines (master-plan runs)" },
     },
@@ -413,6 +416,7 @@ export const COMMANDS: Command[] = [
       arg: { type: 'string', multiple: true, description: "for the command agent: an argument (repeat it; '{prompt}' becomes the prompt)" },
       concurrency: { type: 'string', description: 'steps at once where dependencies allow (default 2)' },
       model: { type: 'string', description: "the agents' model" },
+      ...workOrders,
       verbose: { type: 'boolean', description: "print the agents' readable lines" },
     },
     load: async () => (await workflows()).run,
@@ -567,11 +571,12 @@ export const COMMANDS: Command[] = [
   { name: 'worker list', summary: 'the workers on every host: CLIs, what they run now, what they did, their last sign of life', load: async () => (await workers()).workerList },
   {
     // After 'worker list': findCommand takes the first command whose words match.
-    name: 'worker', longRunning: true, summary: "take work orders from the board on this host until Ctrl-C: the tasks of runs started with --local-workers 0",
+    name: 'worker', longRunning: true, summary: "take work orders from the board on this host until Ctrl-C: the tasks of runs started with --remote (and --local-workers 0 or fewer than the concurrency)",
     options: {
       name: { type: 'string', description: 'its agent name (default worker-<host name>)' },
       agents: { type: 'string', description: 'the CLIs it may run, comma-separated (default claude,codex,gemini,command: those that work here)' },
       max: { type: 'string', description: 'work orders at once (default 2)' },
+      roles: { type: 'string', description: "only the tasks of these roles, comma-separated (default: any; an order with no role is a generalist's)" },
       'work-dir': { type: 'string', description: 'where it keeps repositories and worktrees (default .orchestrator/worker)' },
     },
     load: async () => (await workers()).worker,

@@ -260,6 +260,7 @@ async function planPhase(deps: FeatureDeps, start: Run, settings: FeatureSetting
 async function agent(deps: FeatureDeps, run: Run, role: string, spec: Omit<DispatchSpec, 'cwd'> & { cwd?: string }, signal: AbortSignal) {
   const full: DispatchSpec = {
     ...spec,
+    role: spec.role ?? (role === 'planner' ? 'architect' : 'reviewer'),
     cwd: spec.cwd ?? integrationTree(deps, run),
     allowed_tools: spec.agent === 'claude' ? spec.allowed_tools : undefined,
   };

@@ -179,6 +179,8 @@ async function drive(deps: PlanDeps, start: Run): Promise<PlanEnd> {
       engine.id,
       { taskId: request.boardId, signal: request.signal, onEvent: deps.onAgentEvent ? (event) => deps.onAgentEvent!(`phase ${request.task.id}`, event) : undefined },
     );
+    // Work ordered before a restart: the agent's report may have come while this run was down.
+    if (result.began !== undefined) marks.set(request.task.id, Math.min(marks.get(request.task.id)!, result.began));
     return workResult(board, result);
   };
 

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Board } from '../board/board.js';
 import type { WorkOrder, WorkOrderResult } from '../board/work-orders.js';
@@ -26,6 +26,8 @@ export interface WorkerDeps {
   agentId: string;
   host: string;
   clis: string[];
+  /** Only orders for these roles (`--roles`); null: any. */
+  roles: string[] | null;
   max: number;
   workDir: string;
   onProgress?: (line: string) => void;
@@ -46,7 +48,7 @@ export async function runWorker(deps: WorkerDeps): Promise<{ done: number }> {
       if (now && now.state !== 'claimed') job.stop.abort();
     }
     if (running.size < deps.max) {
-      const order = await board.workOrders.claim(deps.agentId, deps.clis, deps.host).catch((error: Error) => {
+      const order = await board.workOrders.claim(deps.agentId, { clis: deps.clis, roles: deps.roles }, deps.host).catch((error: Error) => {
         deps.onProgress?.(`cannot claim now: ${error.message}`);
         return null;
       });
@@ -85,7 +87,7 @@ async function execute(deps: WorkerDeps, order: WorkOrder, stop: AbortSignal): P
       // Only over the commit the engine pushed: a branch someone else moved is not overwritten.
       await repo.git(['push', '--quiet', `--force-with-lease=refs/heads/${order.branch}:${order.base}`, order.remote, `HEAD:refs/heads/${order.branch}`], tree);
     }
-    result = { outcome: { ...run.outcome, usage: run.outcome.usage as Record<string, unknown> | null }, process_id: record?.id ?? null, log_path: record?.log_path ?? null, head };
+    result = { outcome: { ...run.outcome, usage: run.outcome.usage as Record<string, unknown> | null }, process_id: record?.id ?? null, log_path: record?.log_path ?? null, head, log_tail: record?.log_path ? tail(record.log_path) : null };
     say(`${run.outcome.kind}${head !== order.base ? `, pushed ${head.slice(0, 10)}` : ', nothing to push'}`);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
@@ -98,6 +100,25 @@ async function execute(deps: WorkerDeps, order: WorkOrder, stop: AbortSignal): P
     await deps.board.workOrders.settle(order.id, deps.agentId, order.claims, result);
   } catch (error) {
     say(`not settled: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** The last whole lines of a log, at most 64 KB (the board keeps them for hosts without the file). */
+function tail(file: string, maxBytes = 64 * 1024): string | null {
+  try {
+    const size = statSync(file).size;
+    const fd = openSync(file, 'r');
+    try {
+      const length = Math.min(size, maxBytes);
+      const buffer = Buffer.alloc(length);
+      readSync(fd, buffer, 0, length, size - length);
+      const text = buffer.toString('utf8');
+      return length < size ? text.slice(text.indexOf('\n') + 1) : text;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return null;
   }
 }
 

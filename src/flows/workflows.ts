@@ -185,7 +185,8 @@ async function drive(deps: WorkflowDeps, start: Run): Promise<WorkflowEnd> {
         ...(agent === 'command' ? { argv: settings.command! } : writeAccess(agent, STEP_TOOLS)),
       },
       engine.id,
-      { taskId: request.boardId, signal: request.signal, onEvent: deps.onAgentEvent ? (event) => deps.onAgentEvent!(`step ${step.id}`, event) : undefined },
+      // On a worker elsewhere, the step's changes come back as a branch of their own; the project folder stays as it is.
+      { taskId: request.boardId, signal: request.signal, workBranch: `orchestrate/${run.id}/step-${step.id}`, onEvent: deps.onAgentEvent ? (event) => deps.onAgentEvent!(`step ${step.id}`, event) : undefined },
     );
     if (result.outcome.kind === 'ok') answers.set(step.id, result.outcome.message);
     return workResult(board, result);

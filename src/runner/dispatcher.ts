@@ -45,11 +45,27 @@ export interface DispatchExtras {
   onEvent?: (event: AgentEvent) => void;
   signal?: AbortSignal;
   idleTimeoutMs?: number;
+  /**
+   * Work orders only: the branch the attempt's work goes to on the remote, when the folder's own
+   * branch must not move (a workflow's steps share the project folder). The folder is left as it is;
+   * the work comes back as that local branch.
+   */
+  workBranch?: string;
+}
+
+export interface AgentRunResult extends Pick<SupervisedResult, 'outcome' | 'processIds'> {
+  /**
+   * The event log's id when this work began, when that was before the call: a restarted run took
+   * up work ordered before it went down (what the agent reported since then is this work's).
+   */
+  began?: number;
 }
 
 /** What a run needs of whoever runs its agents: this process's Dispatcher, or work orders for other hosts (flows/remote-work.ts). */
 export interface AgentRuns {
-  run(spec: DispatchSpec, createdBy: string | null, extras?: DispatchExtras): Promise<Pick<SupervisedResult, 'outcome' | 'processIds'>>;
+  run(spec: DispatchSpec, createdBy: string | null, extras?: DispatchExtras): Promise<AgentRunResult>;
+  /** Stops what it runs and lets go of what it holds on the board (at the end of the run). */
+  close(): Promise<void>;
 }
 
 /** Board agents the runner registers for its workers are named so; recovery releases their tasks. */

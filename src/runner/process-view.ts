@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import type { ProcessRecord } from '../board/processes.js';
 import { OrchestratorError } from '../core/errors.js';
@@ -50,8 +51,13 @@ export function readLog(record: ProcessRecord): LogEntry[] {
   try {
     text = readFileSync(record.log_path, 'utf8');
   } catch {
-    throw new OrchestratorError('not_found', `the log of ${record.id} is gone: ${record.log_path}`);
+    throw new OrchestratorError('not_found', `the log of ${record.id} is gone: ${record.log_path}${record.host !== hostname() ? ` (it was written on ${record.host})` : ''}`);
   }
+  return parseLog(text);
+}
+
+/** A log's JSON lines as entries (a line cut short — a crash, or the start of a log's end — is skipped). */
+export function parseLog(text: string): LogEntry[] {
   return text.split('\n').filter(Boolean).flatMap((raw) => {
     try {
       const { at, ...event } = JSON.parse(raw) as AgentEvent & { at: string };

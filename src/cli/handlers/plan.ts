@@ -40,6 +40,7 @@ export const run: Handler = async (call) => {
   if (problems.length > 0) return invalid(plan, problems, warnings);
 
   const sequential = Boolean(call.values.sequential);
+  if (sequential && (flag(call, 'remote') !== undefined || flag(call, 'local-workers') !== undefined)) throw new OrchestratorError('invalid_input', '--sequential runs every phase in the project folder itself, and work orders need a worktree per phase: leave out --sequential (or --remote and --local-workers)');
   const concurrency = sequential ? 1 : integerInRange('--concurrency', flag(call, 'concurrency') ?? 2, 1, 64);
   const order = plan.phases.map((phase) => phase.id);
   const skipped = plan.phases.filter((phase) => phase.status === 'Completed' || (from !== undefined && order.indexOf(phase.id) < order.indexOf(from))).map((phase) => phase.id);

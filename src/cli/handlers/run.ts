@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,25 +63,30 @@ async function deps(call: Call, board: Board): Promise<FeatureDeps> {
 }
 
 /**
- * Who runs the run's agents: this process (the default), or — with `--local-workers 0` — workers
- * on other hosts (`orchestrate worker`), through work orders and a git remote they all reach
- * (`--remote`, else the repository's origin), checked before anything starts.
+ * Who runs the run's agents. Without a remote: this process, directly (no work orders: nobody else
+ * could take them). With `--remote <url>` (or `--local-workers 0`, which needs one: `--remote`, else
+ * the repository's origin, checked before anything starts): every attempt is a work order on the
+ * board, taken by `orchestrate worker` on any host or by one of this process's `--local-workers`
+ * slots (default: as many as the run's concurrency, so other hosts take the overflow).
  */
-export async function agentRuns(call: Call, board: Board, repo: Repo, local: () => Promise<AgentRuns>): Promise<AgentRuns> {
+export async function agentRuns(call: Call, board: Board, repo: Repo | null, local: () => Promise<AgentRuns>): Promise<AgentRuns> {
   const given = flag(call, 'local-workers');
-  if (given === undefined || integerInRange('--local-workers', given, 0, 64) > 0) return local();
+  const slots = given === undefined ? integerInRange('--concurrency', flag(call, 'concurrency') ?? 2, 1, 64) : integerInRange('--local-workers', given, 0, 64);
+  if (slots > 0 && flag(call, 'remote') === undefined) return local();
+  if (!repo) throw new OrchestratorError('invalid_input', 'workers on other hosts take the work through git: run this in a git repository with a remote every host reaches; nothing was started');
   const origin = await repo.git(['remote', 'get-url', 'origin'], repo.root, { allowFailure: true });
   const remote = flag(call, 'remote') ?? (origin.code === 0 ? origin.stdout.trim() : '');
   if (!remote) throw new OrchestratorError('invalid_input', "--local-workers 0 leaves the agents to workers on other hosts, which fetch and push through a git remote: pass --remote <url> (or add an origin); nothing was started");
   const reached = await repo.git(['ls-remote', '--heads', remote], repo.root, { allowFailure: true });
   if (reached.code !== 0) throw new OrchestratorError('invalid_input', `the remote ${remote} cannot be reached from here (${(reached.stderr || reached.stdout).trim().split('\n').at(-1)}); workers need one every host can reach; nothing was started`);
-  call.progress(`the agents run on workers ('orchestrate worker' on any host with this board), through ${remote}`);
-  return new RemoteWork({ board, repo, remote, onProgress: (line) => call.progress(line) });
+  call.progress(`the agents run on workers (${slots > 0 ? `${slots} here, and ` : ''}'orchestrate worker' on any host with this board), through ${remote}`);
+  return new RemoteWork({ board, repo, remote, local: slots > 0 ? { runs: await local(), slots, host: hostname() } : undefined, onProgress: (line) => call.progress(line) });
 }
 
-/** After a run on remote workers: its branch on the remote too, for every host to see. */
+/** After a run on work orders: its branch on the remote too, for every host to see; this process's worker slots let go. */
 export async function pushRunBranch(call: Call, runs: AgentRuns, repo: Repo, branch: string): Promise<void> {
   if (!(runs instanceof RemoteWork)) return;
+  await runs.close();
   const pushed = await repo.git(['push', '--quiet', '--force', runs.remote, `refs/heads/${branch}:refs/heads/${branch}`], repo.root, { allowFailure: true });
   call.progress(pushed.code === 0 ? `the run branch ${branch} is on ${runs.remote}` : `the run branch was not pushed to ${runs.remote}: ${pushed.stderr.trim().split('\n').at(-1)}`);
 }

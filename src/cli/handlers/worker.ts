@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { integerInRange } from '../../board/input.js';
+import { normalizeRole } from '../../board/roles.js';
 import { OrchestratorError } from '../../core/errors.js';
 import { runWorker } from '../../flows/worker.js';
 import { agentProblem } from '../../runner/doctor.js';
@@ -29,11 +30,12 @@ export const worker: Handler = async (call) => {
   }
   if (clis.length === 0) throw new OrchestratorError('invalid_input', `none of ${wanted.join(', ')} can run on ${host} ('orchestrate doctor' says why): install one, or name others with --agents`);
   const max = integerInRange('--max', flag(call, 'max') ?? 2, 1, 64);
+  const roles = list(flag(call, 'roles'))?.map((role) => normalizeRole(role)) ?? null;
   const workDir = resolve(call.cwd, flag(call, 'work-dir') ?? '.orchestrator/worker');
   const name = flag(call, 'name') ?? `worker-${host}`;
-  const agent = await board.agents.register({ name, role: 'generalist', kind: 'command', work_dir: workDir, metadata: { worker: true, host, clis, max } });
+  const agent = await board.agents.register({ name, role: 'generalist', kind: 'command', work_dir: workDir, metadata: { worker: true, host, clis, roles, max } });
   const release = board.presence.keep(agent.id);
-  call.progress(`${name} on ${host} takes work orders for ${clis.join(', ')}, up to ${max} at once; Ctrl-C stops it`);
+  call.progress(`${name} on ${host} takes work orders for ${clis.join(', ')}${roles ? ` (roles ${roles.join(', ')})` : ''}, up to ${max} at once; Ctrl-C stops it`);
   try {
     const { done } = await runWorker({
       board,
@@ -43,6 +45,7 @@ export const worker: Handler = async (call) => {
       agentId: agent.id,
       host,
       clis,
+      roles,
       max,
       workDir,
       onProgress: (line) => call.progress(line),
@@ -63,7 +66,7 @@ export const workerList: Handler = async (call) => {
   const rows = agents.map((a) => {
     const meta = a.metadata as { host?: string; clis?: string[]; max?: number };
     const holding = orders.filter((o) => o.worker === a.id && o.state === 'claimed').length;
-    const settled = orders.filter((o) => o.worker === a.id && o.state === 'settled').length;
+    const settled = orders.filter((o) => o.worker === a.id && (o.state === 'settled' || o.state === 'used')).length;
     return [a.name, meta.host ?? '', a.status, (meta.clis ?? []).join(','), `${holding}/${meta.max ?? '?'}`, settled, a.last_seen_at];
   });
   return { data: { workers: agents, orders: orders.slice(0, 100) }, text: table(['WORKER', 'HOST', 'STATUS', 'CLIS', 'RUNNING', 'DONE', 'LAST SEEN'], rows, 'no workers yet: run orchestrate worker on a host with the board\'s URL') };

@@ -13,7 +13,7 @@ import type { Board } from '../../board/board.js';
 import { commandArgv, flag, flagOrArg, required, type Call, type Handler, type Reply } from '../call.js';
 import { agentLines, moreHint, table } from '../format.js';
 import { startDispatcher } from './dispatch.js';
-import { RUN_ESCALATED, RUN_NOT_FINISHED } from './run.js';
+import { agentRuns, RUN_ESCALATED, RUN_NOT_FINISHED } from './run.js';
 
 const stateDir = (call: Call) => ensureStateDir(call.settings.projectRoot.value);
 
@@ -104,7 +104,8 @@ export const run: Handler = async (call) => {
   const agent = flag(call, 'cli') ?? null;
   if (agent !== null && !['claude', 'codex', 'gemini', 'command'].includes(agent)) throw new OrchestratorError('invalid_input', `--cli '${agent}' is not one of claude, codex, gemini, command`);
   const command = commandArgv(call);
-  return reply(await runWorkflow(await deps(call, board), {
+  const built = await deps(call, board);
+  return reply(await closing(built, runWorkflow(built, {
     template,
     steps: custom?.steps as never,
     name: flag(call, 'name') ?? custom?.name,
@@ -113,21 +114,32 @@ export const run: Handler = async (call) => {
     agent: agent as never,
     command,
     model: flag(call, 'model') ?? null,
-  }, call.maybeAgent()));
+  }, call.maybeAgent())));
 };
 
 /** `orchestrate resume` for a workflow run. */
 export async function resume(call: Call, board: Board, run: Run): Promise<Reply> {
-  return reply(await resumeWorkflow(await deps(call, board), run.id));
+  const built = await deps(call, board);
+  return reply(await closing(built, resumeWorkflow(built, run.id)));
+}
+
+/** The run's end, once its agent runner has let go of what it holds (a local worker slot on the board). */
+async function closing<T>(built: WorkflowDeps, end: Promise<T>): Promise<T> {
+  try {
+    return await end;
+  } finally {
+    await built.dispatcher.close();
+  }
 }
 
 async function deps(call: Call, board: Board): Promise<WorkflowDeps> {
   const root = call.settings.projectRoot.value;
+  const repo = await Repo.open(root, call.env).catch(() => null);
   return {
     board,
-    repo: await Repo.open(root, call.env).catch(() => null),
+    repo,
     root,
-    dispatcher: await startDispatcher(call, board),
+    dispatcher: await agentRuns(call, board, repo, () => startDispatcher(call, board)),
     env: call.env,
     supervisor: processIdentity(process.pid),
     stateDir: ensureStateDir(root),
