@@ -2,7 +2,8 @@
 // network is the loopback): a wide master plan of independent phases by command agents, run by
 // the engine itself and through work orders taken by `orchestrate worker` processes, with a local
 // bare repository as the remote. Prints one JSON line:
-//   overhead: per-phase wall time with an instant agent, locally and through 2 workers
+//   overhead: per-phase wall time with an instant agent: run here directly, through work orders
+//             taken by 2 local slots of the run itself, and through 2 workers
 //   makespan: phases of a fixed length on 1, 2 and 3 workers against the ideal (work / workers)
 //   latency: work order queued → its agent started, p50/p99 over every order
 import { execFileSync, spawn } from 'node:child_process';
@@ -19,8 +20,11 @@ function cli(args, env, cwd) {
   return JSON.parse(execFileSync(process.execPath, [MAIN, ...args, '--json'], { env, cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
 }
 
-/** One run of a wide plan of `phases`, each agent taking `agentMs`: locally (workers 0) or on `workers` worker processes. */
-async function run(name, phases, agentMs, workers) {
+/**
+ * One run of a wide plan of `phases`, each agent taking `agentMs`: locally (workers 0), on `workers`
+ * worker processes, or (`slots`) through work orders taken by the run's own local slots.
+ */
+async function run(name, phases, agentMs, workers, slots = 0) {
   const dir = join(root, name);
   writeWidePlan(dir, phases);
   const remote = join(root, `${name}.git`);
@@ -32,7 +36,7 @@ async function run(name, phases, agentMs, workers) {
     started.push(child);
     await new Promise((resolve) => child.stderr.on('data', (d) => /takes work orders/.test(String(d)) && resolve()));
   }
-  const args = ['run', 'docs/master-plan.md', '--concurrency', String(Math.max(workers, 2)), ...tourAgent, ...(workers > 0 ? ['--local-workers', '0', '--remote', remote] : [])];
+  const args = ['run', 'docs/master-plan.md', '--concurrency', String(Math.max(workers + slots, 2)), ...tourAgent, ...(workers > 0 || slots > 0 ? ['--local-workers', String(slots), '--remote', remote] : [])];
   const start = performance.now();
   const code = await new Promise((resolve) => spawn(process.execPath, [MAIN, ...args], { env, cwd: dir, stdio: 'ignore' }).on('exit', resolve));
   const ms = performance.now() - start;
@@ -52,6 +56,7 @@ try {
   const PHASES = 12;
   const local = await run('local', PHASES, 0, 0);
   const remote = await run('remote', PHASES, 0, 2);
+  const slots = await run('slots', PHASES, 0, 0, 2);
   const AGENT_MS = 1000;
   const WIDE = 18;
   const makespan = [];
@@ -63,7 +68,7 @@ try {
   }
   latencies.sort((a, b) => a - b);
   const pick = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
-  console.log(JSON.stringify({ phases: PHASES, localPerPhaseMs: local.ms / PHASES, remotePerPhaseMs: remote.ms / PHASES, wide: WIDE, agentMs: AGENT_MS, makespan, latencyP50: pick(0.5), latencyP99: pick(0.99), orders: latencies.length }));
+  console.log(JSON.stringify({ phases: PHASES, localPerPhaseMs: local.ms / PHASES, remotePerPhaseMs: remote.ms / PHASES, localSlotsPerPhaseMs: slots.ms / PHASES, wide: WIDE, agentMs: AGENT_MS, makespan, latencyP50: pick(0.5), latencyP99: pick(0.99), orders: latencies.length }));
 } finally {
   rmSync(root, { recursive: true, force: true });
 }

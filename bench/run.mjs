@@ -144,6 +144,7 @@ try {
   // Work orders (bench/remote.mjs): workers are processes on this machine, the remote a local bare repository.
   const r = await runScript([new URL('./remote.mjs', import.meta.url).pathname]);
   report(`master plan, ${r.phases} phases, instant agent: per phase here ${r.localPerPhaseMs.toFixed(0)} ms vs through work orders (2 workers) ${r.remotePerPhaseMs.toFixed(0)} ms`, `+${(r.remotePerPhaseMs - r.localPerPhaseMs).toFixed(0)}`, 'ms/phase', '');
+  report(`  the same through work orders taken by the run's own 2 local slots: ${r.localSlotsPerPhaseMs.toFixed(0)} ms per phase`, `+${(r.localSlotsPerPhaseMs - r.localPerPhaseMs).toFixed(0)}`, 'ms/phase', '');
   for (const m of r.makespan) report(`  ${r.wide} phases of ${r.agentMs / 1000} s on ${m.workers} worker${m.workers > 1 ? 's' : ''}: makespan ${(m.ms / 1000).toFixed(1)} s vs ideal ${(m.ideal / 1000).toFixed(1)} s`, `${(m.ms / m.ideal).toFixed(2)}×`, 'of ideal', '');
   report(`  work order queued → its agent started (${r.orders} orders)`, `p50 ${r.latencyP50} p99 ${r.latencyP99}`, 'ms', '');
 } finally {

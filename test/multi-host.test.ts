@@ -170,7 +170,7 @@ describe('runs across hosts', { skip: why ?? false }, () => {
 
 });
 
-test('--local-workers 0 needs a git remote this host reaches: refused before anything starts', async () => {
+test('--local-workers 0 needs a git remote this host reaches, a worktree per attempt, a git repository: refused before anything starts; a worker\'s role must be a word', async () => {
   const dir = tempDir('orchestrator-no-remote-');
   writeTourPlan(dir);
   const none = await cli(dir, ['run', 'docs/master-plan.md', '--local-workers', '0', ...tourAgent]);
@@ -179,6 +179,16 @@ test('--local-workers 0 needs a git remote this host reaches: refused before any
   const unreachable = await cli(dir, ['run', 'docs/master-plan.md', '--local-workers', '0', '--remote', join(dir, 'no-such.git'), ...tourAgent]);
   assert.equal(unreachable.code, 2);
   assert.match(unreachable.stderr, /^error: the remote \S+no-such\.git cannot be reached from here \(.+\); workers need one every host can reach; nothing was started/);
+  const sequential = await cli(dir, ['run', 'docs/master-plan.md', '--sequential', '--remote', join(dir, 'no-such.git'), ...tourAgent]);
+  assert.equal(sequential.code, 2);
+  assert.match(sequential.stderr, /^error: --sequential runs every phase in the project folder itself, and work orders need a worktree per phase/);
+  const notGit = tempDir('orchestrator-no-git-');
+  const workflow = await cli(notGit, ['workflow', 'run', 'multi-model-critique', '--input', 'question=q', '--local-workers', '0', '--cli', 'command', '--program', 'true']);
+  assert.equal(workflow.code, 2, workflow.stderr);
+  assert.match(workflow.stderr, /^error: workers on other hosts take the work through git: run this in a git repository with a remote every host reaches; nothing was started/);
+  const role = await cli(dir, ['worker', '--roles', 'Not A Role', '--agents', 'command']);
+  assert.equal(role.code, 2);
+  assert.match(role.stderr, /^error: role 'Not A Role' is not a word/);
   assert.deepEqual((await cli(dir, ['runs', '--json'])).json, { items: [], next_cursor: null }, 'no run was created');
 });
 
