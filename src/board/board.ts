@@ -2,6 +2,7 @@ import type { Db } from '../store/open.js';
 import { schemaVersion } from '../store/open.js';
 import { Agents } from './agents.js';
 import { Events } from './events.js';
+import { Accounts } from './accounts.js';
 import { WorkOrders } from './work-orders.js';
 import { Learnings } from './learnings.js';
 import { Reminders } from './reminders.js';
@@ -79,6 +80,7 @@ export class Board implements BoardContext {
   readonly learnings: Learnings;
   readonly sessionContext: SessionContext;
   readonly workOrders: WorkOrders;
+  readonly accounts: Accounts;
   private readonly clock: () => number;
   private nextSweepAt = Number.NEGATIVE_INFINITY;
   private nextLeaseEnd: number | null = null;
@@ -101,6 +103,7 @@ export class Board implements BoardContext {
     this.workflows = new Workflows(this);
     this.teams = new Teams(this);
     this.workOrders = new WorkOrders(this);
+    this.accounts = new Accounts(this);
     this.reminders = new Reminders(this);
     this.learnings = new Learnings(this);
     this.sessionContext = new SessionContext(this);

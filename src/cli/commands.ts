@@ -44,6 +44,7 @@ const learnings = () => import('./handlers/learning.js');
 const sessionContext = () => import('./handlers/context.js');
 const views = () => import('./handlers/views.js');
 const workers = () => import('./handlers/worker.js');
+const limits = () => import('./handlers/limits.js');
 
 /** Where a run's agents run: here, or as work orders that workers on any host take (`orchestrate worker`). */
 const workOrders = {
@@ -310,7 +311,7 @@ export const COMMANDS: Command[] = [
       concurrency: { type: 'string', description: 'agents at once (default 2)' },
       'max-cycles': { type: 'string', description: 'review cycles before it escalates (default 5)' },
       planner: { type: 'string', description: 'claude, codex or gemini (default claude)' },
-      worker: { type: 'string', description: 'claude, codex or gemini (default claude)' },
+      worker: { type: 'string', description: 'claude, codex or gemini (default claude); several, comma-separated (claude,codex): each task goes to the one with the most headroom, and to the next when one refuses with a usage limit' },
       reviewer: { type: 'string', description: 'claude, codex, gemini or none (default claude)' },
       'skip-codex': { type: 'boolean', description: 'use no Codex at all (design C): a Codex planner, worker or reviewer is refused' },
       'usage-threshold': { type: 'string', description: 'pause above this share of the usage window, 0..1 (default 0.8; read from the usage endpoint when one is configured)' },
@@ -568,6 +569,7 @@ export const COMMANDS: Command[] = [
     options: { 'skip-smoke': { type: 'boolean', description: 'only the facts: no smoke run (a smoke run costs a tiny prompt)' } },
     load: async () => (await dispatch()).doctor,
   },
+  { name: 'limits', summary: "each CLI account's usage windows: how full, when each resets, where the figure came from; limited accounts and until when", load: async () => (await limits()).limits },
   { name: 'worker list', summary: 'the workers on every host: CLIs, what they run now, what they did, their last sign of life', load: async () => (await workers()).workerList },
   {
     // After 'worker list': findCommand takes the first command whose words match.

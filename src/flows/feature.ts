@@ -5,7 +5,10 @@ import type { Run } from '../board/runs.js';
 import { OrchestratorError } from '../core/errors.js';
 import { runCycle, type Hold, type WorkRequest, type WorkResult } from '../engine/executor.js';
 import { planMarkdown, type Plan } from '../engine/plan.js';
+import { accountOf } from '../runner/accounts.js';
+import type { AgentEvent } from '../runner/events.js';
 import type { UsageReading } from '../runner/usage.js';
+import { chooseCli, runRouted } from './routing.js';
 import * as support from './run-support.js';
 import { engineAgent, recordPause, refuseSecondDriver, removeRunWorktrees, waitOutPause, watchStop, workResult, writeAccess, writeAtomic, type RunDeps } from './run-support.js';
 
@@ -27,6 +30,8 @@ export interface FeatureSettings {
   max_cycles: number;
   planner: AgentKind;
   worker: AgentKind;
+  /** Several CLIs a task may run on: each attempt goes to the one with the most headroom (flows/routing.ts). */
+  workers?: AgentKind[];
   reviewer: AgentKind | 'none';
   budget_usd: number | null;
   /** Pause when a usage window is fuller than this (0..1), if `FeatureDeps.usage` can read it. */
@@ -193,6 +198,12 @@ async function hold(deps: FeatureDeps, run: Run, settings: FeatureSettings): Pro
   if (spent) return { reason: spent };
   if (!deps.usage) return null;
   const reading = await deps.usage();
+  if (reading) await deps.board.accounts.observe('claude', accountOf('claude', deps.env), reading.windows).catch(() => undefined);
+  if (settings.workers && settings.workers.length > 1) {
+    // Routed: the run holds only when no allowed CLI has room (the reading above counts for Claude).
+    const choice = await chooseCli(deps.board, settings.workers, settings.usage_threshold, deps.env);
+    return choice.cli ? null : { reason: `no allowed CLI has room: ${choice.reason}`, until: choice.until === null ? null : new Date(choice.until).toISOString() };
+  }
   if (!reading || reading.utilization < settings.usage_threshold) return null;
   return { reason: `the ${reading.window} usage window is ${Math.round(reading.utilization * 100)}% used (threshold ${Math.round(settings.usage_threshold * 100)}%)`, until: reading.resets_at };
 }
@@ -270,11 +281,11 @@ async function agent(deps: FeatureDeps, run: Run, role: string, spec: Omit<Dispa
 }
 
 async function work(deps: FeatureDeps, settings: FeatureSettings, engine: string, request: WorkRequest): Promise<WorkResult> {
-  const result = await deps.dispatcher.run(
-    { agent: settings.worker, prompt: request.prompt, cwd: request.worktree, role: request.task.role, ...writeAccess(settings.worker, WORKER_TOOLS) },
-    engine,
-    { taskId: request.boardId, signal: request.signal, onEvent: deps.onAgentEvent ? (event) => deps.onAgentEvent!(request.task.id, event) : undefined },
-  );
+  const spec = (cli: AgentKind): DispatchSpec => ({ agent: cli, prompt: request.prompt, cwd: request.worktree, role: request.task.role, ...writeAccess(cli, WORKER_TOOLS) });
+  const extras = { taskId: request.boardId, signal: request.signal, onEvent: deps.onAgentEvent ? (event: AgentEvent) => deps.onAgentEvent!(request.task.id, event) : undefined };
+  const result = settings.workers && settings.workers.length > 1
+    ? await runRouted({ board: deps.board, runs: deps.dispatcher, env: deps.env, allowed: settings.workers, threshold: settings.usage_threshold, build: (cli) => spec(cli as AgentKind), createdBy: engine, extras, subject: request.boardId, onProgress: deps.onProgress })
+    : await deps.dispatcher.run(spec(settings.worker), engine, extras);
   return workResult(deps.board, result);
 }
 

@@ -3,6 +3,7 @@ import type { Board } from '../board/board.js';
 import { maskSecrets } from '../core/secrets.js';
 import type { DispatchSpec } from '../board/processes.js';
 import type { Adapter } from './adapter.js';
+import { accountOf } from './accounts.js';
 import { windowsOf, type AgentEvent, type Outcome, type OutcomeKind } from './events.js';
 import { processStartTime } from './os-process.js';
 import { runAgent, type AgentControl, type RunResult } from './run-agent.js';
@@ -228,7 +229,21 @@ export class Supervisor {
       windows: windowsOf(result.events),
       output: finalText(result),
     });
+    await this.noteAccount(job.adapter.kind, result.events, outcome);
     return result;
+  }
+
+  /** What the run said of its account's usage windows, and a refusal, on the board (routing reads them). */
+  private async noteAccount(cli: string, events: AgentEvent[], outcome: Outcome): Promise<void> {
+    if (cli === 'command') return;
+    const { board } = this.options;
+    const account = accountOf(cli, this.options.env);
+    try {
+      await board.accounts.observe(cli, account, windowsOf(events));
+      if (outcome.kind === 'rate_limited') await board.accounts.refused(cli, account, outcome.reset_at, outcome.message);
+    } catch {
+      // the process's own record has the windows; the account's view catches up with the next run
+    }
   }
 
   /** While processes run: stop what others asked to stop, and hand queued prompts to sessions that wait. */

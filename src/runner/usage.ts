@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { UsageWindow } from '../board/processes.js';
 import { join } from 'node:path';
 
 /**
@@ -13,6 +14,8 @@ export interface UsageReading {
   utilization: number;
   window: string;
   resets_at: string | null;
+  /** Every window the endpoint named (the accounts' view on the board keeps them). */
+  windows: UsageWindow[];
 }
 
 export const CLAUDE_USAGE_URL = 'https://api.anthropic.com/api/oauth/usage';
@@ -35,13 +38,16 @@ export async function readUsage(url: string, token: string, timeoutMs = 10_000):
     const response = await fetch(url, { headers: { authorization: `Bearer ${token}`, 'anthropic-beta': 'oauth-2025-04-20' }, signal: AbortSignal.timeout(timeoutMs) });
     if (!response.ok) return null;
     const body = (await response.json()) as Record<string, { utilization?: unknown; resets_at?: unknown } | null>;
-    let fullest: UsageReading | null = null;
+    let fullest: Omit<UsageReading, 'windows'> | null = null;
+    const windows: UsageWindow[] = [];
     for (const [window, value] of Object.entries(body ?? {})) {
       if (!value || typeof value.utilization !== 'number') continue;
       const share = value.utilization / 100;
-      if (!fullest || share > fullest.utilization) fullest = { utilization: share, window, resets_at: typeof value.resets_at === 'string' ? value.resets_at : null };
+      const resets = typeof value.resets_at === 'string' ? value.resets_at : null;
+      windows.push({ name: window, used: share, resets_at: resets, source: 'usage endpoint' });
+      if (!fullest || share > fullest.utilization) fullest = { utilization: share, window, resets_at: resets };
     }
-    return fullest;
+    return fullest ? { ...fullest, windows } : null;
   } catch {
     return null;
   }

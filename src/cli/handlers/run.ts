@@ -18,7 +18,7 @@ import { renderEvent } from '../../runner/events.js';
 import { spawnDetached } from '../../runner/exec.js';
 import { processIdentity } from '../../runner/os-process.js';
 import { CLAUDE_USAGE_URL, cachedUsage, usageToken } from '../../runner/usage.js';
-import { flag, flagOrArg, required, type Call, type Handler, type Reply } from '../call.js';
+import { flag, list, flagOrArg, required, type Call, type Handler, type Reply } from '../call.js';
 import { moreHint, table } from '../format.js';
 import { status as boardStatus } from './board.js';
 import { startDispatcher, stop as stopProcess } from './dispatch.js';
@@ -123,11 +123,17 @@ export const start: Handler = async (call) => {
   const thresholdText = flag(call, 'usage-threshold');
   const threshold = thresholdText === undefined ? undefined : decimal('--usage-threshold', thresholdText);
   if (threshold !== undefined && !(threshold >= 0 && threshold <= 1)) throw new OrchestratorError('invalid_input', `--usage-threshold must be a number from 0 to 1, not '${thresholdText}'`);
+  // Several workers (--worker claude,codex): each task goes to the one with the most headroom.
+  const workers = [...new Set(list(flag(call, 'worker')) ?? ['claude'])].map((cli) => {
+    if (!RUN_AGENTS.includes(cli as AgentKind)) throw new OrchestratorError('invalid_input', `--worker '${cli}' is not one of claude, codex, gemini (or several, comma-separated: claude,codex)`);
+    return cli as AgentKind;
+  });
   const settings: FeatureSettings = {
     concurrency: integerInRange('--concurrency', flag(call, 'concurrency') ?? 2, 1, 64),
     max_cycles: integerInRange('--max-cycles', flag(call, 'max-cycles') ?? 5, 1, 50),
     planner: agentFlag(call, 'planner', 'claude') as AgentKind,
-    worker: agentFlag(call, 'worker', 'claude') as AgentKind,
+    worker: workers[0]!,
+    ...(workers.length > 1 ? { workers } : {}),
     reviewer: agentFlag(call, 'reviewer', 'claude', true),
     budget_usd: budget ?? null,
     usage_threshold: threshold ?? 0.8,
@@ -135,14 +141,14 @@ export const start: Handler = async (call) => {
     dry_run: Boolean(call.values['dry-run']),
   };
   if (call.values['skip-codex']) {
-    const codex = (['planner', 'worker', 'reviewer'] as const).filter((role) => settings[role] === 'codex');
+    const codex = (['planner', 'worker', 'reviewer'] as const).filter((role) => settings[role] === 'codex' || (role === 'worker' && workers.includes('codex')));
     if (codex.length > 0) throw new OrchestratorError('invalid_input', `--skip-codex, yet the ${codex.join(' and ')} ${codex.length === 1 ? 'is' : 'are'} codex; drop one of them`);
   }
-  await refuseUnusableAgents(call, [settings.planner, settings.worker, settings.reviewer]);
+  await refuseUnusableAgents(call, [settings.planner, ...workers, settings.reviewer]);
   // Design C reviewed with Codex by default; the run says which reviewer it uses, and why.
   const note = flag(call, 'reviewer') === undefined ? ' (the default; --reviewer codex reviews with Codex as design C did, --reviewer none skips reviews)' : '';
   const built = await deps(call, board);
-  const end = await startFeature({ ...built, startNote: `planner ${settings.planner}, workers ${settings.worker}, reviewer ${settings.reviewer}${note}` }, feature, context, settings);
+  const end = await startFeature({ ...built, startNote: `planner ${settings.planner}, workers ${workers.join(workers.length > 1 ? ' or ' : '')}${workers.length > 1 ? ' (by headroom)' : ''}, reviewer ${settings.reviewer}${note}` }, feature, context, settings);
   await pushRunBranch(call, built.dispatcher, built.repo, end.run.branch);
   return reply(end);
 };

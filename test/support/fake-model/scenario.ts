@@ -57,7 +57,8 @@ export interface Turn {
 
 export interface Scenario {
   name: string;
-  match: { prompt?: string | RegExp; sessionId?: string; cwd?: string };
+  /** `tool`: the client offers this tool (tells the CLIs apart: Claude Code's Write, Codex's exec_command). */
+  match: { prompt?: string | RegExp; sessionId?: string; cwd?: string; tool?: string };
   turns: Turn[];
   /** What to say once the turns are used up (default: "Done."). */
   finalText?: string;
@@ -71,6 +72,7 @@ export function findScenario(scenarios: Scenario[], conversation: Conversation):
     }
     if (match.sessionId !== undefined && match.sessionId !== conversation.sessionId) return false;
     if (match.cwd !== undefined && match.cwd !== conversation.cwd) return false;
+    if (match.tool !== undefined && !conversation.tools.includes(match.tool)) return false;
     return true;
   });
 }
