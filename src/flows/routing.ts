@@ -50,11 +50,18 @@ export async function runRouted(input: {
   onProgress?: (line: string) => void;
 }): Promise<AgentRunResult> {
   const { board } = input;
-  const left = [...input.allowed];
+  let left = [...input.allowed];
+  let rounds = 1;
   const processIds: string[] = [];
   let refusal: AgentRunResult | null = null;
   for (;;) {
-    const choice = await chooseCli(board, left, input.threshold, input.env);
+    let choice = await chooseCli(board, left, input.threshold, input.env);
+    if (!choice.cli && left.length < input.allowed.length) {
+      // Each allowed CLI was asked: what they all say now (one may have reset meanwhile: one more round, then pause).
+      choice = await chooseCli(board, input.allowed, input.threshold, input.env);
+      if (choice.cli && rounds++ < 2) left = [...input.allowed];
+      else if (choice.cli) choice = { cli: null, reason: choice.reason, until: Date.now() + 60_000 };
+    }
     await board.events.note({ type: 'route.chosen', subject: input.subject, actor: input.createdBy, data: { cli: choice.cli, reason: choice.reason, allowed: input.allowed } });
     if (!choice.cli) {
       const until = choice.until === null ? null : new Date(choice.until).toISOString();

@@ -1,0 +1,116 @@
+// Routing across CLIs by headroom, end to end: feature runs allowed `--worker claude,codex`, with
+// the real Claude Code (a subscription login) and the real Codex against the fake model, which
+// refuses as each vendor refuses (HTTP 429 with their usage headers). Claude refuses a task mid-run:
+// the task moves to Codex at once, no retry counted, no pause. Claude's window at 85 % (its usage
+// endpoint): every task goes to Codex. Both refuse: the run pauses until the earliest reset and
+// goes on by itself. The choices by headroom themselves: accounts.test.ts.
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, describe, test } from 'node:test';
+import { cleanupBackends } from './support/backends.js';
+import { cli, cliInBackground } from './support/cli.js';
+import { CODEX, codexEnv } from './support/codex.js';
+import { anthropicUsageLimit, openaiUsageLimit } from './support/fake-model/limits.js';
+import type { Scenario, ToolCall } from './support/fake-model/scenario.js';
+import { featureModel, git, project, scenarios } from './support/feature.js';
+import { until } from './support/until.js';
+
+after(cleanupBackends);
+
+const fake = featureModel();
+
+/** Claude Code on a subscription login and Codex, side by side, both on the fake model. */
+function bothEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const claude = fake.env('subscription');
+  return { ...codexEnv(fake.model().url, claude.HOME!), ...claude, ORCHESTRATOR_CODEX: CODEX, ...extra };
+}
+
+const shell = (file: string, text: string): ToolCall => ({ name: 'exec_command', input: { cmd: `printf '%s\\n' '${text}' > ${file}` } });
+/** Codex's workers (told apart from Claude Code's by the tool they are offered). */
+const codexWorkers: Scenario[] = [
+  { name: 'codex a', match: { prompt: 'Task a:', tool: 'exec_command' }, turns: [{ tools: [shell('hello.txt', 'hello')] }, { text: 'Wrote hello.txt.' }] },
+  { name: 'codex b', match: { prompt: 'Task b:', tool: 'exec_command' }, turns: [{ tools: [shell('world.txt', 'world')] }, { text: 'Wrote world.txt.' }] },
+  { name: 'codex c', match: { prompt: 'Task c:', tool: 'exec_command' }, turns: [{ tools: [shell('both.txt', 'hello world')] }, { text: 'Wrote both.txt.' }] },
+];
+
+interface Proc { task_id: string | null; kind: string; outcome: string }
+const processesOf = async (dir: string, env: Record<string, string>, task: string) => ((await cli(dir, ['ps', '--json'], env)).json.items as Proc[]).filter((p) => p.task_id?.endsWith(`.${task}`)).map((p) => [p.kind, p.outcome]);
+const routes = async (dir: string, env: Record<string, string>, task: string) => ((await cli(dir, ['events', '--type', 'route.chosen', '--limit', '100', '--json'], env)).json.items as { subject: string; data: { cli: string | null; reason: string } }[]).filter((e) => e.subject.endsWith(`.${task}`)).map((e) => e.data);
+
+describe('routing across CLIs by headroom, with the real Claude Code and Codex', () => {
+  test('Claude refuses a task mid-run: Codex takes it at once, no retry counted, the run never pauses; limits shows Claude limited until its reset', async () => {
+    const dir = project();
+    const refusal = anthropicUsageLimit(300);
+    fake.model().setScenarios(scenarios([{ name: 'claude refuses b', match: { prompt: 'Task b:', tool: 'Write' }, turns: [refusal] }, ...codexWorkers]));
+    const env = bothEnv();
+    const done = await cli(dir, ['start', 'Add greetings', '--worker', 'claude,codex', '--reviewer', 'none', '--json'], env);
+    assert.equal(done.code, 0, done.stderr);
+    assert.equal(done.json.end, 'completed');
+    assert.doesNotMatch(done.stderr, /paused/);
+    assert.match(done.stderr, /claude refused: .*; the next allowed CLI takes it/);
+    assert.equal(git(dir, 'show', `${done.json.run.branch}:world.txt`), 'world');
+    assert.deepEqual(await processesOf(dir, env, 'b'), [['claude', 'rate_limited'], ['codex', 'ok']], 'task b: Claude refused, Codex did it');
+    const attempts = (await cli(dir, ['events', '--type', 'task.attempt', '--limit', '100', '--json'], env)).json.items.filter((e: { subject: string }) => e.subject.endsWith('.b'));
+    assert.deepEqual(attempts.map((e: { data: { attempt: number; outcome: string } }) => [e.data.attempt, e.data.outcome]), [[1, 'ok']], 'one attempt: the refusal counted no retry');
+    const b = await routes(dir, env, 'b');
+    assert.deepEqual(b.map((r) => r.cli), ['claude', 'codex']);
+    assert.match(b[1]!.reason, /^codex: no figures yet$/, 'only Codex was left to ask');
+    const c = await routes(dir, env, 'c');
+    assert.deepEqual(c.map((r) => r.cli), ['codex'], 'task c, later: Claude is still limited');
+    assert.match(c[0]!.reason, /^claude: limited until \S+; codex: no figures yet$/);
+    assert.deepEqual(await processesOf(dir, env, 'c'), [['codex', 'ok']]);
+    const limits = (await cli(dir, ['limits', '--json'], env)).json.accounts as { cli: string; account: string; state: string; limited_until: string | null; windows: { name: string; used: number }[] }[];
+    const claude = limits.find((a) => a.cli === 'claude')!;
+    assert.match(claude.account, /^login:token-[0-9a-f]{8}$/);
+    assert.deepEqual([claude.state, claude.limited_until], ['limited', new Date(refusal.resets[0]! * 1000).toISOString()], 'limited until the reset Claude named');
+    assert.deepEqual(claude.windows.map((w) => [w.name, w.used]).sort(), [['five_hour', 1], ['seven_day', 0.4]]);
+    const text = await cli(dir, ['limits'], env);
+    assert.match(text.stdout, /claude\s+login:token-\S+\s+limited until \S+\s+five_hour\s+100%/);
+  });
+
+  test('Claude\'s window at 85 % (its usage endpoint): every task goes to Codex, and the run does not wait for Claude', async () => {
+    const dir = project();
+    fake.model().setScenarios(scenarios(codexWorkers));
+    const usage = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ five_hour: { utilization: 85, resets_at: new Date(Date.now() + 3600_000).toISOString() }, seven_day: { utilization: 30, resets_at: null } })));
+    await new Promise<void>((resolve) => usage.listen(0, '127.0.0.1', resolve));
+    try {
+      const env = bothEnv({ ORCHESTRATOR_USAGE_TOKEN: 'usage-token', ORCHESTRATOR_USAGE_URL: `http://127.0.0.1:${(usage.address() as AddressInfo).port}/usage`, ORCHESTRATOR_USAGE_MAX_AGE_MS: '0' });
+      const done = await cli(dir, ['start', 'Add greetings', '--worker', 'claude,codex', '--reviewer', 'none', '--json'], env);
+      assert.equal(done.code, 0, done.stderr);
+      assert.doesNotMatch(done.stderr, /paused/);
+      for (const task of ['a', 'b', 'c']) {
+        assert.deepEqual(await processesOf(dir, env, task), [['codex', 'ok']], `task ${task} ran on Codex`);
+        assert.match((await routes(dir, env, task))[0]!.reason, /^claude: 85% used, over the threshold 80%; codex: /);
+      }
+      assert.equal(git(dir, 'show', `${done.json.run.branch}:both.txt`), 'hello world');
+    } finally {
+      usage.close();
+    }
+  });
+
+  test('both refuse: the run pauses until the earlier reset of the two, and goes on by itself', async () => {
+    const dir = project();
+    const claudeRefusal = anthropicUsageLimit(12);
+    const codexRefusal = openaiUsageLimit(60);
+    fake.model().setScenarios(scenarios([
+      { name: 'claude refuses b', match: { prompt: 'Task b:', tool: 'Write' }, turns: [claudeRefusal] },
+      { name: 'codex refuses b', match: { prompt: 'Task b:', tool: 'exec_command' }, turns: [codexRefusal] },
+    ]));
+    const env = bothEnv();
+    const running = cliInBackground(dir, ['start', 'Add greetings', '--worker', 'claude,codex', '--reviewer', 'none', '--json'], env);
+    const paused = await until('the run pauses', async () => ((await cli(dir, ['runs', '--json'], env)).json?.items ?? []).find((r: { status: string }) => r.status === 'paused'));
+    assert.equal(paused.paused_until, new Date(claudeRefusal.resets.at(-1)! * 1000).toISOString(), 'until Claude\'s reset, the earlier one');
+    assert.match(paused.phase, /no allowed CLI has room: claude: limited until \S+; codex: limited until \S+/);
+    fake.model().setScenarios(scenarios()); // the limits are over
+    const done = await running.done;
+    assert.equal(done.code, 0, done.stderr);
+    assert.equal(done.json.end, 'completed');
+    assert.ok(done.at + performance.timeOrigin >= Date.parse(paused.paused_until) - 50, 'it waited for the reset');
+    const b = await processesOf(dir, env, 'b');
+    assert.deepEqual(b.slice(0, 2), [['claude', 'rate_limited'], ['codex', 'rate_limited']]);
+    assert.deepEqual(b.at(-1), ['claude', 'ok'], 'after the reset, Claude took task b again');
+    assert.ok(b.slice(0, -1).every(([, outcome]) => outcome === 'rate_limited'));
+    assert.equal(git(dir, 'show', `${done.json.run.branch}:both.txt`), 'hello world');
+  });
+});
