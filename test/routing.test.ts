@@ -113,4 +113,31 @@ describe('routing across CLIs by headroom, with the real Claude Code and Codex',
     assert.ok(b.slice(0, -1).every(([, outcome]) => outcome === 'rate_limited'));
     assert.equal(git(dir, 'show', `${done.json.run.branch}:both.txt`), 'hello world');
   });
+
+  test('a team worker refused by a usage limit puts its task back (no retry counted), waits for the reset, and goes on with it', async () => {
+    const dir = project();
+    const refusal = anthropicUsageLimit(5);
+    fake.model().setScenarios([{ name: 'refused', match: { prompt: 'wire the socket' }, turns: [refusal] }]);
+    const env = fake.env('subscription');
+    assert.equal((await cli(dir, ['team', 'create', 'lamp', '--goal', 'Ship the lamp', '--role', 'implementer:1:claude'], env)).code, 0);
+    const task = (await cli(dir, ['task', 'push', 'wire the socket', '--role', 'implementer', '--labels', 'team:lamp', '--json'], env)).json;
+    const up = cliInBackground(dir, ['team', 'up', 'lamp', '--json'], env);
+    await until('Claude refuses', async () => ((await cli(dir, ['ps', '--json'], env)).json.items as Proc[]).some((p) => p.outcome === 'rate_limited'));
+    fake.model().setScenarios([{ name: 'works', match: { prompt: 'wire the socket' }, turns: [{ text: 'Wired the socket.' }] }]);
+    const finished = await until('the task is completed', async () => {
+      const now = (await cli(dir, ['task', 'get', task.id, '--json'], env)).json;
+      return now.status === 'completed' ? now : null;
+    }, 60_000);
+    assert.equal(finished.retry_count, 0, 'the refusal counted no retry');
+    assert.match(finished.result, /Wired the socket\./);
+    const trail = (await cli(dir, ['events', '--subject', task.id, '--json'], env)).json.items.map((e: { type: string }) => e.type);
+    assert.deepEqual(trail.filter((t: string) => t !== 'task.started'), ['task.pushed', 'task.claimed', 'task.blocked', 'task.unblocked', 'task.claimed', 'task.completed']);
+    const runs = ((await cli(dir, ['ps', '--json'], env)).json.items as (Proc & { started_at: string })[]).filter((p) => p.task_id === task.id);
+    assert.deepEqual(runs.map((p) => p.outcome), ['rate_limited', 'ok']);
+    assert.ok(Date.parse(runs[1]!.started_at) >= refusal.resets[0]! * 1000 - 1000, 'the worker waited for the reset before it tried again');
+    assert.equal((await cli(dir, ['team', 'down', 'lamp'], env)).code, 0);
+    const ended = await up.done;
+    assert.equal(ended.code, 0, ended.stderr);
+    assert.match(ended.stderr, /claude refused \(usage limit\); the task is back in the queue, no retry counted; waiting until \S+/);
+  });
 });

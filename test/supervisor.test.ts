@@ -51,7 +51,7 @@ describe('supervisor', () => {
     assert.match(log, /"type":"text","text":"job \d+"/);
     assert.deepEqual(supervisor.load(), { running: 0, waiting: 0 });
     const ps = await cli(logDir, ['ps', '--db', board.db.location, '--state', 'exited', '--limit', '5']);
-    assert.match(ps.stdout.split('\n')[0]!, /^ID\s+KIND\s+STATE\s+OUTCOME\s+PID/);
+    assert.match(ps.stdout.split('\n')[0]!, /^ID\s+KIND\s+STATE\s+OUTCOME\s+HOST\s+PID/);
     assert.equal(ps.stdout.trim().split('\n').length, 7, 'a header, five rows and the cursor hint');
     const logs = await cli(logDir, ['logs', records[7]!.id, '--db', board.db.location]);
     assert.match(logs.stdout, new RegExp(`^${records[7]!.id} command exited → ok\n\\d\\d:\\d\\d:\\d\\d job \\d+`));

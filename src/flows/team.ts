@@ -1,3 +1,4 @@
+import { REFUSAL_WITHOUT_RESET_MS } from '../board/accounts.js';
 import type { Board } from '../board/board.js';
 import type { Task } from '../board/tasks.js';
 import type { Team, TeamRole } from '../board/teams.js';
@@ -6,7 +7,7 @@ import type { Dispatcher } from '../runner/dispatcher.js';
 import type { AgentEvent } from '../runner/events.js';
 import { identityAlive } from '../runner/os-process.js';
 import { rolePrompt } from '../runner/roles.js';
-import { everySecond, WORKER_TOOLS, writeAccess } from './run-support.js';
+import { everySecond, sleep, WORKER_TOOLS, writeAccess } from './run-support.js';
 
 /**
  * `orchestrate team up`: the team's workers — for each role, `count` board agents of that role,
@@ -116,8 +117,12 @@ async function worker(deps: TeamDeps, team: Team, role: TeamRole, n: number, sig
       const { outcome } = result;
       if (outcome.kind === 'killed' && signal.aborted) break; // stopped: unregistering below puts the task back in the queue
       if (outcome.kind === 'rate_limited') {
-        deps.onProgress?.(`[${name}] rate limited${outcome.reset_at ? ` until ${outcome.reset_at}` : ''}; the task goes back to the queue`);
-        break;
+        // The task goes back to the queue as it was (blocked and unblocked: no retry counted); this worker waits out the limit.
+        const until = new Date(outcome.reset_at ? Date.parse(outcome.reset_at) : Date.now() + REFUSAL_WITHOUT_RESET_MS).toISOString();
+        const back = await board.tasks.block(task.id, agent.id, `${role.agent} refused with a usage limit until ${until}`).then(() => board.tasks.unblock(task.id, agent.id)).catch(() => null);
+        deps.onProgress?.(`[${name}] ${role.agent} refused (usage limit)${back ? '; the task is back in the queue, no retry counted' : ''}; waiting until ${until}`);
+        await sleep(Math.max(0, Date.parse(until) - Date.now()), signal);
+        continue;
       }
       const settled = await settle(board, task.id, agent.id, outcome.kind === 'ok' ? { result: outcome.message.slice(0, 10_000) || 'done' } : { reason: `${outcome.kind}: ${outcome.message}`.slice(0, 2000) });
       if (settled === 'released') deps.onProgress?.(`[${name}] ${task.id} is no longer this worker's (it went back to the queue, or was cancelled, while its agent ran); this run's result is dropped`);
