@@ -60,12 +60,13 @@ export class Approvals {
   async decide(id: string, decision: 'allowed' | 'denied', by: string, reason: string | null = null): Promise<Approval> {
     const now = this.board.now();
     await this.board.db.transaction(async (tx) => {
-      const changed = await tx.exec(`UPDATE approvals SET state = ?, decided_by = ?, reason = ?, decided_at = ? WHERE id = ? AND state = 'pending'`, [decision, by, reason, now, id]);
-      if (!changed) {
+      const [row] = await tx.query<ApprovalRow>(`UPDATE approvals SET state = ?, decided_by = ?, reason = ?, decided_at = ? WHERE id = ? AND state = 'pending' RETURNING *`, [decision, by, reason, now, id]);
+      if (!row) {
         const current = await this.get(id, tx); // inside the transaction: the Db itself waits for it to end
         throw new OrchestratorError('conflict', `approval ${id} was already answered: ${current.state} by ${current.decided_by}`);
       }
-      await appendEvent(tx, { type: `approval.${decision}`, subject: id, data: { by } }, now);
+      // Who decided what, and why: the audit trail (`orchestrate audit`).
+      await appendEvent(tx, { type: `approval.${decision}`, subject: id, data: { by, reason, tool_name: row.tool_name, agent: row.agent, role: row.role } }, now);
     });
     return this.get(id);
   }

@@ -45,6 +45,7 @@ const sessionContext = () => import('./handlers/context.js');
 const views = () => import('./handlers/views.js');
 const workers = () => import('./handlers/worker.js');
 const limits = () => import('./handlers/limits.js');
+const audits = () => import('./handlers/audit.js');
 
 /** Where a run's agents run: here, or as work orders that workers on any host take (`orchestrate worker`). */
 const workOrders = {
@@ -570,6 +571,11 @@ export const COMMANDS: Command[] = [
     load: async () => (await dispatch()).doctor,
   },
   { name: 'limits', summary: "each CLI account's usage windows: how full, when each resets, where the figure came from; limited accounts and until when", load: async () => (await limits()).limits },
+  {
+    name: 'audit', summary: 'every permission decision: who (a person, the role\'s policy, the timeout, the CLI\'s own flags), what tool, for whom, why',
+    options: { limit: { type: 'string', description: 'the newest N (default 100)' } },
+    load: async () => (await audits()).audit,
+  },
   { name: 'worker list', summary: 'the workers on every host: CLIs, what they run now, what they did, their last sign of life', load: async () => (await workers()).workerList },
   {
     // After 'worker list': findCommand takes the first command whose words match.

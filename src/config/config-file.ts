@@ -16,6 +16,20 @@ export interface NotificationSettings {
   url?: string;
 }
 
+/** A role's settings (`roles.<role>` in config.yaml): its model, the CLIs its tasks may run on, its tools. */
+export interface RoleSettings {
+  model?: string;
+  /** The CLIs its tasks may run on, in order of preference: routing picks by headroom. */
+  agents?: ('claude' | 'codex' | 'gemini')[];
+  /** The only tools its agents may use (Claude Code's names: Read, Grep, Write, Bash …); none said: the run's own. */
+  allowed_tools?: string[];
+  /** Tools its agents may never use. */
+  denied_tools?: string[];
+}
+
+/** Tools that change files or run programs: a role allowed none of them is read-only on every CLI. */
+export const WRITING_TOOLS = ['Write', 'Edit', 'MultiEdit', 'NotebookEdit', 'Bash'];
+
 export interface ProjectConfig {
   db?: string;
   lease_ttl?: number;
@@ -27,6 +41,7 @@ export interface ProjectConfig {
   notifications?: NotificationSettings;
   /** A master plan's gates written by name (`- i18n: all strings translated`): name → command. */
   gates?: Record<string, string>;
+  roles?: Record<string, RoleSettings>;
 }
 
 /** The schema, built when a config file exists (zod loads only then: most commands start faster). */
@@ -38,6 +53,13 @@ async function schemas() {
     topic: z.string().min(1).optional(),
     url: z.url({ protocol: /^https?$/ }).optional(),
   });
+  const tool = z.string().regex(/^[A-Za-z][\w.:*()-]{0,99}$/, 'a tool name, such as Read or Bash(git:*)');
+  const role = z.strictObject({
+    model: z.string().min(1).optional(),
+    agents: z.array(z.enum(['claude', 'codex', 'gemini'])).min(1).optional(),
+    allowed_tools: z.array(tool).optional(),
+    denied_tools: z.array(tool).optional(),
+  });
   const config = z.strictObject({
     db: z.string().min(1).optional(),
     lease_ttl: z.number().positive().max(86_400).optional(),
@@ -48,8 +70,9 @@ async function schemas() {
     notes_sections: z.array(z.string().min(1)).optional(),
     notifications: notifications.optional(),
     gates: z.record(z.string().min(1).max(100), z.string().trim().min(1).max(10_000)).optional(),
+    roles: z.record(z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/, 'a role is a lower-case word'), role).optional(),
   });
-  return { config, notifications };
+  return { config, notifications, role };
 }
 
 /** The config file's settings ({} when there is none); every problem in one error, as `file:line: …` lines. */
@@ -66,7 +89,7 @@ export async function readProjectConfig(file: string): Promise<ProjectConfig> {
   const value: unknown = doc.toJS();
   if (value === null || value === undefined) return {};
   if (!isMap(doc.contents)) throw configError(file, [{ line: 1, message: 'settings must be "key: value" lines' }]);
-  const { config, notifications } = await schemas();
+  const { config, notifications, role } = await schemas();
   const parsed = config.safeParse(value);
   if (parsed.success) return parsed.data as ProjectConfig;
   const problems = parsed.error.issues.flatMap((issue) => {
@@ -74,7 +97,7 @@ export async function readProjectConfig(file: string): Promise<ProjectConfig> {
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => ({
         line: lineOf(keyNode(doc, [...path, key])?.range?.[0]),
-        message: `unknown setting '${[...path, key].join('.')}' (known: ${Object.keys(path[0] === 'notifications' ? notifications.shape : config.shape).join(', ')})`,
+        message: `unknown setting '${[...path, key].join('.')}' (known: ${Object.keys(path[0] === 'notifications' ? notifications.shape : path[0] === 'roles' ? role.shape : config.shape).join(', ')})`,
       }));
     }
     const node = doc.getIn(path, true) as { range?: [number, number, number] } | undefined;

@@ -4,7 +4,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { OrchestratorError } from '../core/errors.js';
 import { decimal } from '../core/numbers.js';
 import { isPostgresUrl } from '../store/open.js';
-import { readProjectConfig } from './config-file.js';
+import { readProjectConfig, type RoleSettings } from './config-file.js';
 
 /**
  * The resolved settings of one invocation, each with where it came from, in this order of
@@ -31,6 +31,8 @@ export interface Settings {
   token: Setting<string | null>;
   /** The user's home folder (where `setup --global` writes). */
   home: Setting<string>;
+  /** Per-role settings from config.yaml (`roles.<role>`): model, CLIs, allowed and denied tools. */
+  roles: Record<string, RoleSettings>;
 }
 
 export interface SettingsInput {
@@ -91,7 +93,7 @@ export async function resolveSettings(input: SettingsInput): Promise<Settings> {
   const home: Setting<string> = env.HOME
     ? { value: env.HOME, source: 'env', from: 'HOME' }
     : { value: homedir(), source: 'default', from: 'the operating system' };
-  return { projectRoot, db, leaseTtlMs, maxRetries, agent, token, home };
+  return { projectRoot, db, leaseTtlMs, maxRetries, agent, token, home, roles: (config.roles as Record<string, RoleSettings> | undefined) ?? {} };
 }
 
 /**

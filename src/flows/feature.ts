@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DispatchSpec } from '../board/processes.js';
 import type { Run } from '../board/runs.js';
+import type { RoleSettings } from '../config/config-file.js';
 import { OrchestratorError } from '../core/errors.js';
 import { runCycle, type Hold, type WorkRequest, type WorkResult } from '../engine/executor.js';
 import { planMarkdown, type Plan } from '../engine/plan.js';
@@ -45,6 +46,8 @@ export interface FeatureDeps extends RunDeps {
   usage?: () => Promise<UsageReading | null>;
   /** A line said once the run exists (which CLI plays which role, and why). */
   startNote?: string;
+  /** Per-role settings (config.yaml): a role's `agents` are the CLIs its tasks may run on. */
+  roles?: Record<string, RoleSettings>;
 }
 
 export type RunEnd = { run: Run; end: 'completed' | 'escalated' | 'paused' | 'stopped' | 'planned' };
@@ -283,9 +286,11 @@ async function agent(deps: FeatureDeps, run: Run, role: string, spec: Omit<Dispa
 async function work(deps: FeatureDeps, settings: FeatureSettings, engine: string, request: WorkRequest): Promise<WorkResult> {
   const spec = (cli: AgentKind): DispatchSpec => ({ agent: cli, prompt: request.prompt, cwd: request.worktree, role: request.task.role, ...writeAccess(cli, WORKER_TOOLS) });
   const extras = { taskId: request.boardId, signal: request.signal, onEvent: deps.onAgentEvent ? (event: AgentEvent) => deps.onAgentEvent!(request.task.id, event) : undefined };
-  const result = settings.workers && settings.workers.length > 1
-    ? await runRouted({ board: deps.board, runs: deps.dispatcher, env: deps.env, allowed: settings.workers, threshold: settings.usage_threshold, build: (cli) => spec(cli as AgentKind), createdBy: engine, extras, subject: request.boardId, onProgress: deps.onProgress })
-    : await deps.dispatcher.run(spec(settings.worker), engine, extras);
+  // The CLIs this task may run on: its role's (config.yaml), else the run's --worker list.
+  const allowed = (request.task.role ? deps.roles?.[request.task.role]?.agents : undefined) ?? settings.workers ?? [settings.worker];
+  const result = allowed.length > 1
+    ? await runRouted({ board: deps.board, runs: deps.dispatcher, env: deps.env, allowed, threshold: settings.usage_threshold, build: (cli) => spec(cli as AgentKind), createdBy: engine, extras, subject: request.boardId, onProgress: deps.onProgress })
+    : await deps.dispatcher.run(spec(allowed[0]!), engine, extras);
   return workResult(deps.board, result);
 }
 

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Board } from '../board/board.js';
 import type { DispatchSpec, ProcessRecord } from '../board/processes.js';
 import type { RunnerConfig } from '../board/runner-config.js';
+import { WRITING_TOOLS, type RoleSettings } from '../config/config-file.js';
 import { OrchestratorError } from '../core/errors.js';
 import type { Adapter, McpServer } from './adapter.js';
 import { claude } from './adapters/claude.js';
@@ -37,6 +38,8 @@ export interface DispatcherOptions {
   mcpServer?: () => McpServer | null;
   /** Programs per agent kind (default: the name on the PATH). */
   programs?: Partial<Record<DispatchSpec['agent'], string>>;
+  /** Per-role settings (config.yaml `roles.<role>`): a spec's role picks its model and its tools. */
+  roles?: Record<string, RoleSettings>;
 }
 
 export interface DispatchExtras {
@@ -196,9 +199,11 @@ export class Dispatcher {
     return agent.id;
   }
 
-  private jobFor(spec: DispatchSpec, config: RunnerConfig, worker: string | null): Pick<Job<unknown>, 'adapter' | 'options'> {
+  private jobFor(original: DispatchSpec, config: RunnerConfig, worker: string | null): Pick<Job<unknown>, 'adapter' | 'options'> {
+    const role = original.role ? this.options.roles?.[original.role] : undefined;
+    const spec = role ? leastPrivilege(original, role) : original;
     const program = this.options.programs?.[spec.agent];
-    const model = spec.model ?? config.models[spec.agent];
+    const model = spec.model ?? role?.model ?? config.models[spec.agent];
     const extraArgs = spec.argv;
     const job = <Options>(adapter: Adapter<Options>, options: Options) => ({ adapter, options }) as Pick<Job<unknown>, 'adapter' | 'options'>;
     const server = spec.approvals || spec.board ? this.options.mcpServer?.() ?? null : null;
@@ -208,7 +213,7 @@ export class Dispatcher {
       case 'claude': {
         const tools = server ? { mcpConfig: JSON.stringify({ mcpServers: { orchestrator: claudeMcp(orchestrator!.orchestrator) } }), allowedTools: ['mcp__orchestrator', ...(spec.allowed_tools ?? [])] } : { allowedTools: spec.allowed_tools };
         const approvals = spec.approvals ? { permissionPromptTool: 'mcp__orchestrator__approve_permission' } : {};
-        return job(claude, { prompt: spec.prompt, program, model, extraArgs, interactive: spec.interactive, ...tools, ...approvals });
+        return job(claude, { prompt: spec.prompt, program, model, extraArgs, interactive: spec.interactive, disallowedTools: role?.denied_tools, ...tools, ...approvals });
       }
       case 'codex':
         return job(codex, { prompt: spec.prompt, program, model, extraArgs, mcpServers: orchestrator });
@@ -217,6 +222,28 @@ export class Dispatcher {
       case 'command':
         return job(commandAdapter(), { program: spec.argv![0]!, args: spec.argv!.slice(1), prompt: spec.prompt });
     }
+  }
+}
+
+/**
+ * A spec narrowed to its role's tools (config.yaml `roles.<role>`): Claude Code gets exactly the
+ * allowed tools (and `--disallowedTools` for the denied ones, in jobFor); a role allowed no tool
+ * that writes or runs programs is read-only on the other CLIs too — Codex in its read-only sandbox,
+ * Gemini CLI asking before every edit (which a headless run refuses).
+ */
+function leastPrivilege(spec: DispatchSpec, role: RoleSettings): DispatchSpec {
+  if (!role.allowed_tools) return spec;
+  const readOnly = !role.allowed_tools.some((tool) => WRITING_TOOLS.includes(tool.replace(/\(.*$/, '')));
+  const argv = (spec.argv ?? []).filter((arg, i, all) => !(arg === '--approval-mode' || all[i - 1] === '--approval-mode') && !(arg === '--sandbox' || all[i - 1] === '--sandbox'));
+  switch (spec.agent) {
+    case 'claude':
+      return { ...spec, allowed_tools: role.allowed_tools };
+    case 'codex':
+      return readOnly ? { ...spec, argv: [...argv, '--sandbox', 'read-only'] } : spec;
+    case 'gemini':
+      return readOnly ? { ...spec, argv: [...argv, '--approval-mode', 'default'] } : spec;
+    default:
+      return spec;
   }
 }
 

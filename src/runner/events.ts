@@ -28,6 +28,8 @@ export type AgentEvent =
    * people (a reset to the minute, read as the end of that minute).
    */
   | { type: 'limits'; status: string | null; resets_at: string | null; windows: UsageWindow[]; precise: boolean }
+  /** A tool call the CLI refused by its permission settings (Claude Code's permission_denials). */
+  | { type: 'denied'; tool: string; input: string }
   | { type: 'result'; is_error: boolean; subtype: string; text: string; num_turns: number | null; cost_usd: number | null; usage: Usage | null; api_error_status: number | null }
   | { type: 'unknown'; raw: unknown }
   | { type: 'parse_error'; line: string; error: string };
@@ -62,7 +64,7 @@ function short(text: string): string {
 }
 
 /** What a tool call touches, for people: the file, the command, the pattern. */
-function toolTarget(input: unknown): string {
+export function toolTarget(input: unknown): string {
   if (input === null || typeof input !== 'object') return '';
   const fields = input as Record<string, unknown>;
   for (const key of ['file_path', 'path', 'command', 'cmd', 'pattern', 'url', 'query', 'description']) {
@@ -89,6 +91,8 @@ export function renderEvent(event: AgentEvent): string | null {
       return event.is_error ? `[ERROR: ${short(event.content)}]` : null;
     case 'usage':
       return null;
+    case 'denied':
+      return `[DENIED ${event.tool}: ${short(event.input)}]`;
     case 'limits':
       return event.status === 'rejected' ? `[limit reached${event.resets_at ? `; resets ${event.resets_at}` : '; no reset time given'}]` : null;
     case 'retry':

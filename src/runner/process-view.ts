@@ -91,7 +91,7 @@ export function tailLog(path: string, options: { count: number; only?: LogFilter
     closeSync(fd);
   }
   const wanted = (event: AgentEvent): boolean => {
-    if (options.only === 'errors') return event.type === 'error' || event.type === 'parse_error' || (event.type === 'tool_result' && event.is_error) || (event.type === 'result' && event.is_error);
+    if (options.only === 'errors') return event.type === 'error' || event.type === 'denied' || event.type === 'parse_error' || (event.type === 'tool_result' && event.is_error) || (event.type === 'result' && event.is_error);
     if (options.only === 'tools') return event.type === 'tool_call' || event.type === 'tool_result';
     return true;
   };

@@ -230,6 +230,7 @@ export class Supervisor {
       output: finalText(result),
     });
     await this.noteAccount(job.adapter.kind, result.events, outcome);
+    await this.noteDenials(job, id, result.events);
     return result;
   }
 
@@ -243,6 +244,14 @@ export class Supervisor {
       if (outcome.kind === 'rate_limited') await board.accounts.refused(cli, account, outcome.reset_at, outcome.message);
     } catch {
       // the process's own record has the windows; the account's view catches up with the next run
+    }
+  }
+
+  /** Each tool call the CLI's own permission settings refused, as an event (`orchestrate audit` lists them). */
+  private async noteDenials<Options>(job: Job<Options>, id: string, events: AgentEvent[]): Promise<void> {
+    for (const event of events) {
+      if (event.type !== 'denied') continue;
+      await this.options.board.events.note({ type: 'permission.denied', subject: job.taskId ?? id, actor: job.createdBy ?? null, data: { process: id, cli: job.adapter.kind, tool: event.tool, input: event.input, by: `${job.adapter.kind}'s permission settings (the role's tools)` } }).catch(() => undefined);
     }
   }
 

@@ -44,6 +44,7 @@ export async function startDispatcher(call: Call, board: Board, extra: { server?
     baseDir: call.cwd,
     mcpServer: extra.server ?? (() => ({ command: process.execPath, args: [MAIN, 'mcp'], env: { ORCHESTRATOR_DB: call.settings.db.value } })),
     programs: Object.fromEntries(Object.entries(programs).filter((entry): entry is [string, string] => entry[1] !== undefined)),
+    roles: call.settings.roles,
   });
 }
 

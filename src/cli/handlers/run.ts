@@ -59,6 +59,7 @@ async function deps(call: Call, board: Board): Promise<FeatureDeps> {
       : undefined,
     signal: call.io.shutdownSignal(),
     usage: usageReader(call),
+    roles: call.settings.roles,
   };
 }
 

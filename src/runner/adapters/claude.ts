@@ -17,6 +17,8 @@ export interface ClaudeOptions {
   mcpConfig?: string;
   strictMcpConfig?: boolean;
   allowedTools?: string[];
+  /** Tools it may never use (`--disallowedTools`). */
+  disallowedTools?: string[];
   permissionMode?: 'default' | 'acceptEdits' | 'plan' | 'bypassPermissions';
   /** An MCP tool that answers permission requests (`mcp__orchestrator__approve_permission`). */
   permissionPromptTool?: string;
@@ -77,6 +79,7 @@ const line = z.union([
     total_cost_usd: z.number().nullish(),
     usage: usage.nullish(),
     api_error_status: z.number().nullish(),
+    permission_denials: z.array(z.looseObject({ tool_name: z.string(), tool_input: z.unknown() })).nullish(),
     session_id: z.string().nullish(),
   }),
 ]);
@@ -170,6 +173,7 @@ export const claude: Adapter<ClaudeOptions> = {
     if (options.mcpConfig) args.push('--mcp-config', options.mcpConfig);
     if (options.strictMcpConfig) args.push('--strict-mcp-config');
     if (options.allowedTools?.length) args.push('--allowedTools', options.allowedTools.join(','));
+    if (options.disallowedTools?.length) args.push('--disallowedTools', options.disallowedTools.join(','));
     if (options.permissionMode) args.push('--permission-mode', options.permissionMode);
     if (options.permissionPromptTool) args.push('--permission-prompt-tool', options.permissionPromptTool);
     if (options.appendSystemPrompt) args.push('--append-system-prompt', options.appendSystemPrompt);
@@ -214,7 +218,8 @@ export const claude: Adapter<ClaudeOptions> = {
             api_error_status: event.api_error_status ?? null,
           };
           const limit = event.is_error ? limitFromText(event.result ?? '') : null;
-          return [...(used ? [{ type: 'usage', usage: used, cost_usd: event.total_cost_usd ?? null } as const] : []), ...(limit ? [limit] : []), result];
+          const denied = (event.permission_denials ?? []).map((d): AgentEvent => ({ type: 'denied', tool: d.tool_name, input: JSON.stringify(d.tool_input ?? null).slice(0, 500) }));
+          return [...(used ? [{ type: 'usage', usage: used, cost_usd: event.total_cost_usd ?? null } as const] : []), ...(limit ? [limit] : []), ...denied, result];
         }
       }
     });
