@@ -108,6 +108,26 @@ describe('feature runs that pause, stop or hold, with the real Claude Code', () 
     assert.equal(resumed.json.run.options.budget_usd, 5);
   });
 
+  test('a budget in tokens (a flat-rate plan): spent by the planner, the run escalates; resume with a larger one completes; history shows the tokens', async () => {
+    const dir = project();
+    fake.model().setScenarios(scenarios());
+    const first = await cli(dir, ['start', 'Add greetings', '--reviewer', 'none', '--budget-tokens', '10', '--json'], env());
+    assert.equal(first.code, 13, first.stderr);
+    assert.equal(first.json.run.escalation.reason, 'budget reached');
+    assert.match(first.json.run.escalation.details, /the run has used \d+ tokens of its 10 budget \(\d+ in, \d+ out, \d+ cache writes\)/);
+    const planned = first.json.run.tokens;
+    assert.ok(planned.input + planned.output > 10, `the planner's tokens are counted: ${JSON.stringify(planned)}`);
+    const resumed = await cli(dir, ['resume', '--budget-tokens', '10000000', '--json'], env());
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.equal(resumed.json.end, 'completed');
+    assert.equal(resumed.json.run.options.budget_tokens, 10_000_000);
+    assert.ok(resumed.json.run.tokens.output > planned.output, 'the workers\' tokens were added');
+    const history = await cli(dir, ['history'], env());
+    assert.match(history.stdout, /COST \(EST\.\)\s+TOKENS IN\/OUT\/CACHE/);
+    assert.match(history.stdout, new RegExp(`${resumed.json.run.id}\\s+feature\\s+completed.*\\$\\d+\\.\\d{4}\\s+[\\d.]+k?/[\\d.]+k?/`));
+    assert.equal((await cli(dir, ['start', 'x', '--budget-tokens', 'lots'], env())).stderr.split('\n')[0], "error: --budget-tokens must be a whole number from 1 to 1000000000000, not 'lots'");
+  });
+
   test('orchestrate stop from another terminal stops a run; doctor lists the worktrees it left', async () => {
     const dir = project();
     fake.model().setScenarios(scenarios([{ name: 'slow a', match: { prompt: 'Task a:' }, turns: [{ delayMs: 300_000, text: 'too slow' }] }]));

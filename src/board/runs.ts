@@ -42,13 +42,37 @@ export interface Run {
   escalation: unknown;
   guidance: string | null;
   cost_usd: number;
+  /** The tokens its agents' CLIs reported, summed. */
+  tokens: RunTokens;
   created_at: string | null;
   updated_at: string | null;
   ended_at: string | null;
 }
 
-interface RunRow extends Omit<Run, 'options' | 'escalation' | 'paused_until' | 'created_at' | 'updated_at' | 'ended_at'> {
+/** The tokens an agent run reported (the runner's Usage has this shape). */
+export interface ReportedTokens {
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_input_tokens?: number;
+  cache_creation_input_tokens?: number;
+}
+
+export interface RunTokens {
+  input: number;
+  output: number;
+  cache_write: number;
+  cache_read: number;
+}
+
+/** New tokens a run processed (input, output, cache writes; cache reads are re-reads): what a token budget counts. */
+export const newTokens = (t: RunTokens) => t.input + t.output + t.cache_write;
+
+interface RunRow extends Omit<Run, 'options' | 'escalation' | 'paused_until' | 'created_at' | 'updated_at' | 'ended_at' | 'tokens'> {
   seq: number;
+  tokens_input: number | string;
+  tokens_output: number | string;
+  tokens_cache_write: number | string;
+  tokens_cache_read: number | string;
   options: string;
   escalation: string | null;
   paused_until: number | null;
@@ -96,8 +120,14 @@ export class Runs {
   }
 
   /** Adds to the run's spend. */
-  async addCost(id: string, usd: number): Promise<void> {
-    await this.board.db.exec('UPDATE runs SET cost_usd = cost_usd + ? WHERE id = ?', [usd, id]);
+  /** Adds what an agent run spent: its dollars (as the CLI estimated them) and its tokens. */
+  async addSpend(id: string, usd: number | null, usage: ReportedTokens | null): Promise<void> {
+    if (!usd && !usage) return;
+    await this.board.db.exec(
+      `UPDATE runs SET cost_usd = cost_usd + ?, tokens_input = tokens_input + ?, tokens_output = tokens_output + ?,
+         tokens_cache_write = tokens_cache_write + ?, tokens_cache_read = tokens_cache_read + ? WHERE id = ?`,
+      [usd ?? 0, usage?.input_tokens ?? 0, usage?.output_tokens ?? 0, usage?.cache_creation_input_tokens ?? 0, usage?.cache_read_input_tokens ?? 0, id],
+    );
   }
 
   async get(id: string): Promise<Run> {
@@ -186,9 +216,10 @@ export class Runs {
 
 function toRun(row: RunRow): Run {
 
-  const { seq: _seq, ...rest } = row;
+  const { seq: _seq, tokens_input, tokens_output, tokens_cache_write, tokens_cache_read, ...rest } = row;
   return {
     ...rest,
+    tokens: { input: Number(tokens_input), output: Number(tokens_output), cache_write: Number(tokens_cache_write), cache_read: Number(tokens_cache_read) },
     cycle: Number(row.cycle),
     plan_version: Number(row.plan_version),
     cost_usd: Number(row.cost_usd),

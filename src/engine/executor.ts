@@ -201,7 +201,7 @@ export async function runCycle(options: CycleOptions): Promise<CycleEnd> {
       progress(`[${task.id}] attempt ${attempt}: ${task.title}`);
       const prompt = options.prompt ? options.prompt(task, tree, problem, attempt) : workerPrompt(task, options.guidance ?? null, problem);
       const result = await options.work({ task, boardId: id, worktree: tree, prompt, attempt, signal: stop.signal });
-      if (result.outcome.cost_usd) await board.runs.addCost(run.id, result.outcome.cost_usd);
+      await board.runs.addSpend(run.id, result.outcome.cost_usd, result.outcome.usage);
       const record = { attempt, outcome: result.outcome.kind, message: result.outcome.message.slice(0, 2000), session_id: result.outcome.session_id, process_id: result.process_id, log_path: result.log_path, cost_usd: result.outcome.cost_usd, usage: result.outcome.usage, gates: [] as GateResult[], problem: null as string | null };
       evidence.attempts.push(record);
       if (result.outcome.kind === 'rate_limited') {

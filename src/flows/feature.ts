@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DispatchSpec } from '../board/processes.js';
-import type { Run } from '../board/runs.js';
+import { newTokens, type Run } from '../board/runs.js';
 import type { RoleSettings } from '../config/config-file.js';
 import { OrchestratorError } from '../core/errors.js';
 import { runCycle, type Hold, type WorkRequest, type WorkResult } from '../engine/executor.js';
@@ -35,6 +35,8 @@ export interface FeatureSettings {
   workers?: AgentKind[];
   reviewer: AgentKind | 'none';
   budget_usd: number | null;
+  /** A budget in new tokens (input, output, cache writes), for a flat-rate plan where dollars mean little. */
+  budget_tokens?: number | null;
   /** Pause when a usage window is fuller than this (0..1), if `FeatureDeps.usage` can read it. */
   usage_threshold: number;
   auto_resume: boolean;
@@ -85,7 +87,7 @@ export async function startFeature(deps: FeatureDeps, feature: string, context: 
 }
 
 /** Goes on with a run: after a pause, an escalation (with a person's guidance) or a crash. */
-export async function resumeFeature(deps: FeatureDeps, runId: string, guidance: string | null, changes: Partial<Pick<FeatureSettings, 'budget_usd'>> = {}): Promise<RunEnd> {
+export async function resumeFeature(deps: FeatureDeps, runId: string, guidance: string | null, changes: Partial<Pick<FeatureSettings, 'budget_usd' | 'budget_tokens'>> = {}): Promise<RunEnd> {
   const { board } = deps;
   let run = await board.runs.get(runId);
   refuseSecondDriver(run, deps.supervisor);
@@ -137,7 +139,7 @@ async function drive(deps: FeatureDeps, start: Run): Promise<RunEnd> {
     for (;;) {
       if (stop.signal.aborted) return stopped(deps, run);
       const spent = await overBudget(deps, run);
-      if (spent) return escalate(deps, run, 'budget reached', spent, 'raise --budget-usd and resume, or finish by hand');
+      if (spent) return escalate(deps, run, 'budget reached', spent, 'raise --budget-usd (or --budget-tokens) and resume, or finish by hand');
       const plan = (await board.runs.plan(run.id, run.plan_version))!.plan as Plan;
       run = await board.runs.update(run.id, { status: 'running', phase: `cycle ${run.cycle}: ${plan.tasks.length} tasks` });
       deps.onProgress?.(`[cycle ${run.cycle}] ${plan.tasks.length} tasks, concurrency ${settings.concurrency}`);
@@ -160,7 +162,7 @@ async function drive(deps: FeatureDeps, start: Run): Promise<RunEnd> {
         signal: stop.signal,
       });
       if (end.status === 'stopped') return stopped(deps, run);
-      if (end.status === 'held' && end.until === undefined) return escalate(deps, run, 'budget reached', `${end.reason}; no new task was started, the running ones finished`, 'raise --budget-usd and resume, or finish by hand');
+      if (end.status === 'held' && end.until === undefined) return escalate(deps, run, 'budget reached', `${end.reason}; no new task was started, the running ones finished`, 'raise --budget-usd (or --budget-tokens) and resume, or finish by hand');
       if (end.status === 'paused' || end.status === 'held') {
         const pause = await recordPause(board, run, end);
         run = pause.run;
@@ -191,8 +193,10 @@ async function drive(deps: FeatureDeps, start: Run): Promise<RunEnd> {
 /** Why the run may start no more work (its budget is spent), or null. */
 async function overBudget(deps: FeatureDeps, run: Run): Promise<string | null> {
   const current = await deps.board.runs.get(run.id);
-  const budget = settingsOf(current).budget_usd;
-  return budget !== null && current.cost_usd >= budget ? `the run has spent $${current.cost_usd.toFixed(4)} of its $${budget} budget` : null;
+  const { budget_usd: budget, budget_tokens: tokens } = settingsOf(current);
+  if (budget !== null && current.cost_usd >= budget) return `the run has spent $${current.cost_usd.toFixed(4)} of its $${budget} budget`;
+  const used = newTokens(current.tokens);
+  return tokens && used >= tokens ? `the run has used ${used} tokens of its ${tokens} budget (${current.tokens.input} in, ${current.tokens.output} out, ${current.tokens.cache_write} cache writes)` : null;
 }
 
 /** A hold before new work: the budget (escalates), or a usage window fuller than the threshold (pauses until its reset). */
@@ -279,7 +283,7 @@ async function agent(deps: FeatureDeps, run: Run, role: string, spec: Omit<Dispa
     allowed_tools: spec.agent === 'claude' ? spec.allowed_tools : undefined,
   };
   const result = await deps.dispatcher.run(full, null, { signal, onEvent: deps.onAgentEvent ? (event) => deps.onAgentEvent!(role, event) : undefined });
-  if (result.outcome.cost_usd) await deps.board.runs.addCost(run.id, result.outcome.cost_usd);
+  await deps.board.runs.addSpend(run.id, result.outcome.cost_usd, result.outcome.usage);
   return result;
 }
 

@@ -137,6 +137,7 @@ export const start: Handler = async (call) => {
     ...(workers.length > 1 ? { workers } : {}),
     reviewer: agentFlag(call, 'reviewer', 'claude', true),
     budget_usd: budget ?? null,
+    budget_tokens: tokenBudget(flag(call, 'budget-tokens')) ?? null,
     usage_threshold: threshold ?? 0.8,
     auto_resume: !call.values['no-auto-resume'],
     dry_run: Boolean(call.values['dry-run']),
@@ -240,8 +241,9 @@ export const resume: Handler = async (call) => {
   if (run.kind === 'plan') return (await import('./plan.js')).resume(call, board, run);
   if (run.kind === 'workflow') return (await import('./workflow.js')).resume(call, board, run);
   const budget = dollars(flag(call, 'budget-usd'));
+  const tokens = tokenBudget(flag(call, 'budget-tokens'));
   const resumed = await deps(call, board);
-  const end = await resumeFeature(resumed, run.id, flag(call, 'guidance') ?? null, budget === undefined ? {} : { budget_usd: budget });
+  const end = await resumeFeature(resumed, run.id, flag(call, 'guidance') ?? null, { ...(budget === undefined ? {} : { budget_usd: budget }), ...(tokens === undefined ? {} : { budget_tokens: tokens }) });
   await pushRunBranch(call, resumed.dispatcher, resumed.repo, end.run.branch);
   return reply(end);
 };
@@ -252,6 +254,11 @@ function dollars(text: string | undefined): number | undefined {
   const value = decimal('--budget-usd', text);
   if (!(value > 0)) throw new OrchestratorError('invalid_input', `--budget-usd must be a positive number of dollars, not '${text}'`);
   return value;
+}
+
+/** --budget-tokens: a whole number of tokens (1 to 10^12). */
+function tokenBudget(text: string | undefined): number | undefined {
+  return text === undefined ? undefined : integerInRange('--budget-tokens', text, 1, 1e12);
 }
 
 /** `orchestrate status`: the board's health and the newest run in a line; with --run, that run in full. */
@@ -297,9 +304,15 @@ export const history: Handler = async (call) => {
   const limit = integerInRange('--limit', flag(call, 'limit') ?? 20, 1, 1000);
   const runs = await (await call.board()).runs.recent(limit);
   const took = (run: Run) => (run.created_at && run.ended_at ? `${Math.round((Date.parse(run.ended_at) - Date.parse(run.created_at)) / 1000)} s` : '');
-  const rows = runs.map((run) => [run.id, run.kind, run.status, run.created_at, took(run), `$${run.cost_usd.toFixed(4)}`, run.title.slice(0, 50)]);
-  return { data: runs, text: table(['ID', 'KIND', 'STATUS', 'STARTED', 'TOOK', 'COST', 'TITLE'], rows, 'no runs yet') };
+  const rows = runs.map((run) => [run.id, run.kind, run.status, run.created_at, took(run), `$${run.cost_usd.toFixed(4)}`, tokenText(run.tokens), run.title.slice(0, 50)]);
+  return { data: runs, text: table(['ID', 'KIND', 'STATUS', 'STARTED', 'TOOK', 'COST (EST.)', 'TOKENS IN/OUT/CACHE', 'TITLE'], rows, 'no runs yet') };
 };
+
+/** Tokens as people read them: new input / output / cache writes+reads, in k or M. */
+function tokenText(t: Run['tokens']): string {
+  const n = (x: number) => (x >= 1e6 ? `${(x / 1e6).toFixed(1)}M` : x >= 1e3 ? `${(x / 1e3).toFixed(1)}k` : String(x));
+  return `${n(t.input)}/${n(t.output)}/${n(t.cache_write + t.cache_read)}`;
+}
 
 /** `orchestrate log [--run ID] [-n 100] [--follow]`: what the run did, from the board's event log. */
 export const log: Handler = async (call) => {

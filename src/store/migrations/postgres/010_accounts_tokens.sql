@@ -12,3 +12,10 @@ CREATE TABLE account_windows (
   observed_at BIGINT NOT NULL,
   PRIMARY KEY (cli, account, name)
 );
+
+-- A run's tokens beside its dollars (a flat-rate plan has no meaningful dollars): what its
+-- agents' CLIs reported, summed — new input, output, and the cache's writes and reads.
+ALTER TABLE runs ADD COLUMN tokens_input BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN tokens_output BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN tokens_cache_write BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN tokens_cache_read BIGINT NOT NULL DEFAULT 0;
