@@ -9,6 +9,7 @@
 //   the runner (bench/runner.ts): dispatch → first byte against a bare spawn, a supervised Claude
 //   Code run against the bare command line, the supervisor's RSS with 50 agents running
 //   the web view (bench/web.ts): snapshot of 10 000 tasks, push → row on the stream, idle CPU and RSS
+//   a simulated night (bench/night.mjs): routing across Claude and Codex by headroom against Claude alone
 //   work orders (bench/remote.mjs): a phase through a worker against one run here; makespan on 1–3
 //   workers against the ideal; queued → agent started
 import { spawn } from 'node:child_process';
@@ -140,6 +141,11 @@ try {
   }
   const rss = await runRunner(['rss']);
   report(`supervisor RSS with ${rss.concurrent} command agents running at once`, rss.peakMb.toFixed(0), 'MB', 'target ≤ 150 MB');
+
+  // A simulated night (bench/night.mjs): the routing's own decisions in virtual time.
+  const n = await runScript([new URL('./night.mjs', import.meta.url).pathname]);
+  report(`simulated night, ${n.tasks} tasks of 10–30 min, ${n.concurrency} at once, 5-hour windows: done in 10 h, routed Claude+Codex ${n.routed.doneIn10h} vs Claude only ${n.claudeOnly.doneIn10h}`, (n.routed.doneIn10h / n.claudeOnly.doneIn10h).toFixed(2), '×', '');
+  report(`  makespan of all ${n.tasks}: routed ${n.routed.makespanH.toFixed(1)} h vs Claude only ${n.claudeOnly.makespanH.toFixed(1)} h; idle waiting for a reset ${n.routed.idleWaitingH.toFixed(1)} h vs ${n.claudeOnly.idleWaitingH.toFixed(1)} h`, (n.claudeOnly.makespanH / n.routed.makespanH).toFixed(2), '× faster', '');
 
   // Work orders (bench/remote.mjs): workers are processes on this machine, the remote a local bare repository.
   const r = await runScript([new URL('./remote.mjs', import.meta.url).pathname]);

@@ -23,7 +23,11 @@ export interface Choice {
 
 /** Picks the allowed CLI with the most headroom (see above); `env` names the accounts. */
 export async function chooseCli(board: Board, allowed: readonly string[], threshold: number, env: Record<string, string | undefined>): Promise<Choice> {
-  const states = await Promise.all(allowed.map((cli) => board.accounts.state(cli, accountOf(cli, env))));
+  return pickCli(await Promise.all(allowed.map((cli) => board.accounts.state(cli, accountOf(cli, env)))), threshold);
+}
+
+/** The choice among accounts' states, in the order allowed (pure: the simulated night uses it too). */
+export function pickCli(states: AccountState[], threshold: number): Choice {
   const usable = states.filter((s) => s.state !== 'limited' && (s.fullest === null || s.fullest < threshold));
   const rank = (s: AccountState) => (s.fullest === null ? -1 : 1 - s.fullest); // unknown after every known one
   const best = usable.reduce<AccountState | null>((top, s) => (top === null || rank(s) > rank(top) ? s : top), null);
