@@ -3,7 +3,8 @@
 // spent budget; stop from another terminal, dry run, detach. (The main path: feature.test.ts;
 // crashes: feature-crash.test.ts.)
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, describe, test } from 'node:test';
@@ -126,6 +127,25 @@ describe('feature runs that pause, stop or hold, with the real Claude Code', () 
     assert.match(history.stdout, /COST \(EST\.\)\s+TOKENS IN\/OUT\/CACHE/);
     assert.match(history.stdout, new RegExp(`${resumed.json.run.id}\\s+feature\\s+completed.*\\$\\d+\\.\\d{4}\\s+[\\d.]+k?/[\\d.]+k?/`));
     assert.equal((await cli(dir, ['start', 'x', '--budget-tokens', 'lots'], env())).stderr.split('\n')[0], "error: --budget-tokens must be a whole number from 1 to 1000000000000, not 'lots'");
+  });
+
+  test('a day budget for every run together, then one for a role (config.yaml): new work holds and the run escalates; with the budgets raised, resume completes', async () => {
+    const dir = project();
+    fake.model().setScenarios(scenarios());
+    mkdirSync(join(dir, '.orchestrator'), { recursive: true });
+    const config = (text: string) => writeFileSync(join(dir, '.orchestrator', 'config.yaml'), text);
+    config('budgets:\n  per_day:\n    tokens: 10\n');
+    const first = await cli(dir, ['start', 'Add greetings', '--reviewer', 'none', '--json'], env());
+    assert.equal(first.code, 13, first.stderr);
+    assert.match(first.json.run.escalation.details, /^every run together used \d+ tokens today, of 10 a day \(config\.yaml budgets; raise them, or resume tomorrow\)/);
+    config('roles:\n  architect:\n    budget_per_day:\n      tokens: 10\n');
+    const second = await cli(dir, ['resume', '--json'], env());
+    assert.equal(second.code, 13, second.stderr);
+    assert.match(second.json.run.escalation.details, /^the architect role used \d+ tokens today, of 10 a day/, 'the planner is the architect: its day is spent');
+    config('roles:\n  architect:\n    budget_per_day:\n      tokens: 100000000\n');
+    const done = await cli(dir, ['resume', '--json'], env());
+    assert.equal(done.code, 0, done.stderr);
+    assert.equal(done.json.end, 'completed');
   });
 
   test('orchestrate stop from another terminal stops a run; doctor lists the worktrees it left', async () => {

@@ -86,6 +86,12 @@ interface ProcessRow extends Omit<ProcessRecord, 'argv' | 'usage' | 'windows' | 
  * CLI's own word otherwise), how full it is (0..1, null when not said), when it resets (null when
  * not said), and where the figures came from.
  */
+/** What was spent: dollars (the CLIs' estimates) and new tokens. */
+export interface Spend {
+  usd: number;
+  tokens: number;
+}
+
 export interface UsageWindow {
   name: string;
   used: number | null;
@@ -263,6 +269,26 @@ export class Processes {
   async forTask(taskId: string): Promise<ProcessRecord[]> {
     const rows = await this.board.db.query<ProcessRow>('SELECT * FROM processes WHERE task_id = ? ORDER BY seq LIMIT 1000', [taskId]);
     return rows.map(toRecord);
+  }
+
+  /**
+   * What agent processes queued since `since` spent, in all and per role (the spec's role): dollars
+   * as the CLIs estimated them, and new tokens (input, output, cache writes). Day budgets read it.
+   */
+  async spentSince(since: number): Promise<{ total: Spend; byRole: Record<string, Spend> }> {
+    const role = this.board.db.dialect === 'postgres' ? "CAST(spec AS json)->>'role'" : "json_extract(spec, '$.role')";
+    const rows = await this.board.db.query<{ usage: string | null; cost_usd: number | string | null; role: string | null }>(`SELECT usage, cost_usd, ${role} AS role FROM processes WHERE queued_at >= ?`, [since]);
+    const total: Spend = { usd: 0, tokens: 0 };
+    const byRole: Record<string, Spend> = {};
+    for (const row of rows) {
+      const usage = parseJson(row.usage, null) as { input_tokens?: number; output_tokens?: number; cache_creation_input_tokens?: number } | null;
+      const spend = { usd: Number(row.cost_usd ?? 0), tokens: (usage?.input_tokens ?? 0) + (usage?.output_tokens ?? 0) + (usage?.cache_creation_input_tokens ?? 0) };
+      for (const into of [total, ...(row.role ? [(byRole[row.role] ??= { usd: 0, tokens: 0 })] : [])]) {
+        into.usd += spend.usd;
+        into.tokens += spend.tokens;
+      }
+    }
+    return { total, byRole };
   }
 
   /** Processes in the order they were queued, optionally in one state, on one host, or dispatches only. */

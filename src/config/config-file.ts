@@ -16,6 +16,12 @@ export interface NotificationSettings {
   url?: string;
 }
 
+/** A budget in tokens (new ones: input, output, cache writes) and/or dollars. */
+export interface Budget {
+  tokens?: number;
+  usd?: number;
+}
+
 /** A role's settings (`roles.<role>` in config.yaml): its model, the CLIs its tasks may run on, its tools. */
 export interface RoleSettings {
   model?: string;
@@ -25,6 +31,8 @@ export interface RoleSettings {
   allowed_tools?: string[];
   /** Tools its agents may never use. */
   denied_tools?: string[];
+  /** What its agents may spend in a day (since local midnight, every run together). */
+  budget_per_day?: Budget;
 }
 
 /** Tools that change files or run programs: a role allowed none of them is read-only on every CLI. */
@@ -42,6 +50,8 @@ export interface ProjectConfig {
   /** A master plan's gates written by name (`- i18n: all strings translated`): name → command. */
   gates?: Record<string, string>;
   roles?: Record<string, RoleSettings>;
+  /** What every agent on this board may spend in a day, every run together. */
+  budgets?: { per_day?: Budget };
 }
 
 /** The schema, built when a config file exists (zod loads only then: most commands start faster). */
@@ -54,8 +64,10 @@ async function schemas() {
     url: z.url({ protocol: /^https?$/ }).optional(),
   });
   const tool = z.string().regex(/^[A-Za-z][\w.:*()-]{0,99}$/, 'a tool name, such as Read or Bash(git:*)');
+  const budget = z.strictObject({ tokens: z.int().min(1).optional(), usd: z.number().positive().optional() });
   const role = z.strictObject({
     model: z.string().min(1).optional(),
+    budget_per_day: budget.optional(),
     agents: z.array(z.enum(['claude', 'codex', 'gemini'])).min(1).optional(),
     allowed_tools: z.array(tool).optional(),
     denied_tools: z.array(tool).optional(),
@@ -71,6 +83,7 @@ async function schemas() {
     notifications: notifications.optional(),
     gates: z.record(z.string().min(1).max(100), z.string().trim().min(1).max(10_000)).optional(),
     roles: z.record(z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/, 'a role is a lower-case word'), role).optional(),
+    budgets: z.strictObject({ per_day: budget.optional() }).optional(),
   });
   return { config, notifications, role };
 }

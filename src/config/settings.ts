@@ -4,7 +4,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { OrchestratorError } from '../core/errors.js';
 import { decimal } from '../core/numbers.js';
 import { isPostgresUrl } from '../store/open.js';
-import { readProjectConfig, type RoleSettings } from './config-file.js';
+import { readProjectConfig, type Budget, type RoleSettings } from './config-file.js';
 
 /**
  * The resolved settings of one invocation, each with where it came from, in this order of
@@ -33,6 +33,8 @@ export interface Settings {
   home: Setting<string>;
   /** Per-role settings from config.yaml (`roles.<role>`): model, CLIs, allowed and denied tools. */
   roles: Record<string, RoleSettings>;
+  /** Budgets for every run together (config.yaml `budgets.per_day`). */
+  budgets: { per_day?: Budget };
 }
 
 export interface SettingsInput {
@@ -93,7 +95,7 @@ export async function resolveSettings(input: SettingsInput): Promise<Settings> {
   const home: Setting<string> = env.HOME
     ? { value: env.HOME, source: 'env', from: 'HOME' }
     : { value: homedir(), source: 'default', from: 'the operating system' };
-  return { projectRoot, db, leaseTtlMs, maxRetries, agent, token, home, roles: (config.roles as Record<string, RoleSettings> | undefined) ?? {} };
+  return { projectRoot, db, leaseTtlMs, maxRetries, agent, token, home, roles: (config.roles as Record<string, RoleSettings> | undefined) ?? {}, budgets: (config.budgets as Settings['budgets'] | undefined) ?? {} };
 }
 
 /**

@@ -60,6 +60,7 @@ async function deps(call: Call, board: Board): Promise<FeatureDeps> {
     signal: call.io.shutdownSignal(),
     usage: usageReader(call),
     roles: call.settings.roles,
+    budgets: call.settings.budgets,
   };
 }
 
