@@ -154,8 +154,10 @@ for (const backend of BACKENDS) {
 
         const merges = await key('7', (s) => /merge queue of run-/.test(s), 'the merge queue');
         assert.equal(merges.match(/ merged [0-9a-f]{10}/g)?.length, 3, merges);
-        const spent = await key('8', (s) => /── by CLI/.test(s), 'costs');
+        await board.accounts.observe('codex', 'login:default', [{ name: 'primary', used: 0.31, resets_at: new Date(Date.now() + 3600_000).toISOString(), source: 'codex session file' }]);
+        const spent = await key('8', (s) => /── by CLI/.test(s) && /── usage windows/.test(s), 'costs');
         assert.match(spent, /command +\$ +0\.0000 · +0 tokens · 4 processes/);
+        assert.match(spent, /codex +login:default +ok, 69% headroom — primary 31%/);
         await key('0', (s) => /\[0 Problems\]/.test(s) && /nothing here/.test(s), 'no problem');
 
         await key('3', (s) => /\[3 Tasks\]/.test(s), 'the tasks again');

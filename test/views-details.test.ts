@@ -80,7 +80,9 @@ for (const backend of BACKENDS) {
         const queue = await mergeQueue(board.db, runId);
         assert.deepEqual([queue.waiting.length, queue.done.map((m) => m.type)], [0, ['merge.done', 'merge.done', 'merge.done']]);
 
+        await board.accounts.observe('codex', 'login:default', [{ name: 'primary', used: 0.5, resets_at: new Date(Date.now() + 3600_000).toISOString(), source: 'codex session file' }]);
         const spent = await costs(board.db);
+        assert.deepEqual(spent.accounts.map((a) => [a.cli, a.state, a.fullest]), [['codex', 'ok', 0.5]], 'the accounts\' windows, for the costs view');
         assert.equal(spent.by_cli.command?.processes, 4);
         assert.equal(spent.points.length, 4);
         assert.deepEqual(spent.runs.map((r) => r.id), [runId]);

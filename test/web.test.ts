@@ -306,9 +306,13 @@ for (const backend of BACKENDS) {
         await page.goto(`${origin}/?view=merges`);
         await page.waitForSelector('h3:has-text("Merged and refused (3)")');
         await shot('merges');
+        // The accounts' windows as routing reads them: Codex with room, Claude refused until a reset.
+        await board.accounts.observe('codex', 'login:default', [{ name: 'primary', used: 0.31, resets_at: new Date(Date.now() + 3600_000).toISOString(), source: 'codex session file' }]);
+        await board.accounts.refused('claude', 'login:default', new Date(Date.now() + 1800_000).toISOString(), 'usage limit');
         await page.goto(`${origin}/?view=costs`);
         await page.waitForSelector('.uplot canvas');
         assert.match((await page.textContent('#view'))!, /command\s*\$0\.0000\s*0\s*4/, 'four command processes, no spend');
+        assert.match((await page.textContent('table.accounts'))!, /claude\s*login:default\s*limited until .*refused 100%.*codex\s*login:default\s*ok · 69% headroom\s*primary 31%/);
         await shot('costs');
 
         // Priority, from the page: the command runs as the person, and an open page follows the board.

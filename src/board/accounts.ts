@@ -1,6 +1,7 @@
 import type { BoardContext } from './board.js';
 import { appendEvent } from './events.js';
 import type { UsageWindow } from './processes.js';
+import type { Queryable } from '../store/open.js';
 
 /**
  * The usage windows of each CLI account (a login, an API key, a CODEX_HOME: `runner/accounts.ts`
@@ -92,17 +93,21 @@ export class Accounts {
 
   /** Every account the board has heard of, with its state now. */
   async list(): Promise<AccountState[]> {
-    const rows = await this.board.db.query<Row>('SELECT * FROM account_windows ORDER BY cli, account, name', []);
-    const groups = new Map<string, { cli: string; account: string; windows: AccountWindow[] }>();
-    for (const row of rows) {
-      const key = `${row.cli}\u0000${row.account}`;
-      const group = groups.get(key) ?? { cli: row.cli, account: row.account, windows: [] };
-      group.windows.push(toWindow(row));
-      groups.set(key, group);
-    }
-    const now = this.board.now();
-    return [...groups.values()].map((g) => stateOf(g.cli, g.account, g.windows, now));
+    return accountStates(this.board.db, this.board.now());
   }
+}
+
+/** Every account on the board with its state at `now` (`orchestrate limits`, the live views). */
+export async function accountStates(db: Queryable, now: number): Promise<AccountState[]> {
+  const rows = await db.query<Row>('SELECT * FROM account_windows ORDER BY cli, account, name', []);
+  const groups = new Map<string, { cli: string; account: string; windows: AccountWindow[] }>();
+  for (const row of rows) {
+    const key = `${row.cli}\u0000${row.account}`;
+    const group = groups.get(key) ?? { cli: row.cli, account: row.account, windows: [] };
+    group.windows.push(toWindow(row));
+    groups.set(key, group);
+  }
+  return [...groups.values()].map((g) => stateOf(g.cli, g.account, g.windows, now));
 }
 
 /** The state of an account from its windows at `now` (only live readings count). */

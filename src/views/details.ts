@@ -1,4 +1,5 @@
 import type { Db } from '../store/db.js';
+import { accountStates, type AccountState } from '../board/accounts.js';
 import { parseJson } from '../board/input.js';
 import { marks } from '../board/tasks.js';
 import { tokensOf } from './model.js';
@@ -245,6 +246,8 @@ export interface Costs {
   /** Times a limit stopped work: from the refusal to the reset. */
   pauses: { from: number; to: number | null; cli: string }[];
   truncated: boolean;
+  /** Each CLI account's usage windows and state now (what routing picks by). */
+  accounts: AccountState[];
 }
 
 const COST_POINTS = 5000;
@@ -275,7 +278,7 @@ export async function costs(db: Db): Promise<Costs> {
   }
   const runs = (await db.query<{ id: string; title: string; status: string; cost_usd: number; options: string }>('SELECT id, title, status, cost_usd, options FROM runs ORDER BY seq DESC LIMIT 50'))
     .map((r) => ({ id: r.id, title: r.title, status: r.status, cost_usd: Number(r.cost_usd), budget_usd: ((parseJson(r.options, {}) as { budget_usd?: number | null }).budget_usd ?? null) }));
-  return { points, by_cli, runs, pauses, truncated };
+  return { points, by_cli, runs, pauses, truncated, accounts: await accountStates(db, db.now()) };
 }
 
 export interface MessageFact {

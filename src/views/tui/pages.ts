@@ -95,6 +95,14 @@ export function costLines(c: Costs): string[] {
     const bar = run.budget_usd ? ` ${budgetBar(run.cost_usd / run.budget_usd)} of $${run.budget_usd}` : '';
     lines.push(`  ${run.id} ${run.status.padEnd(10)} $${run.cost_usd.toFixed(4)}${bar} — ${run.title.slice(0, 40)}`);
   }
+  if (c.accounts.length > 0) {
+    lines.push('', '── usage windows (routing picks the most headroom)');
+    for (const a of c.accounts) {
+      const state = a.state === 'limited' ? `limited${a.limited_until === null ? '' : ` until ${new Date(a.limited_until).toISOString().slice(0, 16)}`}` : a.state === 'ok' ? `ok, ${Math.round((1 - a.fullest!) * 100)}% headroom` : 'unknown';
+      const windows = a.windows.map((w) => `${w.name} ${w.used === null ? '?' : `${Math.round(w.used * 100)}%`}`).join(' · ');
+      lines.push(`  ${a.cli.padEnd(7)} ${a.account.slice(0, 28).padEnd(28)} ${state}${windows ? ` — ${windows}` : ''}`);
+    }
+  }
   if (c.pauses.length > 0) {
     lines.push('', '── paused by a limit');
     for (const p of c.pauses.slice(-8)) lines.push(`  ${p.cli} ${new Date(p.from).toISOString().slice(0, 16)} until ${p.to === null ? 'unknown' : new Date(p.to).toISOString().slice(0, 16)}`);

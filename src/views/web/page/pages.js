@@ -242,6 +242,11 @@ export function mergesPage(q, { go, now }) {
   ];
 }
 
+function accountState(a) {
+  if (a.state === 'limited') return a.limited_until ? `limited until ${new Date(a.limited_until).toLocaleTimeString()}` : 'limited';
+  return a.state === 'ok' ? `ok · ${Math.round((1 - a.fullest) * 100)}% headroom` : 'unknown';
+}
+
 function budgetBar(spent, budget) {
   const share = budget ? spent / budget : 0;
   return el('span', { class: 'budget', title: `${Math.round(share * 100)}% of the budget` }, el('span', { class: share >= 1 ? 'over' : share >= 0.8 ? 'near' : '' }));
@@ -265,6 +270,9 @@ export function costsPage(c, { go }) {
       if (bar) bar.firstChild.style.width = `${Math.min(100, (r.cost_usd / r.budget_usd) * 100)}%`;
       return row;
     }))),
+    c.accounts.length ? [el('h3', {}, 'Usage windows'), el('table', { class: 'accounts' }, el('thead', {}, el('tr', {}, el('th', {}, 'cli'), el('th', {}, 'account'), el('th', {}, 'state'), el('th', {}, 'windows'))),
+      el('tbody', {}, c.accounts.map((a) => el('tr', {}, el('td', {}, a.cli), el('td', {}, a.account), el('td', {}, el('span', { class: `chip ${a.state === 'limited' ? 'failed' : a.state === 'ok' ? 'done' : ''}` }, accountState(a))),
+        el('td', {}, a.windows.map((w) => `${w.name} ${w.used === null ? '?' : `${Math.round(w.used * 100)}%`}${w.resets_at ? ` (resets ${new Date(w.resets_at).toLocaleTimeString()})` : ''}`).join(' · ')))))) ] : '',
     c.pauses.length ? [el('h3', {}, 'Paused by a limit'), el('ul', {}, c.pauses.map((p) => el('li', {}, `${p.cli}: ${new Date(p.from).toLocaleString()} until ${p.to ? new Date(p.to).toLocaleString() : 'unknown'}`)))] : '',
   ];
   requestAnimationFrame(() => drawSpending(chart, c));
