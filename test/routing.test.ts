@@ -5,8 +5,10 @@
 // endpoint): every task goes to Codex. Both refuse: the run pauses until the earliest reset and
 // goes on by itself. The choices by headroom themselves: accounts.test.ts.
 import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { cleanupBackends } from './support/backends.js';
 import { cli, cliInBackground } from './support/cli.js';
@@ -14,6 +16,7 @@ import { CODEX, codexEnv } from './support/codex.js';
 import { anthropicUsageLimit, openaiUsageLimit } from './support/fake-model/limits.js';
 import type { Scenario, ToolCall } from './support/fake-model/scenario.js';
 import { featureModel, git, project, scenarios } from './support/feature.js';
+import { phase, phaseDone, SECTIONS } from './support/master-plan.js';
 import { until } from './support/until.js';
 
 after(cleanupBackends);
@@ -112,6 +115,33 @@ describe('routing across CLIs by headroom, with the real Claude Code and Codex',
     assert.deepEqual(b.at(-1), ['claude', 'ok'], 'after the reset, Claude took task b again');
     assert.ok(b.slice(0, -1).every(([, outcome]) => outcome === 'rate_limited'));
     assert.equal(git(dir, 'show', `${done.json.run.branch}:both.txt`), 'hello world');
+  });
+
+  test('a master plan allowed claude,codex: Claude refuses the phase, Codex does it in the same attempt; the engine checks it the same way', async () => {
+    const dir = project();
+    mkdirSync(join(dir, 'docs'));
+    writeFileSync(join(dir, 'docs', 'plan.md'), '# Routed plan\n\n## Phases\n\n| Phase | Title | Status |\n|---|---|---|\n| 1 | [Hello](p1.md) | Pending |\n');
+    writeFileSync(join(dir, 'docs', 'p1.md'), '# Phase 1\n\n**Status:** Pending\n**Depends On:** N/A\n\n## Process Wrapper (MANDATORY)\n- [ ] **[IMPLEMENTATION]**\n- [ ] Write notes to: `notes/one.md`\n\n## Gates\n- grep -q hello hello.txt: it says hello\n\n## Tasks\n- [ ] write hello.txt\n');
+    git(dir, 'add', '-A');
+    git(dir, '-c', 'user.name=Me', '-c', 'user.email=me@x.test', 'commit', '-q', '-m', 'plan');
+    const noteText = SECTIONS.map((section) => `## ${section}\n\ndone\n`).join('');
+    const codexWrite = (file: string, text: string): ToolCall => ({ name: 'exec_command', input: { cmd: `mkdir -p $(dirname ${file}) && printf '%s' '${text}' > ${file}` } });
+    fake.model().setScenarios([
+      { name: 'claude refuses', match: { prompt: phase(1), tool: 'Write' }, turns: [anthropicUsageLimit(300)] },
+      { name: 'codex phase 1', match: { prompt: phase(1), tool: 'exec_command' }, turns: [{ tools: [codexWrite('hello.txt', 'hello\n')] }, { tools: [codexWrite('notes/one.md', noteText)] }, { tools: [phaseDone('1')] }, { text: 'Phase 1 done.' }] },
+    ]);
+    const env = bothEnv();
+    const run = await cli(dir, ['run', 'docs/plan.md', '--cli', 'claude,codex', '--json'], env);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.json.end, 'completed');
+    assert.equal(git(dir, 'show', `${run.json.run.branch}:hello.txt`), 'hello');
+    assert.deepEqual(await processesOf(dir, env, '1'), [['claude', 'rate_limited'], ['codex', 'ok']]);
+    assert.deepEqual((await routes(dir, env, '1')).map((r) => r.cli), ['claude', 'codex']);
+    assert.match(run.stderr, /\[phase 1\] attempt 1: Hello[\s\S]*claude refused: [\s\S]*\[phase 1\] Completed/);
+    assert.doesNotMatch(run.stderr, /attempt 2/, 'the refusal was no attempt of its own');
+    const refused = await cli(dir, ['run', 'docs/plan.md', '--cli', 'claude,command'], env);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /^error: --cli command runs your own program: it has no usage windows to route by; name it alone/);
   });
 
   test('a team worker refused by a usage limit puts its task back (no retry counted), waits for the reset, and goes on with it', async () => {

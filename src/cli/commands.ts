@@ -335,7 +335,7 @@ export const COMMANDS: Command[] = [
       'dry-run': { type: 'boolean', short: 'n', description: 'validate the plan and print the phase DAG; run nothing' },
       phase: { type: 'string', short: 'p', description: 'start from this phase: the phases listed before it are skipped' },
       model: { type: 'string', short: 'm', description: 'haiku, sonnet, opus or a model id (default: config.yaml model, else the CLI\'s own)' },
-      cli: { type: 'string', description: 'the agent CLI: claude, codex, gemini or command (default claude; required agents need claude; --agent claude still works)' },
+      cli: { type: 'string', description: 'the agent CLI: claude, codex, gemini or command (default claude; required agents need claude; --agent claude still works); several agent CLIs, comma-separated (claude,codex): each phase goes to the one with the most headroom' },
       program: { type: 'string', description: "for the command agent: the program (the phase's prompt is its last argument, or replaces '{prompt}' in one)" },
       arg: { type: 'string', multiple: true, description: "for the command agent: an argument (repeat it; write --arg=-x for one that starts with -)" },
       concurrency: { type: 'string', description: 'phases at once, each in its own worktree (default 2)' },

@@ -1,16 +1,19 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Board } from '../board/board.js';
+import type { DispatchSpec } from '../board/processes.js';
 import type { PhaseReport, Run } from '../board/runs.js';
 import type { NotificationSettings } from '../config/config-file.js';
 import { OrchestratorError } from '../core/errors.js';
 import { shellWord } from '../core/shell.js';
 import { boardTaskId, runCycle, type TaskState, type WorkRequest, type WorkResult } from '../engine/executor.js';
 import type { Plan, PlanTask } from '../engine/plan.js';
+import type { AgentEvent } from '../runner/events.js';
 import { checkPhase } from './compliance.js';
 import type { AgentKind } from './feature.js';
 import { notify, type NotificationKind } from './notify.js';
 import { writePhaseStatus, type MasterPlan, type PhaseSpec, type PhaseStatus } from './plan-files.js';
+import { runRouted } from './routing.js';
 import { engineAgent, integrationTree, recordPause, refuseSecondDriver, removeRunWorktrees, runDir, waitOutPause, watchStop, workResult, writeAccess, writeAtomic, type RunDeps } from './run-support.js';
 
 /**
@@ -32,6 +35,9 @@ export interface PlanSettings {
   /** The master plan, relative to the project root. */
   plan_file: string;
   agent: AgentKind;
+  /** Several CLIs a phase may run on (`--cli claude,codex`): each attempt goes to the one with the most headroom (flows/routing.ts). */
+  agents?: AgentKind[];
+  /** The first CLI's model (another CLI keeps its own default). */
   model: string | null;
   /** The program and arguments of a command agent (`--cli command`). */
   argv?: string[] | null;
@@ -53,6 +59,9 @@ export interface PlanDeps extends RunDeps {
 }
 
 export type PlanEnd = { run: Run; end: 'completed' | 'blocked' | 'failed' | 'paused' | 'stopped' };
+
+/** A CLI whose fullest window is this full takes no new phase while another has room. */
+const ROUTING_THRESHOLD = 0.8;
 
 const PHASE_TOOLS = ['Read', 'Write', 'Edit', 'MultiEdit', 'Bash', 'Glob', 'Grep', 'LS', 'TodoWrite', 'Agent', 'Task'];
 
@@ -174,11 +183,11 @@ async function drive(deps: PlanDeps, start: Run): Promise<PlanEnd> {
 
   const work = async (request: WorkRequest): Promise<WorkResult> => {
     marks.set(request.task.id, await board.events.latestId());
-    const result = await deps.dispatcher.run(
-      { agent: settings.agent, prompt: request.prompt, cwd: request.worktree, model: settings.model ?? undefined, timeout_s: settings.timeout_s, board: true, ...(settings.agent === 'command' ? { argv: settings.argv ?? [] } : writeAccess(settings.agent, PHASE_TOOLS)) },
-      engine.id,
-      { taskId: request.boardId, signal: request.signal, onEvent: deps.onAgentEvent ? (event) => deps.onAgentEvent!(`phase ${request.task.id}`, event) : undefined },
-    );
+    const spec = (cli: AgentKind): DispatchSpec => ({ agent: cli, prompt: request.prompt, cwd: request.worktree, model: cli === settings.agent ? (settings.model ?? undefined) : undefined, timeout_s: settings.timeout_s, board: true, ...(cli === 'command' ? { argv: settings.argv ?? [] } : writeAccess(cli, PHASE_TOOLS)) });
+    const extras = { taskId: request.boardId, signal: request.signal, onEvent: deps.onAgentEvent ? (event: AgentEvent) => deps.onAgentEvent!(`phase ${request.task.id}`, event) : undefined };
+    const result = settings.agents && settings.agents.length > 1
+      ? await runRouted({ board, runs: deps.dispatcher, env: deps.env, allowed: settings.agents, threshold: ROUTING_THRESHOLD, build: (cli) => spec(cli as AgentKind), createdBy: engine.id, extras, subject: request.boardId, onProgress: progress })
+      : await deps.dispatcher.run(spec(settings.agent), engine.id, extras);
     // Work ordered before a restart: the agent's report may have come while this run was down.
     if (result.began !== undefined) marks.set(request.task.id, Math.min(marks.get(request.task.id)!, result.began));
     return workResult(board, result);

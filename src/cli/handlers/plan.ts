@@ -13,7 +13,7 @@ import type { AgentKind } from '../../flows/feature.js';
 import { PHASE_REPORTS, phaseStatuses, reportPhase, resumePlan, startPlan, type PlanDeps, type PlanEnd, type PlanSettings } from '../../flows/master-plan.js';
 import { claudeAgents, isProgram, readMasterPlan, type MasterPlan, type PlanProblem } from '../../flows/plan-files.js';
 import { processIdentity } from '../../runner/os-process.js';
-import { commandArgv, flag, flagOrArg, required, type Call, type Handler, type Reply } from '../call.js';
+import { commandArgv, flag, flagOrArg, list, required, type Call, type Handler, type Reply } from '../call.js';
 import { agentLines, table } from '../format.js';
 import { startDispatcher } from './dispatch.js';
 import { agentRuns, pushRunBranch, RUN_ESCALATED, RUN_NOT_FINISHED } from './run.js';
@@ -27,12 +27,15 @@ export const run: Handler = async (call) => {
   const root = call.settings.projectRoot.value;
   const planFile = resolve(call.cwd, required(flagOrArg(call, 'plan'), 'the master plan', 'its path as the argument: orchestrate run docs/master-plan.md'));
   const config = await readProjectConfig(join(root, STATE_DIR, 'config.yaml'));
-  const agent = (flag(call, 'cli') ?? 'claude') as AgentKind;
-  if (!AGENTS.includes(agent)) throw new OrchestratorError('invalid_input', `--cli '${agent}' is not one of ${AGENTS.join(', ')}`);
+  // Several CLIs (--cli claude,codex): each phase goes to the one with the most headroom.
+  const agents = [...new Set(list(flag(call, 'cli')) ?? ['claude'])] as AgentKind[];
+  for (const one of agents) if (!AGENTS.includes(one)) throw new OrchestratorError('invalid_input', `--cli '${one}' is not one of ${AGENTS.join(', ')} (or several agent CLIs, comma-separated: claude,codex)`);
+  if (agents.length > 1 && agents.includes('command')) throw new OrchestratorError('invalid_input', '--cli command runs your own program: it has no usage windows to route by; name it alone');
+  const agent = agents[0]!;
   const argv = commandArgv(call);
   if (agent === 'command' && argv === null) throw new OrchestratorError('invalid_input', '--cli command runs your program on each phase: pass --program (and --arg for its arguments; the prompt is its last argument, or replaces {prompt})');
   const { plan, problems, warnings } = readMasterPlan(root, planFile, { gates: config.gates, isProgram: (word) => isProgram(word, call.env.PATH), agents: claudeAgents(root, call.env.HOME) });
-  if (agent !== 'claude') {
+  if (agents.some((one) => one !== 'claude')) {
     for (const phase of plan.phases.filter((p) => p.required_agents.length > 0)) problems.push({ file: phase.file, line: 1, message: `phase ${phase.id} requires the agents ${phase.required_agents.join(', ')}, which only Claude Code can invoke: run it with --cli claude` });
   }
   const from = flag(call, 'phase');
@@ -53,6 +56,7 @@ export const run: Handler = async (call) => {
     // config.yaml's model is design D's, a Claude model; another CLI keeps its own default.
     model: agent === 'command' ? null : (flag(call, 'model') ?? (agent === 'claude' ? config.model : undefined) ?? null),
     argv: agent === 'command' ? argv : null,
+    ...(agents.length > 1 ? { agents } : {}),
     concurrency,
     sequential,
     timeout_s: config.timeout ?? 1800,
