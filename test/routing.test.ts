@@ -1,9 +1,10 @@
-// Routing across CLIs by headroom, end to end: feature runs allowed `--worker claude,codex`, with
-// the real Claude Code (a subscription login) and the real Codex against the fake model, which
-// refuses as each vendor refuses (HTTP 429 with their usage headers). Claude refuses a task mid-run:
-// the task moves to Codex at once, no retry counted, no pause. Claude's window at 85 % (its usage
-// endpoint): every task goes to Codex. Both refuse: the run pauses until the earliest reset and
-// goes on by itself. The choices by headroom themselves: accounts.test.ts.
+// Routing across CLIs by headroom, end to end, with the real Claude Code (a subscription login)
+// and the real Codex against the fake model, which refuses as each vendor refuses (HTTP 429 with
+// their usage headers). A feature run allowed `--worker claude,codex`: Claude refuses a task
+// mid-run and Codex takes it at once, no retry counted, no pause. A plan whose tasks allow both
+// while Claude's window is at 85 %: every task goes to Codex. Both refuse: the run pauses until the
+// earliest reset and goes on by itself. A master plan and a workflow routed the same way; a team
+// worker waits out a limit. The choices by headroom themselves: accounts.test.ts.
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -15,7 +16,7 @@ import { cli, cliInBackground } from './support/cli.js';
 import { CODEX, codexEnv } from './support/codex.js';
 import { anthropicUsageLimit, openaiUsageLimit } from './support/fake-model/limits.js';
 import type { Scenario, ToolCall } from './support/fake-model/scenario.js';
-import { featureModel, git, project, scenarios } from './support/feature.js';
+import { featureModel, git, PLAN, project, runId, scenarios } from './support/feature.js';
 import { phase, phaseDone, SECTIONS } from './support/master-plan.js';
 import { until } from './support/until.js';
 
@@ -72,14 +73,19 @@ describe('routing across CLIs by headroom, with the real Claude Code and Codex',
     assert.match(text.stdout, /claude\s+login:token-\S+\s+limited until \S+\s+five_hour\s+100%/);
   });
 
-  test('Claude\'s window at 85 % (its usage endpoint): every task goes to Codex, and the run does not wait for Claude', async () => {
+  test('the plan lets its tasks run on claude or codex, and Claude\'s window is at 85 % (its usage endpoint): every task goes to Codex, and the run does not wait for Claude', async () => {
     const dir = project();
-    fake.model().setScenarios(scenarios(codexWorkers));
+    // The planner allows both CLIs for each task (a plan task's own `agents`); the run's --worker stays the default, claude.
+    const planner: Scenario = { name: 'planner with agents', match: { prompt: 'You are the planner of feature run' }, turns: [
+      { tools: [{ name: 'mcp__orchestrator__submit_plan', input: (c) => ({ run_id: runId(c), ...PLAN, tasks: PLAN.tasks.map((t) => ({ ...t, agents: ['claude', 'codex'] })) }) }] },
+      { text: 'Planned.' },
+    ] };
+    fake.model().setScenarios(scenarios([planner, ...codexWorkers]));
     const usage = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ five_hour: { utilization: 85, resets_at: new Date(Date.now() + 3600_000).toISOString() }, seven_day: { utilization: 30, resets_at: null } })));
     await new Promise<void>((resolve) => usage.listen(0, '127.0.0.1', resolve));
     try {
       const env = bothEnv({ ORCHESTRATOR_USAGE_TOKEN: 'usage-token', ORCHESTRATOR_USAGE_URL: `http://127.0.0.1:${(usage.address() as AddressInfo).port}/usage`, ORCHESTRATOR_USAGE_MAX_AGE_MS: '0' });
-      const done = await cli(dir, ['start', 'Add greetings', '--worker', 'claude,codex', '--reviewer', 'none', '--json'], env);
+      const done = await cli(dir, ['start', 'Add greetings', '--reviewer', 'none', '--json'], env);
       assert.equal(done.code, 0, done.stderr);
       assert.doesNotMatch(done.stderr, /paused/);
       for (const task of ['a', 'b', 'c']) {
@@ -142,6 +148,23 @@ describe('routing across CLIs by headroom, with the real Claude Code and Codex',
     const refused = await cli(dir, ['run', 'docs/plan.md', '--cli', 'claude,command'], env);
     assert.equal(refused.code, 2);
     assert.match(refused.stderr, /^error: --cli command runs your own program: it has no usage windows to route by; name it alone/);
+  });
+
+  test('a workflow allowed claude,codex: Claude refuses the first step, Codex answers it; the next step goes to Codex while Claude is limited', async () => {
+    const dir = project();
+    writeFileSync(join(dir, 'steps.yaml'), 'name: two\nsteps:\n  - id: first\n    title: First\n    instructions: say one\n  - id: second\n    title: Second\n    instructions: say two\n    depends_on: [first]\n');
+    fake.model().setScenarios([
+      { name: 'claude refuses', match: { prompt: /step first:/, tool: 'Write' }, turns: [anthropicUsageLimit(300)] },
+      { name: 'codex first', match: { prompt: /step first:/, tool: 'exec_command' }, turns: [{ text: 'one, from codex' }] },
+      { name: 'codex second', match: { prompt: /step second:/, tool: 'exec_command' }, turns: [{ text: 'two, from codex' }] },
+    ]);
+    const env = bothEnv();
+    const run = await cli(dir, ['workflow', 'run', '--file', 'steps.yaml', '--cli', 'claude,codex', '--json'], env);
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(run.json.workflow.steps.map((s: { id: string; notes: string }) => [s.id, s.notes]), [['first', 'one, from codex'], ['second', 'two, from codex']]);
+    assert.deepEqual(await processesOf(dir, env, 'first'), [['claude', 'rate_limited'], ['codex', 'ok']]);
+    assert.deepEqual(await processesOf(dir, env, 'second'), [['codex', 'ok']]);
+    assert.match((await routes(dir, env, 'second'))[0]!.reason, /^claude: limited until \S+; codex: /);
   });
 
   test('a team worker refused by a usage limit puts its task back (no retry counted), waits for the reset, and goes on with it', async () => {

@@ -11,6 +11,7 @@ export const planTask = z.strictObject({
   title: z.string().min(1).max(200),
   description: z.string().min(1).max(20_000),
   role: z.string().min(1).max(40).optional(),
+  agents: z.array(z.enum(['claude', 'codex', 'gemini'])).min(1).max(3).optional().describe('the agent CLIs this task may run on, in order of preference; each attempt goes to the one with the most headroom (default: the run\'s workers)'),
   depends_on: z.array(z.string()).max(50).optional(),
   files: z.array(z.string().min(1).max(500)).max(100).optional(),
   gates: z.array(z.string().min(1).max(2000)).max(20).optional(),

@@ -228,9 +228,11 @@ async function hold(deps: FeatureDeps, run: Run, settings: FeatureSettings): Pro
   if (!deps.usage) return null;
   const reading = await deps.usage();
   if (reading) await deps.board.accounts.observe('claude', accountOf('claude', deps.env), reading.windows).catch(() => undefined);
-  if (settings.workers && settings.workers.length > 1) {
-    // Routed: the run holds only when no allowed CLI has room (the reading above counts for Claude).
-    const choice = await chooseCli(deps.board, settings.workers, settings.usage_threshold, deps.env);
+  // Routed (the run's workers, a role's or a task's agents): the run holds only when no allowed CLI has room.
+  const plan = (await deps.board.runs.plan(run.id))?.plan as Plan | undefined;
+  const allowed = new Set([...(settings.workers ?? [settings.worker]), ...Object.values(deps.roles ?? {}).flatMap((role) => role.agents ?? []), ...(plan?.tasks ?? []).flatMap((task) => task.agents ?? [])]);
+  if (allowed.size > 1) {
+    const choice = await chooseCli(deps.board, [...allowed], settings.usage_threshold, deps.env);
     return choice.cli ? null : { reason: `no allowed CLI has room: ${choice.reason}`, until: choice.until === null ? null : new Date(choice.until).toISOString() };
   }
   if (!reading || reading.utilization < settings.usage_threshold) return null;
@@ -312,8 +314,8 @@ async function agent(deps: FeatureDeps, run: Run, role: string, spec: Omit<Dispa
 async function work(deps: FeatureDeps, settings: FeatureSettings, engine: string, request: WorkRequest): Promise<WorkResult> {
   const spec = (cli: AgentKind): DispatchSpec => ({ agent: cli, prompt: request.prompt, cwd: request.worktree, role: request.task.role, ...writeAccess(cli, WORKER_TOOLS) });
   const extras = { taskId: request.boardId, signal: request.signal, onEvent: deps.onAgentEvent ? (event: AgentEvent) => deps.onAgentEvent!(request.task.id, event) : undefined };
-  // The CLIs this task may run on: its role's (config.yaml), else the run's --worker list.
-  const allowed = (request.task.role ? deps.roles?.[request.task.role]?.agents : undefined) ?? settings.workers ?? [settings.worker];
+  // The CLIs this task may run on: the plan's for it, else its role's (config.yaml), else the run's --worker list.
+  const allowed = request.task.agents ?? (request.task.role ? deps.roles?.[request.task.role]?.agents : undefined) ?? settings.workers ?? [settings.worker];
   const result = allowed.length > 1
     ? await runRouted({ board: deps.board, runs: deps.dispatcher, env: deps.env, allowed, threshold: settings.usage_threshold, build: (cli) => spec(cli as AgentKind), createdBy: engine, extras, subject: request.boardId, onProgress: deps.onProgress })
     : await deps.dispatcher.run(spec(allowed[0]!), engine, extras);

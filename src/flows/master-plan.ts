@@ -13,7 +13,7 @@ import { checkPhase } from './compliance.js';
 import type { AgentKind } from './feature.js';
 import { notify, type NotificationKind } from './notify.js';
 import { writePhaseStatus, type MasterPlan, type PhaseSpec, type PhaseStatus } from './plan-files.js';
-import { runRouted } from './routing.js';
+import { ROUTING_THRESHOLD, runRouted } from './routing.js';
 import { engineAgent, integrationTree, recordPause, refuseSecondDriver, removeRunWorktrees, runDir, waitOutPause, watchStop, workResult, writeAccess, writeAtomic, type RunDeps } from './run-support.js';
 
 /**
@@ -59,9 +59,6 @@ export interface PlanDeps extends RunDeps {
 }
 
 export type PlanEnd = { run: Run; end: 'completed' | 'blocked' | 'failed' | 'paused' | 'stopped' };
-
-/** A CLI whose fullest window is this full takes no new phase while another has room. */
-const ROUTING_THRESHOLD = 0.8;
 
 const PHASE_TOOLS = ['Read', 'Write', 'Edit', 'MultiEdit', 'Bash', 'Glob', 'Grep', 'LS', 'TodoWrite', 'Agent', 'Task'];
 

@@ -13,6 +13,9 @@ import type { AgentRunResult, AgentRuns, DispatchExtras } from '../runner/dispat
  * the same attempt goes to the next CLI — no retry is counted. When none is left, the outcome is
  * the refusal with the earliest reset among them, and the run pauses until then.
  */
+/** The share of a window past which a CLI takes no new work while another has room (a run's --usage-threshold otherwise). */
+export const ROUTING_THRESHOLD = 0.8;
+
 export interface Choice {
   cli: string | null;
   /** Why, in a line: each CLI with its figure ("codex: 31% used; claude: 86%, over the threshold 80%"). */

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import type { Board } from '../board/board.js';
+import type { DispatchSpec } from '../board/processes.js';
 import type { Run } from '../board/runs.js';
 import { checkDefinition, fillInputs, type StepDefinition, type WorkflowDefinition } from '../board/workflow-definition.js';
 import type { Workflow } from '../board/workflows.js';
@@ -10,8 +11,10 @@ import { excerpt, OrchestratorError } from '../core/errors.js';
 import { runCycle, type TaskState, type WorkRequest, type WorkResult } from '../engine/executor.js';
 import type { Repo } from '../engine/git.js';
 import type { Plan, PlanTask } from '../engine/plan.js';
+import type { AgentEvent } from '../runner/events.js';
 import { rolePrompt } from '../runner/roles.js';
 import type { AgentKind } from './feature.js';
+import { ROUTING_THRESHOLD, runRouted } from './routing.js';
 import { engineAgent, recordPause, refuseSecondDriver, runDir, waitOutPause, watchStop, workResult, writeAccess, writeAtomic, type RunDeps } from './run-support.js';
 
 /**
@@ -91,6 +94,8 @@ export interface WorkflowRunSettings {
   concurrency: number;
   /** Every step's agent, overriding the template's. */
   agent: AgentKind | 'command' | null;
+  /** Several CLIs every step may run on (`--cli claude,codex`): each attempt to the one with the most headroom. */
+  agents?: AgentKind[];
   /** For the command agent: the program and its arguments (the prompt is the last argument, or replaces `{prompt}`). */
   command: string[] | null;
   model: string | null;
@@ -122,7 +127,7 @@ export async function runWorkflow(deps: WorkflowDeps, settings: Omit<WorkflowRun
     project: deps.root,
     branch: (await deps.repo?.currentBranch().catch(() => null)) ?? '',
     base: (await deps.repo?.head().catch(() => null)) ?? '',
-    options: { workflow_id: workflow.id, concurrency: settings.concurrency, agent: settings.agent, command: settings.command, model: settings.model } satisfies WorkflowRunSettings,
+    options: { workflow_id: workflow.id, concurrency: settings.concurrency, agent: settings.agent, ...(settings.agents ? { agents: settings.agents } : {}), command: settings.command, model: settings.model } satisfies WorkflowRunSettings,
     supervisor: deps.supervisor,
   });
   await board.workflows.attachRun(workflow.id, run.id);
@@ -175,19 +180,19 @@ async function drive(deps: WorkflowDeps, start: Run): Promise<WorkflowEnd> {
   const work = async (request: WorkRequest): Promise<WorkResult> => {
     const step = steps.get(request.task.id)!;
     const agent = (settings.agent ?? step.agent ?? 'claude') as AgentKind | 'command';
-    const result = await deps.dispatcher.run(
-      {
-        agent,
-        prompt: request.prompt,
-        cwd: deps.root,
-        role: step.role,
-        model: agent === 'command' ? undefined : (settings.model ?? undefined),
-        ...(agent === 'command' ? { argv: settings.command! } : writeAccess(agent, STEP_TOOLS)),
-      },
-      engine.id,
-      // On a worker elsewhere, the step's changes come back as a branch of their own; the project folder stays as it is.
-      { taskId: request.boardId, signal: request.signal, workBranch: `orchestrate/${run.id}/step-${step.id}`, onEvent: deps.onAgentEvent ? (event) => deps.onAgentEvent!(`step ${step.id}`, event) : undefined },
-    );
+    const spec = (cli: AgentKind | 'command'): DispatchSpec => ({
+      agent: cli,
+      prompt: request.prompt,
+      cwd: deps.root,
+      role: step.role,
+      model: cli === 'command' || cli !== agent ? undefined : (settings.model ?? undefined),
+      ...(cli === 'command' ? { argv: settings.command! } : writeAccess(cli, STEP_TOOLS)),
+    });
+    // On a worker elsewhere, the step's changes come back as a branch of their own; the project folder stays as it is.
+    const extras = { taskId: request.boardId, signal: request.signal, workBranch: `orchestrate/${run.id}/step-${step.id}`, onEvent: deps.onAgentEvent ? (event: AgentEvent) => deps.onAgentEvent!(`step ${step.id}`, event) : undefined };
+    const result = settings.agents && settings.agents.length > 1
+      ? await runRouted({ board, runs: deps.dispatcher, env: deps.env, allowed: settings.agents, threshold: ROUTING_THRESHOLD, build: (cli) => spec(cli as AgentKind), createdBy: engine.id, extras, subject: request.boardId, onProgress: deps.onProgress })
+      : await deps.dispatcher.run(spec(agent), engine.id, extras);
     if (result.outcome.kind === 'ok') answers.set(step.id, result.outcome.message);
     return workResult(board, result);
   };

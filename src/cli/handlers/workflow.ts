@@ -10,7 +10,7 @@ import { processIdentity } from '../../runner/os-process.js';
 import { integerInRange } from '../../board/input.js';
 import type { Run } from '../../board/runs.js';
 import type { Board } from '../../board/board.js';
-import { commandArgv, flag, flagOrArg, required, type Call, type Handler, type Reply } from '../call.js';
+import { commandArgv, flag, flagOrArg, list, required, type Call, type Handler, type Reply } from '../call.js';
 import { agentLines, moreHint, table } from '../format.js';
 import { startDispatcher } from './dispatch.js';
 import { agentRuns, RUN_ESCALATED, RUN_NOT_FINISHED } from './run.js';
@@ -101,8 +101,11 @@ export const run: Handler = async (call) => {
   const file = flag(call, 'file');
   const custom = file ? readDefinitionFile(call, file) as { steps?: unknown; name?: string } : null;
   const template = custom ? undefined : required(flagOrArg(call, 'template'), 'the template', "its name as the argument ('orchestrate workflow templates' lists them), or --file with custom steps");
-  const agent = flag(call, 'cli') ?? null;
-  if (agent !== null && !['claude', 'codex', 'gemini', 'command'].includes(agent)) throw new OrchestratorError('invalid_input', `--cli '${agent}' is not one of claude, codex, gemini, command`);
+  // Several CLIs (--cli claude,codex): each step goes to the one with the most headroom.
+  const agents = [...new Set(list(flag(call, 'cli')) ?? [])];
+  for (const one of agents) if (!['claude', 'codex', 'gemini', 'command'].includes(one)) throw new OrchestratorError('invalid_input', `--cli '${one}' is not one of claude, codex, gemini, command (or several agent CLIs, comma-separated: claude,codex)`);
+  if (agents.length > 1 && agents.includes('command')) throw new OrchestratorError('invalid_input', '--cli command runs your own program: it has no usage windows to route by; name it alone');
+  const agent = agents[0] ?? null;
   const command = commandArgv(call);
   const built = await deps(call, board);
   return reply(await closing(built, runWorkflow(built, {
@@ -112,6 +115,7 @@ export const run: Handler = async (call) => {
     inputs: pairs(call, 'input'),
     concurrency: integerInRange('--concurrency', flag(call, 'concurrency') ?? 2, 1, 16),
     agent: agent as never,
+    ...(agents.length > 1 ? { agents: agents as never } : {}),
     command,
     model: flag(call, 'model') ?? null,
   }, call.maybeAgent())));
