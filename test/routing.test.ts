@@ -93,6 +93,9 @@ describe('routing across CLIs by headroom, with the real Claude Code and Codex',
         assert.match((await routes(dir, env, task))[0]!.reason, /^claude: 85% used, over the threshold 80%; codex: /);
       }
       assert.equal(git(dir, 'show', `${done.json.run.branch}:both.txt`), 'hello world');
+      const limits = (await cli(dir, ['limits', '--json'], env)).json.accounts as { cli: string; state: string; windows: { name: string; used: number; source: string }[] }[];
+      const claude = limits.find((a) => a.cli === 'claude')!;
+      assert.deepEqual([claude.state, claude.windows.map((w) => [w.name, w.used, w.source])], ['ok', [['five_hour', 0.85, 'usage endpoint'], ['seven_day', 0.3, 'usage endpoint']]], 'limits reads Claude\'s usage endpoint');
     } finally {
       usage.close();
     }

@@ -62,3 +62,10 @@ export function cachedUsage(url: string, token: string, maxAgeMs = 30_000): () =
     return last.reading;
   };
 }
+
+/** The usage endpoint's reader when there is a token to read it with ($ORCHESTRATOR_USAGE_URL, default Claude's), else undefined. */
+export function usageFrom(env: Record<string, string | undefined>, home: string): (() => Promise<UsageReading | null>) | undefined {
+  const token = usageToken(env, home);
+  if (!token) return undefined;
+  return cachedUsage(env.ORCHESTRATOR_USAGE_URL ?? CLAUDE_USAGE_URL, token, Number(env.ORCHESTRATOR_USAGE_MAX_AGE_MS ?? 30_000));
+}

@@ -35,6 +35,8 @@ export function claudeEnv(home: string, modelUrl: string, extra: Record<string, 
     DISABLE_AUTOUPDATER: '1',
     CLAUDE_CODE_TMPDIR: join(home, 'tmp'),
     CLAUDE_CODE_MAX_RETRIES: '0',
+    // The orchestrator reads Claude's usage endpoint with a subscription login: here the fake model (no route: no reading), never Anthropic.
+    ORCHESTRATOR_USAGE_URL: new URL('/api/oauth/usage', modelUrl).href,
     ...extra,
   };
 }

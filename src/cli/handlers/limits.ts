@@ -1,14 +1,21 @@
 import type { AccountState } from '../../board/accounts.js';
+import { accountOf } from '../../runner/accounts.js';
+import { usageFrom } from '../../runner/usage.js';
 import type { Handler } from '../call.js';
 import { table } from '../format.js';
 
 /**
  * `orchestrate limits`: each CLI account the board has heard of — its state (ok, limited until a
  * reset, unknown), its windows with how full each is, when each resets, where the figure came
- * from and how old it is. Routing (`--worker claude,codex`) picks by these.
+ * from and how old it is; with a Claude login, its usage endpoint is read first. Routing
+ * (`--worker claude,codex`) picks by these.
  */
 export const limits: Handler = async (call) => {
-  const accounts = await (await call.board()).accounts.list();
+  const board = await call.board();
+  // With a Claude login, a fresh reading of its windows first (the endpoint Claude Code's own /usage reads).
+  const reading = await usageFrom(call.env, call.settings.home.value)?.();
+  if (reading) await board.accounts.observe('claude', accountOf('claude', call.env), reading.windows);
+  const accounts = await board.accounts.list();
   const now = Date.now();
   const rows = accounts.flatMap((a) => {
     const head = [a.cli, a.account, stateText(a)];

@@ -17,7 +17,7 @@ import { agentProblem } from '../../runner/doctor.js';
 import { renderEvent } from '../../runner/events.js';
 import { spawnDetached } from '../../runner/exec.js';
 import { processIdentity } from '../../runner/os-process.js';
-import { CLAUDE_USAGE_URL, cachedUsage, usageToken } from '../../runner/usage.js';
+import { usageFrom } from '../../runner/usage.js';
 import { flag, list, flagOrArg, required, type Call, type Handler, type Reply } from '../call.js';
 import { moreHint, table } from '../format.js';
 import { status as boardStatus } from './board.js';
@@ -58,7 +58,7 @@ async function deps(call: Call, board: Board): Promise<FeatureDeps> {
         }
       : undefined,
     signal: call.io.shutdownSignal(),
-    usage: usageReader(call),
+    usage: usageFrom(call.env, call.settings.home.value),
     roles: call.settings.roles,
     budgets: call.settings.budgets,
   };
@@ -91,13 +91,6 @@ export async function pushRunBranch(call: Call, runs: AgentRuns, repo: Repo, bra
   await runs.close();
   const pushed = await repo.git(['push', '--quiet', '--force', runs.remote, `refs/heads/${branch}:refs/heads/${branch}`], repo.root, { allowFailure: true });
   call.progress(pushed.code === 0 ? `the run branch ${branch} is on ${runs.remote}` : `the run branch was not pushed to ${runs.remote}: ${pushed.stderr.trim().split('\n').at(-1)}`);
-}
-
-/** The usage endpoint, when there is a token to read it with ($ORCHESTRATOR_USAGE_URL, default Claude's). */
-function usageReader(call: Call): FeatureDeps['usage'] {
-  const token = usageToken(call.env, call.settings.home.value);
-  if (!token) return undefined;
-  return cachedUsage(call.env.ORCHESTRATOR_USAGE_URL ?? CLAUDE_USAGE_URL, token, Number(call.env.ORCHESTRATOR_USAGE_MAX_AGE_MS ?? 30_000));
 }
 
 function reply(end: RunEnd) {
