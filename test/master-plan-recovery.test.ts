@@ -10,8 +10,8 @@ import { cli, cliInBackground } from './support/cli.js';
 import { CODEX, codexEnv } from './support/codex.js';
 import { GEMINI, geminiEnv } from './support/gemini.js';
 import type { Conversation, ToolCall } from './support/fake-model/server.js';
-import { featureModel, git, project, write } from './support/feature.js';
-import { goodPhases, notes, phase, phaseDone, planProject, SECTIONS } from './support/master-plan.js';
+import { featureModel, git, write } from './support/feature.js';
+import { goodPhases, notes, onePhaseProject, phase, phaseDone, planProject } from './support/master-plan.js';
 import { until } from './support/until.js';
 
 after(cleanupBackends);
@@ -47,13 +47,7 @@ describe('master-plan runs with the real Claude Code: crash recovery, other agen
   ];
   for (const other of otherAgents) {
     test(`--agent ${other.agent}: a phase run by the real ${other.agent} CLI, reported through phase_done, checked the same way`, async () => {
-      const dir = project();
-      mkdirSync(join(dir, 'docs'));
-      writeFileSync(join(dir, 'docs', 'plan.md'), '# Other plan\n\n## Phases\n\n| Phase | Title | Status |\n|---|---|---|\n| 1 | [Hello](p1.md) | Pending |\n');
-      writeFileSync(join(dir, 'docs', 'p1.md'), '# Phase 1\n\n**Status:** Pending\n**Depends On:** N/A\n\n## Process Wrapper (MANDATORY)\n- [ ] **[IMPLEMENTATION]**\n- [ ] Write notes to: `notes/one.md`\n\n## Gates\n- grep -q hello hello.txt: it says hello\n\n## Tasks\n- [ ] write hello.txt\n');
-      git(dir, 'add', '-A');
-      git(dir, '-c', 'user.name=Me', '-c', 'user.email=me@x.test', 'commit', '-q', '-m', 'plan');
-      const noteText = SECTIONS.map((section) => `## ${section}\n\ndone\n`).join('');
+      const { dir, noteText } = onePhaseProject();
       fake.model().setScenarios([{ name: `${other.agent} phase 1`, match: { prompt: phase(1) }, turns: [
         { tools: [other.write('hello.txt', 'hello\n')] },
         { tools: [other.write('notes/one.md', noteText)] },

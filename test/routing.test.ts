@@ -6,7 +6,7 @@
 // earliest reset and goes on by itself. A master plan and a workflow routed the same way; a team
 // worker waits out a limit. The choices by headroom themselves: accounts.test.ts.
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -17,7 +17,7 @@ import { CODEX, codexEnv } from './support/codex.js';
 import { anthropicUsageLimit, openaiUsageLimit } from './support/fake-model/limits.js';
 import type { Scenario, ToolCall } from './support/fake-model/scenario.js';
 import { featureModel, git, PLAN, project, runId, scenarios } from './support/feature.js';
-import { phase, phaseDone, SECTIONS } from './support/master-plan.js';
+import { onePhaseProject, phase, phaseDone } from './support/master-plan.js';
 import { until } from './support/until.js';
 
 after(cleanupBackends);
@@ -127,13 +127,7 @@ describe('routing across CLIs by headroom, with the real Claude Code and Codex',
   });
 
   test('a master plan allowed claude,codex: Claude refuses the phase, Codex does it in the same attempt; the engine checks it the same way', async () => {
-    const dir = project();
-    mkdirSync(join(dir, 'docs'));
-    writeFileSync(join(dir, 'docs', 'plan.md'), '# Routed plan\n\n## Phases\n\n| Phase | Title | Status |\n|---|---|---|\n| 1 | [Hello](p1.md) | Pending |\n');
-    writeFileSync(join(dir, 'docs', 'p1.md'), '# Phase 1\n\n**Status:** Pending\n**Depends On:** N/A\n\n## Process Wrapper (MANDATORY)\n- [ ] **[IMPLEMENTATION]**\n- [ ] Write notes to: `notes/one.md`\n\n## Gates\n- grep -q hello hello.txt: it says hello\n\n## Tasks\n- [ ] write hello.txt\n');
-    git(dir, 'add', '-A');
-    git(dir, '-c', 'user.name=Me', '-c', 'user.email=me@x.test', 'commit', '-q', '-m', 'plan');
-    const noteText = SECTIONS.map((section) => `## ${section}\n\ndone\n`).join('');
+    const { dir, noteText } = onePhaseProject();
     const codexWrite = (file: string, text: string): ToolCall => ({ name: 'exec_command', input: { cmd: `mkdir -p $(dirname ${file}) && printf '%s' '${text}' > ${file}` } });
     fake.model().setScenarios([
       { name: 'claude refuses', match: { prompt: phase(1), tool: 'Write' }, turns: [anthropicUsageLimit(300)] },

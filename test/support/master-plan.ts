@@ -8,6 +8,20 @@ import { after, before } from 'node:test';
 import type { Conversation, Scenario, ToolCall } from './fake-model/server.js';
 import { git, project, write } from './feature.js';
 
+/**
+ * A project with a one-phase plan in docs/plan.md (hello.txt, its gate, notes/one.md), committed;
+ * `noteText` is a notes file with every section the check wants.
+ */
+export function onePhaseProject(): { dir: string; noteText: string } {
+  const dir = project();
+  mkdirSync(join(dir, 'docs'));
+  writeFileSync(join(dir, 'docs', 'plan.md'), '# Other plan\n\n## Phases\n\n| Phase | Title | Status |\n|---|---|---|\n| 1 | [Hello](p1.md) | Pending |\n');
+  writeFileSync(join(dir, 'docs', 'p1.md'), '# Phase 1\n\n**Status:** Pending\n**Depends On:** N/A\n\n## Process Wrapper (MANDATORY)\n- [ ] **[IMPLEMENTATION]**\n- [ ] Write notes to: `notes/one.md`\n\n## Gates\n- grep -q hello hello.txt: it says hello\n\n## Tasks\n- [ ] write hello.txt\n');
+  git(dir, 'add', '-A');
+  git(dir, '-c', 'user.name=Me', '-c', 'user.email=me@x.test', 'commit', '-q', '-m', 'plan');
+  return { dir, noteText: SECTIONS.map((section) => `## ${section}\n\ndone\n`).join('') };
+}
+
 export const FIXTURE = new URL('../fixtures/plans/valid/', import.meta.url).pathname;
 export const SECTIONS = ['Summary', 'Key Decisions', 'Files Modified'];
 
