@@ -239,7 +239,7 @@ describe('.orchestrator/config.yaml', () => {
     await assert.rejects(readProjectConfig(file), (error: Error) => {
       assert.equal(error.message, [
         `${file}:2: timeout: Invalid input: expected number, received string`,
-        `${file}:3: unknown setting 'max_retry' (known: db, lease_ttl, max_retries, timeout, model, strict_compliance, notes_sections, notifications, gates)`,
+        `${file}:3: unknown setting 'max_retry' (known: db, lease_ttl, max_retries, timeout, model, strict_compliance, notes_sections, notifications, gates, roles, budgets)`,
         `${file}:4: strict_compliance: Invalid input: expected boolean, received string`,
         `${file}:6: notifications.provider: Invalid option: expected one of "desktop"|"ntfy"|"webhook"|"none"`,
         `${file}:7: unknown setting 'notifications.colour' (known: enabled, provider, topic, url)`,

@@ -45,7 +45,8 @@ describe('supervisor', () => {
     assert.ok(results.every((r) => r.outcome.kind === 'ok'));
     const records = await allRecords(board);
     assert.equal(records.length, 50);
-    assert.ok(records.every((r) => r.state === 'exited' && r.outcome === 'ok' && r.pid !== null && r.pid_start !== null));
+    const odd = records.filter((r) => !(r.state === 'exited' && r.outcome === 'ok' && r.pid !== null && r.pid_start !== null));
+    assert.deepEqual(odd.map((r) => ({ id: r.id, state: r.state, outcome: r.outcome, pid: r.pid, pid_start: r.pid_start, message: r.outcome_message })), [], 'every one exited ok, with its pid and start time');
     assert.equal(peak(records), 3, 'the per-kind limit (3) held, and was used');
     const log = readFileSync(records[7]!.log_path!, 'utf8');
     assert.match(log, /"type":"text","text":"job \d+"/);
