@@ -1,0 +1,72 @@
+// Feature runs that spend to a budget, with the real Claude Code and the fake model server: a
+// spent dollar budget, a budget in tokens (flat-rate plans), a day's budget for every run together
+// and for one role (config.yaml) hold new work and escalate; resume with a larger one completes.
+// (Pauses, stops and holds: feature-pauses.test.ts.)
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { cleanupBackends } from './support/backends.js';
+import { cli } from './support/cli.js';
+import { featureModel, project, scenarios } from './support/feature.js';
+
+after(cleanupBackends);
+
+const fake = featureModel();
+const env = fake.env;
+
+describe('feature runs with budgets, with the real Claude Code', () => {
+  test('once the budget is spent no new work starts and the run escalates; resume with a larger budget completes', async () => {
+    const dir = project();
+    fake.model().setScenarios(scenarios());
+    const first = await cli(dir, ['start', 'Add greetings', '--reviewer', 'none', '--budget-usd', '0.001', '--json'], env());
+    assert.equal(first.code, 13, first.stderr);
+    assert.equal(first.json.run.escalation.reason, 'budget reached');
+    assert.match(first.json.run.escalation.details, /the run has spent \$0\.\d+ of its \$0\.001 budget/);
+    const tasks = (await cli(dir, ['task', 'list', '--json'], env())).json.items;
+    assert.ok(tasks.every((t: { status: string }) => t.status === 'pending'), 'the planner spent the budget: no task started');
+    const resumed = await cli(dir, ['resume', '--budget-usd', '5', '--json'], env());
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.equal(resumed.json.end, 'completed');
+    assert.equal(resumed.json.run.options.budget_usd, 5);
+  });
+
+  test('a budget in tokens (a flat-rate plan): spent by the planner, the run escalates; resume with a larger one completes; history shows the tokens', async () => {
+    const dir = project();
+    fake.model().setScenarios(scenarios());
+    const first = await cli(dir, ['start', 'Add greetings', '--reviewer', 'none', '--budget-tokens', '10', '--json'], env());
+    assert.equal(first.code, 13, first.stderr);
+    assert.equal(first.json.run.escalation.reason, 'budget reached');
+    assert.match(first.json.run.escalation.details, /the run has used \d+ tokens of its 10 budget \(\d+ in, \d+ out, \d+ cache writes\)/);
+    const planned = first.json.run.tokens;
+    assert.ok(planned.input + planned.output > 10, `the planner's tokens are counted: ${JSON.stringify(planned)}`);
+    const resumed = await cli(dir, ['resume', '--budget-tokens', '10000000', '--json'], env());
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.equal(resumed.json.end, 'completed');
+    assert.equal(resumed.json.run.options.budget_tokens, 10_000_000);
+    assert.ok(resumed.json.run.tokens.output > planned.output, 'the workers\' tokens were added');
+    const history = await cli(dir, ['history'], env());
+    assert.match(history.stdout, /COST \(EST\.\)\s+TOKENS IN\/OUT\/CACHE/);
+    assert.match(history.stdout, new RegExp(`${resumed.json.run.id}\\s+feature\\s+completed.*\\$\\d+\\.\\d{4}\\s+[\\d.]+k?/[\\d.]+k?/`));
+    assert.equal((await cli(dir, ['start', 'x', '--budget-tokens', 'lots'], env())).stderr.split('\n')[0], "error: --budget-tokens must be a whole number from 1 to 1000000000000, not 'lots'");
+  });
+
+  test('a day budget for every run together, then one for a role (config.yaml): new work holds and the run escalates; with the budgets raised, resume completes', async () => {
+    const dir = project();
+    fake.model().setScenarios(scenarios());
+    mkdirSync(join(dir, '.orchestrator'), { recursive: true });
+    const config = (text: string) => writeFileSync(join(dir, '.orchestrator', 'config.yaml'), text);
+    config('budgets:\n  per_day:\n    tokens: 10\n');
+    const first = await cli(dir, ['start', 'Add greetings', '--reviewer', 'none', '--json'], env());
+    assert.equal(first.code, 13, first.stderr);
+    assert.match(first.json.run.escalation.details, /^every run together used \d+ tokens today, of 10 a day \(config\.yaml budgets; raise them, or resume tomorrow\)/);
+    config('roles:\n  architect:\n    budget_per_day:\n      tokens: 10\n');
+    const second = await cli(dir, ['resume', '--json'], env());
+    assert.equal(second.code, 13, second.stderr);
+    assert.match(second.json.run.escalation.details, /^the architect role used \d+ tokens today, of 10 a day/, 'the planner is the architect: its day is spent');
+    config('roles:\n  architect:\n    budget_per_day:\n      tokens: 100000000\n');
+    const done = await cli(dir, ['resume', '--json'], env());
+    assert.equal(done.code, 0, done.stderr);
+    assert.equal(done.json.end, 'completed');
+  });
+});
