@@ -1,14 +1,16 @@
 // Feature runs that spend to a budget, with the real Claude Code and the fake model server: a
 // spent dollar budget, a budget in tokens (flat-rate plans), a day's budget for every run together
-// and for one role (config.yaml) hold new work and escalate; resume with a larger one completes.
+// and for one role (config.yaml) hold new work and escalate — a master plan's too; resume with a
+// larger one completes.
 // (Pauses, stops and holds: feature-pauses.test.ts.)
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { cleanupBackends } from './support/backends.js';
-import { cli } from './support/cli.js';
+import { cleanupBackends, tempDir } from './support/backends.js';
+import { cleanEnv, cli } from './support/cli.js';
 import { featureModel, project, scenarios } from './support/feature.js';
+import { tourAgent, writeTourPlan } from '../scripts/tour-plan.mjs';
 
 after(cleanupBackends);
 
@@ -68,5 +70,29 @@ describe('feature runs with budgets, with the real Claude Code', () => {
     const done = await cli(dir, ['resume', '--json'], env());
     assert.equal(done.code, 0, done.stderr);
     assert.equal(done.json.end, 'completed');
+  });
+
+  test('a master plan holds on a day budget another run spent on the same board: blocked before its first phase; raised, resume completes', async () => {
+    const board = join(tempDir('orchestrator-shared-board-'), 'board.db');
+    const feature = project();
+    fake.model().setScenarios(scenarios());
+    const spent = await cli(feature, ['start', 'Add greetings', '--reviewer', 'none', '--json'], { ...env(), ORCHESTRATOR_DB: board });
+    assert.equal(spent.code, 0, spent.stderr);
+    const dir = tempDir('orchestrator-plan-budget-');
+    writeTourPlan(dir);
+    mkdirSync(join(dir, '.orchestrator'), { recursive: true });
+    const config = (tokens: number) => writeFileSync(join(dir, '.orchestrator', 'config.yaml'), `budgets:\n  per_day:\n    tokens: ${tokens}\n`);
+    config(10);
+    const planEnv = { ...cleanEnv(), ORCHESTRATOR_DB: board };
+    const held = await cli(dir, ['run', 'docs/master-plan.md', ...tourAgent, '--json'], planEnv);
+    assert.equal(held.code, 13, held.stderr);
+    assert.deepEqual([held.json.run.status, held.json.run.escalation.reason], ['blocked', 'budget reached']);
+    assert.match(held.json.run.escalation.details, /^every run together used \d+ tokens today, of 10 a day .*; no new phase was started/);
+    const processes = (await cli(dir, ['ps', '--json'], planEnv)).json.items as { task_id: string | null }[];
+    assert.ok(!processes.some((p) => p.task_id?.startsWith(held.json.run.id)), 'no phase started');
+    config(1_000_000_000);
+    const resumed = await cli(dir, ['resume', '--json'], planEnv);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.equal(resumed.json.end, 'completed');
   });
 });

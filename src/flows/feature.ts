@@ -1,8 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DispatchSpec, Spend } from '../board/processes.js';
+import type { DispatchSpec } from '../board/processes.js';
 import { newTokens, type Run } from '../board/runs.js';
-import type { Budget, RoleSettings } from '../config/config-file.js';
 import { OrchestratorError } from '../core/errors.js';
 import { runCycle, type Hold, type WorkRequest, type WorkResult } from '../engine/executor.js';
 import { planMarkdown, type Plan } from '../engine/plan.js';
@@ -11,7 +10,7 @@ import type { AgentEvent } from '../runner/events.js';
 import type { UsageReading } from '../runner/usage.js';
 import { chooseCli, runRouted } from './routing.js';
 import * as support from './run-support.js';
-import { engineAgent, recordPause, refuseSecondDriver, removeRunWorktrees, waitOutPause, watchStop, workResult, writeAccess, writeAtomic, type RunDeps } from './run-support.js';
+import { daySpent, engineAgent, recordPause, refuseSecondDriver, removeRunWorktrees, waitOutPause, watchStop, workResult, writeAccess, writeAtomic, type RunDeps } from './run-support.js';
 
 /**
  * A feature run (design C): a planner agent submits a plan (submit_plan), a second model may
@@ -48,10 +47,6 @@ export interface FeatureDeps extends RunDeps {
   usage?: () => Promise<UsageReading | null>;
   /** A line said once the run exists (which CLI plays which role, and why). */
   startNote?: string;
-  /** Per-role settings (config.yaml): a role's `agents` are the CLIs its tasks may run on; its day budget. */
-  roles?: Record<string, RoleSettings>;
-  /** What every run together may spend in a day (config.yaml `budgets.per_day`). */
-  budgets?: { per_day?: Budget };
 }
 
 export type RunEnd = { run: Run; end: 'completed' | 'escalated' | 'paused' | 'stopped' | 'planned' };
@@ -199,26 +194,7 @@ async function overBudget(deps: FeatureDeps, run: Run): Promise<string | null> {
   if (budget !== null && current.cost_usd >= budget) return `the run has spent $${current.cost_usd.toFixed(4)} of its $${budget} budget`;
   const used = newTokens(current.tokens);
   if (tokens && used >= tokens) return `the run has used ${used} tokens of its ${tokens} budget (${current.tokens.input} in, ${current.tokens.output} out, ${current.tokens.cache_write} cache writes)`;
-  return overDayBudget(deps);
-}
-
-/** A day budget spent (every run together since local midnight, or one role's), as a reason; or null. */
-async function overDayBudget(deps: FeatureDeps): Promise<string | null> {
-  const roles = Object.entries(deps.roles ?? {}).filter(([, role]) => role.budget_per_day);
-  if (!deps.budgets?.per_day && roles.length === 0) return null;
-  const midnight = new Date(deps.board.now());
-  midnight.setHours(0, 0, 0, 0);
-  const spent = await deps.board.processes.spentSince(midnight.getTime());
-  const over = (who: string, spend: Spend, budget: Budget) => {
-    if (budget.tokens !== undefined && spend.tokens >= budget.tokens) return `${who} used ${spend.tokens} tokens today, of ${budget.tokens} a day`;
-    if (budget.usd !== undefined && spend.usd >= budget.usd) return `${who} spent $${spend.usd.toFixed(4)} today, of $${budget.usd} a day`;
-    return null;
-  };
-  const reasons = [
-    deps.budgets?.per_day ? over('every run together', spent.total, deps.budgets.per_day) : null,
-    ...roles.map(([name, role]) => over(`the ${name} role`, spent.byRole[name] ?? { usd: 0, tokens: 0 }, role.budget_per_day!)),
-  ].filter((r): r is string => r !== null);
-  return reasons.length ? `${reasons.join('; ')} (config.yaml budgets; raise them, or resume tomorrow)` : null;
+  return daySpent(deps);
 }
 
 /** A hold before new work: the budget (escalates), or a usage window fuller than the threshold (pauses until its reset). */

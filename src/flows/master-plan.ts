@@ -14,7 +14,7 @@ import type { AgentKind } from './feature.js';
 import { notify, type NotificationKind } from './notify.js';
 import { writePhaseStatus, type MasterPlan, type PhaseSpec, type PhaseStatus } from './plan-files.js';
 import { ROUTING_THRESHOLD, runRouted } from './routing.js';
-import { engineAgent, integrationTree, recordPause, refuseSecondDriver, removeRunWorktrees, runDir, waitOutPause, watchStop, workResult, writeAccess, writeAtomic, type RunDeps } from './run-support.js';
+import { daySpent, engineAgent, integrationTree, recordPause, refuseSecondDriver, removeRunWorktrees, runDir, waitOutPause, watchStop, workResult, writeAccess, writeAtomic, type RunDeps } from './run-support.js';
 
 /**
  * A master-plan run (design D): a person wrote the plan; the orchestrator runs its phases as a
@@ -233,7 +233,13 @@ async function drive(deps: PlanDeps, start: Run): Promise<PlanEnd> {
         work,
         onProgress: (line) => progress(line.replace(/^\[([^\]]+)\]/, '[phase $1]')),
         signal: stop.signal,
+        // A day budget spent (config.yaml): no new phase starts, the running ones finish, the run asks a person.
+        hold: async () => {
+          const spent = await daySpent(deps);
+          return spent ? { reason: spent } : null;
+        },
       });
+      if (end.status === 'held' && end.until === undefined) return budgetReached(deps, run, end.reason, tell);
       if (end.status === 'stopped') return { run: await board.runs.update(run.id, { status: 'stopped', phase: `stopped in ${run.phase}` }), end: 'stopped' };
       if (end.status === 'paused' || end.status === 'held') {
         const pause = await recordPause(board, run, end);
@@ -264,6 +270,17 @@ async function complete(deps: PlanDeps, run: Run, why: string, tell: Tell): Prom
 }
 
 /** A phase failed or blocked: what depends on it never started. escalation.json says what it needs. */
+/** A spent budget: the run waits for a person (blocked, exit 13) until it is raised and the run resumed. */
+async function budgetReached(deps: PlanDeps, run: Run, reason: string, tell: Tell): Promise<PlanEnd> {
+  const needs = 'raise the budget (config.yaml budgets.per_day, roles.<role>.budget_per_day), then orchestrate resume';
+  const escalation = { run_id: run.id, at: new Date().toISOString(), reason: 'budget reached', details: `${reason}; no new phase was started, the running ones finished`, needs, resume: `orchestrate resume --run ${run.id}` };
+  writeAtomic(join(runDir(deps.stateDir, run), 'escalation.json'), `${JSON.stringify(escalation, null, 2)}\n`);
+  deps.onProgress?.(`blocked: budget reached — ${reason}`);
+  const current = await deps.board.runs.update(run.id, { status: 'blocked', phase: 'budget reached', escalation });
+  await tell('escalated', `Plan blocked: ${run.title}`, `${escalation.details}\n${needs}`.slice(0, 2000), null);
+  return { run: current, end: 'blocked' };
+}
+
 async function stuck(deps: PlanDeps, run: Run, failed: { id: string; reason: string }[], blocked: Map<string, string>, tell: Tell): Promise<PlanEnd> {
   const stopped = failed.filter((f) => blocked.has(f.id));
   const broken = failed.filter((f) => !blocked.has(f.id) && f.reason !== 'blocked by a failed task');

@@ -2,8 +2,9 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Agent } from '../board/agents.js';
 import type { Board } from '../board/board.js';
-import type { DispatchSpec } from '../board/processes.js';
+import type { DispatchSpec, Spend } from '../board/processes.js';
 import type { Run } from '../board/runs.js';
+import type { Budget, RoleSettings } from '../config/config-file.js';
 import { OrchestratorError } from '../core/errors.js';
 import type { CycleEnd, WorkResult } from '../engine/executor.js';
 import type { Repo } from '../engine/git.js';
@@ -32,6 +33,29 @@ export interface RunDeps {
   signal?: AbortSignal;
   /** Waits (for a usage reset); tests shorten it. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Per-role settings (config.yaml): a role's `agents` are the CLIs its tasks may run on; its day budget. */
+  roles?: Record<string, RoleSettings>;
+  /** What every run together may spend in a day (config.yaml `budgets.per_day`). */
+  budgets?: { per_day?: Budget };
+}
+
+/** A day budget spent (every run together since local midnight, or one role's), as a reason; or null. */
+export async function daySpent(deps: Pick<RunDeps, 'board' | 'roles' | 'budgets'>): Promise<string | null> {
+  const roles = Object.entries(deps.roles ?? {}).filter(([, role]) => role.budget_per_day);
+  if (!deps.budgets?.per_day && roles.length === 0) return null;
+  const midnight = new Date(deps.board.now());
+  midnight.setHours(0, 0, 0, 0);
+  const spent = await deps.board.processes.spentSince(midnight.getTime());
+  const over = (who: string, spend: Spend, budget: Budget) => {
+    if (budget.tokens !== undefined && spend.tokens >= budget.tokens) return `${who} used ${spend.tokens} tokens today, of ${budget.tokens} a day`;
+    if (budget.usd !== undefined && spend.usd >= budget.usd) return `${who} spent $${spend.usd.toFixed(4)} today, of $${budget.usd} a day`;
+    return null;
+  };
+  const reasons = [
+    deps.budgets?.per_day ? over('every run together', spent.total, deps.budgets.per_day) : null,
+    ...roles.map(([name, role]) => over(`the ${name} role`, spent.byRole[name] ?? { usd: 0, tokens: 0 }, role.budget_per_day!)),
+  ].filter((r): r is string => r !== null);
+  return reasons.length ? `${reasons.join('; ')} (config.yaml budgets; raise them, or resume tomorrow)` : null;
 }
 
 /** The Claude Code tools a worker outside the engine (a team worker, an inbox worker) works with. */

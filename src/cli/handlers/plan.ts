@@ -128,6 +128,8 @@ async function deps(call: Call, board: Board, root: string): Promise<PlanDeps> {
     onProgress: (line) => call.progress(line),
     onAgentEvent: agentLines(call, !call.values.quiet),
     signal: call.io.shutdownSignal(),
+    roles: call.settings.roles,
+    budgets: call.settings.budgets,
   };
 }
 
