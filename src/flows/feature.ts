@@ -197,12 +197,14 @@ async function overBudget(deps: FeatureDeps, run: Run): Promise<string | null> {
   return daySpent(deps);
 }
 
-/** A hold before new work: the budget (escalates), or a usage window fuller than the threshold (pauses until its reset). */
+/**
+ * A hold before new work: a spent budget (escalates), or no room — Claude's usage window over the
+ * threshold, or, when the run may route, no allowed CLI with room (pauses until the earliest reset).
+ */
 async function hold(deps: FeatureDeps, run: Run, settings: FeatureSettings): Promise<Hold | null> {
   const spent = await overBudget(deps, run);
   if (spent) return { reason: spent };
-  if (!deps.usage) return null;
-  const reading = await deps.usage();
+  const reading = deps.usage ? await deps.usage() : null;
   if (reading) await deps.board.accounts.observe('claude', accountOf('claude', deps.env), reading.windows).catch(() => undefined);
   // Routed (the run's workers, a role's or a task's agents): the run holds only when no allowed CLI has room.
   const plan = (await deps.board.runs.plan(run.id))?.plan as Plan | undefined;

@@ -4,6 +4,9 @@ import type { DispatchSpec } from '../board/processes.js';
 import { accountOf } from '../runner/accounts.js';
 import type { AgentRunResult, AgentRuns, DispatchExtras } from '../runner/dispatcher.js';
 
+/** The share of a window past which a CLI takes no new work while another has room (a run's --usage-threshold otherwise). */
+export const ROUTING_THRESHOLD = 0.8;
+
 /**
  * Routing across CLIs by headroom. A task that may run on several CLIs (`--worker claude,codex`)
  * goes to the allowed CLI whose account has the most room: not limited, its fullest window under
@@ -13,9 +16,6 @@ import type { AgentRunResult, AgentRuns, DispatchExtras } from '../runner/dispat
  * the same attempt goes to the next CLI — no retry is counted. When none is left, the outcome is
  * the refusal with the earliest reset among them, and the run pauses until then.
  */
-/** The share of a window past which a CLI takes no new work while another has room (a run's --usage-threshold otherwise). */
-export const ROUTING_THRESHOLD = 0.8;
-
 export interface Choice {
   cli: string | null;
   /** Why, in a line: each CLI with its figure ("codex: 31% used; claude: 86%, over the threshold 80%"). */
