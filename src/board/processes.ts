@@ -86,17 +86,17 @@ interface ProcessRow extends Omit<ProcessRecord, 'argv' | 'usage' | 'windows' | 
  * CLI's own word otherwise), how full it is (0..1, null when not said), when it resets (null when
  * not said), and where the figures came from.
  */
-/** What was spent: dollars (the CLIs' estimates) and new tokens. */
-export interface Spend {
-  usd: number;
-  tokens: number;
-}
-
 export interface UsageWindow {
   name: string;
   used: number | null;
   resets_at: string | null;
   source: string;
+}
+
+/** What was spent: dollars (the CLIs' estimates) and new tokens. */
+export interface Spend {
+  usd: number;
+  tokens: number;
 }
 
 export interface ProcessEnd {

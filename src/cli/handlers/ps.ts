@@ -1,9 +1,9 @@
-import { OrchestratorError } from '../../core/errors.js';
-import { integerInRange } from '../../board/input.js';
-import type { ProcessRecord, ProcessState } from '../../board/processes.js';
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Board } from '../../board/board.js';
+import { integerInRange } from '../../board/input.js';
+import type { ProcessRecord, ProcessState } from '../../board/processes.js';
+import { OrchestratorError } from '../../core/errors.js';
 import { logLines, parseLog, readLog, type LogEntry } from '../../runner/process-view.js';
 import { flag, required, type Handler } from '../call.js';
 import { moreHint, table } from '../format.js';
