@@ -1,5 +1,5 @@
-import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Board } from '../../board/board.js';
@@ -18,7 +18,7 @@ import { renderEvent } from '../../runner/events.js';
 import { spawnDetached } from '../../runner/exec.js';
 import { processIdentity } from '../../runner/os-process.js';
 import { usageFrom } from '../../runner/usage.js';
-import { flag, list, flagOrArg, required, type Call, type Handler, type Reply } from '../call.js';
+import { flag, flagOrArg, list, required, type Call, type Handler, type Reply } from '../call.js';
 import { moreHint, table } from '../format.js';
 import { status as boardStatus } from './board.js';
 import { startDispatcher, stop as stopProcess } from './dispatch.js';
