@@ -53,6 +53,6 @@ describe('role settings from config.yaml', () => {
     const result = await cli(dir, ['limits'], fake.env());
     assert.equal(result.code, 2);
     assert.match(result.stderr, /config\.yaml:3: roles\.reviewer\.agents\.1: /);
-    assert.match(result.stderr, /config\.yaml:4: unknown setting 'roles\.reviewer\.tools' \(known: model, agents, allowed_tools, denied_tools\)/);
+    assert.match(result.stderr, /config\.yaml:4: unknown setting 'roles\.reviewer\.tools' \(known: model, agents, allowed_tools, denied_tools, budget_per_day\)/);
   });
 });

@@ -67,10 +67,10 @@ async function schemas() {
   const budget = z.strictObject({ tokens: z.int().min(1).optional(), usd: z.number().positive().optional() });
   const role = z.strictObject({
     model: z.string().min(1).optional(),
-    budget_per_day: budget.optional(),
     agents: z.array(z.enum(['claude', 'codex', 'gemini'])).min(1).optional(),
     allowed_tools: z.array(tool).optional(),
     denied_tools: z.array(tool).optional(),
+    budget_per_day: budget.optional(),
   });
   const config = z.strictObject({
     db: z.string().min(1).optional(),

@@ -6,21 +6,35 @@ import { readFileSync } from 'node:fs';
  * started (a pid can be reused), and stopping a process group in steps.
  */
 
-/** The kernel's start time of a process (Linux /proc), or null when unknown or gone. */
+/** The kernel's start time of a running process (Linux /proc), or null when unknown, gone or ended. */
 export function processStartTime(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return fields[0] === 'Z' ? null : (fields[19] ?? null);
-  } catch {
-    return null;
-  }
+  const found = stat(pid);
+  return found && found.state !== 'Z' ? found.start : null;
+}
+
+/**
+ * The start time of a child just spawned, even when it has already ended (a zombie not reaped yet
+ * keeps it): a short process on a busy machine can be done before its parent reads its record.
+ */
+export function childStartTime(pid: number): string | null {
+  return stat(pid)?.start ?? null;
 }
 
 /** True when `pid` runs and (when known) started at `startTime`: the very process we recorded. */
 export function isSameProcess(pid: number, startTime: string | null): boolean {
   const now = processStartTime(pid);
   return now !== null && (startTime === null || now === startTime);
+}
+
+/** The process's state letter and start time, from /proc. */
+function stat(pid: number): { state: string; start: string } | null {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return fields[19] ? { state: fields[0]!, start: fields[19] } : null;
+  } catch {
+    return null;
+  }
 }
 
 /** SIGTERM to the group, then SIGKILL after `graceMs` if anything of it is left. */

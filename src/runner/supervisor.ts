@@ -5,7 +5,7 @@ import type { DispatchSpec } from '../board/processes.js';
 import type { Adapter } from './adapter.js';
 import { accountOf } from './accounts.js';
 import { windowsOf, type AgentEvent, type Outcome, type OutcomeKind } from './events.js';
-import { processStartTime } from './os-process.js';
+import { childStartTime } from './os-process.js';
 import { runAgent, type AgentControl, type RunResult } from './run-agent.js';
 
 /**
@@ -207,7 +207,7 @@ export class Supervisor {
       onEvent: job.onEvent,
       onFirstByte: job.onFirstByte,
       onSpawn: (pid) => {
-        started = board.processes.started(id, pid, processStartTime(pid), logPath);
+        started = board.processes.started(id, pid, childStartTime(pid), logPath);
       },
       onControl: (control) => {
         entry.control = control;

@@ -1,0 +1,60 @@
+// The engine's own cost per task as plans grow (issue 19's first figure): a wide master plan of N
+// independent phases run by the real engine, one at a time (--concurrency 1, so wall time minus
+// agent time is exactly the orchestration's), with the tour's command agent (writes one file and
+// its notes, reports done), real worktrees, one gate per phase, the merge queue. Beside it, the
+// bare git commands the same work needs per task (worktree add, commit, merge, worktree remove)
+// in a loop. Prints one JSON line: per N, ms per task of orchestration and of bare git.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { tourAgent, writeWidePlan } from '../scripts/tour-plan.mjs';
+
+const MAIN = new URL('../dist/cli/main.js', import.meta.url).pathname;
+const root = mkdtempSync(join(tmpdir(), 'orchestrator-bench-engine-'));
+const baseEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('ORCHESTRATOR_')));
+const SIZES = (process.argv[2] ?? '10,40,100').split(',').map(Number);
+
+/** Orchestration ms per task: the run's wall time minus the time its agent processes ran, over N. */
+async function engine(n) {
+  const dir = join(root, `plan-${n}`);
+  writeWidePlan(dir, n);
+  const env = { ...baseEnv, ORCHESTRATOR_DB: join(root, `plan-${n}.db`) };
+  const start = performance.now();
+  const code = await new Promise((resolve) => spawn(process.execPath, [MAIN, 'run', 'docs/master-plan.md', '--concurrency', '1', ...tourAgent], { env, cwd: dir, stdio: 'ignore' }).on('exit', resolve));
+  const wall = performance.now() - start;
+  if (code !== 0) throw new Error(`the ${n}-phase run exited ${code}`);
+  const processes = JSON.parse(execFileSync(process.execPath, [MAIN, 'ps', '--limit', '1000', '--json'], { env, cwd: dir, encoding: 'utf8' })).items;
+  const agentMs = processes.reduce((sum, p) => sum + (Date.parse(p.ended_at) - Date.parse(p.started_at)), 0);
+  return { wallPerTask: wall / n, agentPerTask: agentMs / n, overheadPerTask: (wall - agentMs) / n, attempts: processes.length };
+}
+
+/** The bare git work of N tasks: a worktree on a new branch, a file committed there, merged into main, the worktree removed. */
+function bareGit(n) {
+  const dir = join(root, `git-${n}`);
+  const git = (cwd, ...args) => execFileSync('git', ['-c', 'user.name=B', '-c', 'user.email=b@localhost', ...args], { cwd, stdio: 'ignore' });
+  execFileSync('git', ['init', '-q', '-b', 'main', dir]);
+  writeFileSync(join(dir, 'README.md'), 'bench\n');
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-q', '-m', 'start');
+  const start = performance.now();
+  for (let i = 1; i <= n; i++) {
+    const tree = join(root, `git-${n}-t${i}`);
+    git(dir, 'worktree', 'add', '-q', '-b', `t${i}`, tree, 'main');
+    writeFileSync(join(tree, `phase-${i}.txt`), `part ${i}\n`);
+    git(tree, 'add', '-A');
+    git(tree, 'commit', '-q', '-m', `part ${i}`);
+    git(dir, 'merge', '-q', '--no-ff', '-m', `Merge ${i}`, `t${i}`);
+    git(dir, 'worktree', 'remove', '--force', tree);
+    git(dir, 'branch', '-q', '-D', `t${i}`);
+  }
+  return (performance.now() - start) / n;
+}
+
+try {
+  const rows = [];
+  for (const n of SIZES) rows.push({ n, ...(await engine(n)), bareGitPerTask: bareGit(n) });
+  process.stdout.write(JSON.stringify({ rows }));
+} finally {
+  rmSync(root, { recursive: true, force: true });
+}
