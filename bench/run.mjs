@@ -9,6 +9,7 @@
 //   the runner (bench/runner.ts): dispatch → first byte against a bare spawn, a supervised Claude
 //   Code run against the bare command line, the supervisor's RSS with 50 agents running
 //   the web view (bench/web.ts): snapshot of 10 000 tasks, push → row on the stream, idle CPU and RSS
+//   the engine's own cost per task (bench/engine.mjs) as the plan grows, against the bare git commands
 //   a simulated night (bench/night.mjs): routing across Claude and Codex by headroom against Claude alone
 //   work orders (bench/remote.mjs): a phase through a worker against one run here; makespan on 1–3
 //   workers against the ideal; queued → agent started
@@ -141,6 +142,12 @@ try {
   }
   const rss = await runRunner(['rss']);
   report(`supervisor RSS with ${rss.concurrent} command agents running at once`, rss.peakMb.toFixed(0), 'MB', 'target ≤ 150 MB');
+
+  // The engine's own cost per task (bench/engine.mjs): a wide master plan one phase at a time, wall minus agent time.
+  const e = await runScript([new URL('./engine.mjs', import.meta.url).pathname, '10,40,100']);
+  for (const row of e.rows) report(`engine's own time per task, ${row.n}-phase plan (worktree, gates, merge, board): ${row.overheadPerTask.toFixed(0)} ms vs bare git ${row.bareGitPerTask.toFixed(0)} ms`, (row.overheadPerTask / row.bareGitPerTask).toFixed(2), '× of git', 'target ≤ 1.5×');
+  const [small, large] = [e.rows[0], e.rows.at(-1)];
+  report(`  its growth from ${small.n} to ${large.n} phases`, (large.overheadPerTask / small.overheadPerTask).toFixed(2), '×', 'target ≤ 1.3× (at 500)');
 
   // A simulated night (bench/night.mjs): the routing's own decisions in virtual time.
   const n = await runScript([new URL('./night.mjs', import.meta.url).pathname]);
