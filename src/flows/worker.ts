@@ -1,9 +1,10 @@
-import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Board } from '../board/board.js';
 import type { WorkOrder, WorkOrderResult } from '../board/work-orders.js';
 import { Repo } from '../engine/git.js';
 import { runCommand } from '../runner/exec.js';
+import { lastLines } from '../runner/process-view.js';
 import type { Dispatcher } from '../runner/dispatcher.js';
 
 /**
@@ -103,20 +104,10 @@ async function execute(deps: WorkerDeps, order: WorkOrder, stop: AbortSignal): P
   }
 }
 
-/** The last whole lines of a log, at most 64 KB (the board keeps them for hosts without the file). */
-function tail(file: string, maxBytes = 64 * 1024): string | null {
+/** The end of a log, at most 64 KB of whole lines (the board keeps it for hosts without the file); null when it cannot be read. */
+function tail(file: string): string | null {
   try {
-    const size = statSync(file).size;
-    const fd = openSync(file, 'r');
-    try {
-      const length = Math.min(size, maxBytes);
-      const buffer = Buffer.alloc(length);
-      readSync(fd, buffer, 0, length, size - length);
-      const text = buffer.toString('utf8');
-      return length < size ? text.slice(text.indexOf('\n') + 1) : text;
-    } finally {
-      closeSync(fd);
-    }
+    return lastLines(file, 64 * 1024).text;
   } catch {
     return null;
   }

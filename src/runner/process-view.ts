@@ -68,6 +68,21 @@ export function parseLog(text: string): LogEntry[] {
   });
 }
 
+/** A file's last whole lines within its last `maxBytes` (a line cut by the limit is left out), and the file's size. */
+export function lastLines(path: string, maxBytes: number): { text: string; size: number } {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const length = Math.min(size, maxBytes);
+    const buffer = Buffer.alloc(length);
+    readSync(fd, buffer, 0, length, size - length);
+    const text = buffer.toString('utf8');
+    return { text: length < size ? text.slice(text.indexOf('\n') + 1) : text, size };
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Which lines of a log a view shows: all, the errors (failed tool calls, errors, a failed result), or the tool calls. */
 export type LogFilter = 'all' | 'errors' | 'tools';
 
@@ -77,19 +92,7 @@ export type LogFilter = 'all' | 'errors' | 'tools';
  * contain `search` — at most `count` of them; and the file's size, to tell when it grows.
  */
 export function tailLog(path: string, options: { count: number; only?: LogFilter; search?: string; maxBytes?: number }): { lines: string[]; size: number } {
-  let text: string;
-  let size: number;
-  const fd = openSync(path, 'r');
-  try {
-    size = fstatSync(fd).size;
-    const length = Math.min(size, options.maxBytes ?? 512 * 1024);
-    const buffer = Buffer.alloc(length);
-    readSync(fd, buffer, 0, length, size - length);
-    text = buffer.toString('utf8');
-    if (length < size) text = text.slice(text.indexOf('\n') + 1); // the first line was cut
-  } finally {
-    closeSync(fd);
-  }
+  const { text, size } = lastLines(path, options.maxBytes ?? 512 * 1024);
   const wanted = (event: AgentEvent): boolean => {
     if (options.only === 'errors') return event.type === 'error' || event.type === 'denied' || event.type === 'parse_error' || (event.type === 'tool_result' && event.is_error) || (event.type === 'result' && event.is_error);
     if (options.only === 'tools') return event.type === 'tool_call' || event.type === 'tool_result';
