@@ -294,9 +294,7 @@ async function work(deps: FeatureDeps, settings: FeatureSettings, engine: string
   const extras = { taskId: request.boardId, signal: request.signal, onEvent: deps.onAgentEvent ? (event: AgentEvent) => deps.onAgentEvent!(request.task.id, event) : undefined };
   // The CLIs this task may run on: the plan's for it, else its role's (config.yaml), else the run's --worker list.
   const allowed = request.task.agents ?? (request.task.role ? deps.roles?.[request.task.role]?.agents : undefined) ?? settings.workers ?? [settings.worker];
-  const result = allowed.length > 1
-    ? await runRouted({ board: deps.board, runs: deps.dispatcher, env: deps.env, allowed, threshold: settings.usage_threshold, build: (cli) => spec(cli as AgentKind), createdBy: engine, extras, subject: request.boardId, onProgress: deps.onProgress })
-    : await deps.dispatcher.run(spec(allowed[0]!), engine, extras);
+  const result = await runRouted({ board: deps.board, runs: deps.dispatcher, env: deps.env, allowed, threshold: settings.usage_threshold, build: (cli) => spec(cli as AgentKind), createdBy: engine, extras, subject: request.boardId, onProgress: deps.onProgress });
   return workResult(deps.board, result);
 }
 

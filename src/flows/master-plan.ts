@@ -182,9 +182,7 @@ async function drive(deps: PlanDeps, start: Run): Promise<PlanEnd> {
     marks.set(request.task.id, await board.events.latestId());
     const spec = (cli: AgentKind): DispatchSpec => ({ agent: cli, prompt: request.prompt, cwd: request.worktree, model: cli === settings.agent ? (settings.model ?? undefined) : undefined, timeout_s: settings.timeout_s, board: true, ...(cli === 'command' ? { argv: settings.argv ?? [] } : writeAccess(cli, PHASE_TOOLS)) });
     const extras = { taskId: request.boardId, signal: request.signal, onEvent: deps.onAgentEvent ? (event: AgentEvent) => deps.onAgentEvent!(`phase ${request.task.id}`, event) : undefined };
-    const result = settings.agents && settings.agents.length > 1
-      ? await runRouted({ board, runs: deps.dispatcher, env: deps.env, allowed: settings.agents, threshold: ROUTING_THRESHOLD, build: (cli) => spec(cli as AgentKind), createdBy: engine.id, extras, subject: request.boardId, onProgress: progress })
-      : await deps.dispatcher.run(spec(settings.agent), engine.id, extras);
+    const result = await runRouted({ board, runs: deps.dispatcher, env: deps.env, allowed: settings.agents ?? [settings.agent], threshold: ROUTING_THRESHOLD, build: (cli) => spec(cli as AgentKind), createdBy: engine.id, extras, subject: request.boardId, onProgress: progress });
     // Work ordered before a restart: the agent's report may have come while this run was down.
     if (result.began !== undefined) marks.set(request.task.id, Math.min(marks.get(request.task.id)!, result.began));
     return workResult(board, result);

@@ -43,6 +43,7 @@ export function pickCli(states: AccountState[], threshold: number): Choice {
 /**
  * Runs an attempt on the CLI routing picks, and on the next one when that CLI refuses with a usage
  * limit (no retry counted); `build` makes the spec for a CLI. Each choice is an event (`route.chosen`).
+ * With one CLI allowed there is nothing to choose: it runs there, as any attempt does.
  */
 export async function runRouted(input: {
   board: Board;
@@ -57,6 +58,7 @@ export async function runRouted(input: {
   onProgress?: (line: string) => void;
 }): Promise<AgentRunResult> {
   const { board } = input;
+  if (input.allowed.length === 1) return input.runs.run(input.build(input.allowed[0]!), input.createdBy, input.extras);
   let left = [...input.allowed];
   let rounds = 1;
   const processIds: string[] = [];

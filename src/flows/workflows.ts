@@ -190,9 +190,7 @@ async function drive(deps: WorkflowDeps, start: Run): Promise<WorkflowEnd> {
     });
     // On a worker elsewhere, the step's changes come back as a branch of their own; the project folder stays as it is.
     const extras = { taskId: request.boardId, signal: request.signal, workBranch: `orchestrate/${run.id}/step-${step.id}`, onEvent: deps.onAgentEvent ? (event: AgentEvent) => deps.onAgentEvent!(`step ${step.id}`, event) : undefined };
-    const result = settings.agents && settings.agents.length > 1
-      ? await runRouted({ board, runs: deps.dispatcher, env: deps.env, allowed: settings.agents, threshold: ROUTING_THRESHOLD, build: (cli) => spec(cli as AgentKind), createdBy: engine.id, extras, subject: request.boardId, onProgress: deps.onProgress })
-      : await deps.dispatcher.run(spec(agent), engine.id, extras);
+    const result = await runRouted({ board, runs: deps.dispatcher, env: deps.env, allowed: settings.agents ?? [agent], threshold: ROUTING_THRESHOLD, build: (cli) => spec(cli as AgentKind | 'command'), createdBy: engine.id, extras, subject: request.boardId, onProgress: deps.onProgress });
     if (result.outcome.kind === 'ok') answers.set(step.id, result.outcome.message);
     return workResult(board, result);
   };
