@@ -4,7 +4,7 @@
 // by their exit codes, and .orchestrator/ kept out of git through .git/info/exclude.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runGates } from '../src/engine/gates.js';
@@ -44,19 +44,39 @@ test('worktrees from the run branch, commits, merges in the integration worktree
   await repo.addWorktree(trees.a, 'orchestrate/feature--a', 'orchestrate/feature'); // again: reused
   assert.equal((await repo.worktrees()).length, 4);
 
+  mkdirSync(join(trees.a, '.orchestrator'));
+  writeFileSync(join(trees.a, '.orchestrator', 'state.db'), 'a board of an MCP server\n');
+  assert.equal(await repo.commitAll(trees.a, 'only the state folder'), false, 'the state folder alone: no commit');
   writeFileSync(join(trees.a, 'a.txt'), 'from task a\n');
-  const leftover = await repo.commitAll(trees.a, 'task a: leftover changes');
-  assert.match(leftover ?? '', /^[0-9a-f]{40}$/);
-  assert.equal(await repo.commitAll(trees.a, 'nothing'), null, 'nothing left: no commit');
+  assert.equal(await repo.commitAll(trees.a, 'task a: leftover changes'), true);
+  const leftover = await repo.head(trees.a);
+  assert.equal((await repo.git(['ls-tree', '-r', '--name-only', 'HEAD'], trees.a)).stdout.split('\n').filter(Boolean).sort().join(','), '.gitignore,a.txt,app.txt', 'the state folder was not committed');
+  assert.equal(await repo.commitAll(trees.a, 'nothing'), false, 'nothing left: no commit');
   writeFileSync(join(trees.b, 'b.txt'), 'from task b\n');
   await repo.commitAll(trees.b, 'task b');
   assert.equal(await repo.commitsAhead('orchestrate/feature', 'orchestrate/feature--a'), 1);
-  assert.match(await repo.diffStat('orchestrate/feature', 'orchestrate/feature--a'), /a\.txt \| 1 \+/);
 
   const first = await repo.merge(runTree, 'orchestrate/feature--a', 'merge task a');
   const second = await repo.merge(runTree, 'orchestrate/feature--b', 'merge task b');
-  assert.ok(first.merged && second.merged);
-  assert.ok(await repo.contains('orchestrate/feature', leftover!), 'task a is on the run branch');
+  assert.ok(first.merged && second.merged && !first.empty);
+  assert.match(first.stat, /a\.txt \| 1 \+/);
+  assert.match(first.stat, /1 file changed/);
+  assert.equal(first.sha, (await repo.git(['rev-parse', 'HEAD^'], runTree)).stdout.trim());
+  assert.deepEqual(await repo.merge(runTree, 'orchestrate/feature--a', 'again'), { merged: true, empty: true, conflicts: [], sha: null, stat: '', dirty: false }, 'nothing new: nothing merged');
+  assert.ok(await repo.contains('orchestrate/feature', leftover), 'task a is on the run branch');
+
+  // A status written into the run tree is committed alone, whatever else is there.
+  writeFileSync(join(runTree, 'a.txt'), 'a status\n');
+  writeFileSync(join(runTree, 'scratch.txt'), 'not for the commit\n');
+  assert.equal(await repo.commitFiles(runTree, ['a.txt'], 'status'), true);
+  assert.equal(await repo.commitFiles(runTree, ['a.txt'], 'status again'), false, 'unchanged: no commit');
+  assert.deepEqual(await repo.changes(runTree), ['scratch.txt']);
+  rmSync(join(runTree, 'scratch.txt'));
+
+  // A worktree whose folder vanished, and a branch that is there already: both still work.
+  rmSync(trees.b, { recursive: true, force: true });
+  await repo.addWorktree(trees.b, 'orchestrate/feature--b', 'orchestrate/feature');
+  assert.equal(readFileSync(join(trees.b, 'b.txt'), 'utf8'), 'from task b\n', 'the branch was checked out again, not made anew');
   assert.equal(readFileSync(join(runTree, 'b.txt'), 'utf8'), 'from task b\n');
 
   await repo.removeWorktree(trees.a, { deleteBranch: 'orchestrate/feature--a' });
@@ -84,7 +104,7 @@ test('a conflict is aborted and reported with its files; the run branch stays as
   assert.equal((await repo.merge(runTree, 'run--x', 'merge x')).merged, true);
   const before = await repo.head(runTree);
   const conflict = await repo.merge(runTree, 'run--y', 'merge y');
-  assert.deepEqual(conflict, { merged: false, conflicts: ['app.txt'], sha: null });
+  assert.deepEqual(conflict, { merged: false, empty: false, conflicts: ['app.txt'], sha: null, stat: '', dirty: false });
   assert.equal(await repo.head(runTree), before);
   assert.deepEqual(await repo.changes(runTree), [], 'the merge was aborted cleanly');
   await assert.rejects(Repo.open(tempDir(), cleanEnv()), /is not in a git repository: run 'git init'/);

@@ -195,6 +195,13 @@ describe('writing statuses back', () => {
     assert.equal(readFileSync(join(dir, 'phase2-api.md'), 'utf8'), phaseBefore.replace('**Status:** Pending', '**Status:** In Progress'));
     assert.deepEqual(readMasterPlan(dir, 'master-plan.md').plan.phases.map((p) => p.status), ['Pending', 'In Progress', 'Pending']);
     assert.deepEqual(writePhaseStatus(dir, 'master-plan.md', { id: '9', file: 'gone.md' }, 'Completed', writeFileSync), ['master-plan.md: no Status cell for phase 9', 'gone.md: no **Status:** line']);
+    // Someone edits the plan between two writes (lines above the table, rows swapped): the next write still finds its row.
+    const edited = readFileSync(join(dir, 'master-plan.md'), 'utf8').split('\n');
+    const rows = edited.flatMap((line, i) => (/^\| [12] \|/.test(line) ? [i] : []));
+    [edited[rows[0]!], edited[rows[1]!]] = [edited[rows[1]!]!, edited[rows[0]!]!];
+    writeFileSync(join(dir, 'master-plan.md'), ['A line added on top.', '', ...edited].join('\n'));
+    assert.deepEqual(writePhaseStatus(dir, 'master-plan.md', { id: '1', file: 'phase1-hello.md' }, 'Completed', writeFileSync), []);
+    assert.deepEqual(readMasterPlan(dir, 'master-plan.md').plan.phases.map((p) => [p.id, p.status]), [['2', 'In Progress'], ['1', 'Completed'], ['3', 'Pending']]);
   });
 
   test('property: any sequence of writes reads back as the last status of each phase, and writing the first statuses back restores the files byte for byte', () => {

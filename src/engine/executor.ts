@@ -79,6 +79,11 @@ export interface CycleOptions {
   accept?(attempt: { task: PlanTask; tree: string; result: WorkResult; attempt: number }): Promise<{ problems: string[]; final?: boolean } | null>;
   /** Told when a task starts and when it settles, in order with the merges (a status written on the run branch, say). */
   onTaskState?(task: PlanTask, state: TaskState, detail: string): Promise<void>;
+  /**
+   * Commits what the flow left uncommitted in the integration tree (a master plan's In Progress
+   * statuses), when a merge would overwrite it; the merge is tried again after.
+   */
+  settle?(): Promise<void>;
   /** The worker's prompt for an attempt in `tree` (default workerPrompt). */
   prompt?(task: PlanTask, tree: string, problem: string | null, attempt: number): string;
 }
@@ -126,11 +131,12 @@ export async function runCycle(options: CycleOptions): Promise<CycleEnd> {
   // the engine's agent held when the orchestrator died is pending again if the crash outlasted the
   // lease; it may have been merged all the same (a dependant only starts after its dependency
   // completed, so plan order claims them fine).
+  const leftBranches = new Set(shared ? [] : await repo.branches(taskBranch(run, cycle, '')));
   for (const task of plan.tasks) {
     const held = await board.tasks.get(idOf(task.id));
     if (held.status !== 'claimed' && held.status !== 'in_progress' && held.status !== 'pending') continue;
     const branch = taskBranch(run, cycle, task.id);
-    if (!shared && (await repo.branchExists(branch)) && (await repo.mergedInto(run.branch, branch))) {
+    if (leftBranches.has(branch) && (await repo.mergedInto(run.branch, branch))) {
       if (held.status === 'pending') {
         await board.tasks.claim(options.engineAgent, { task_id: held.id });
         await board.tasks.start(held.id, options.engineAgent);
@@ -260,8 +266,8 @@ export async function runCycle(options: CycleOptions): Promise<CycleEnd> {
   const verify = async (task: PlanTask, tree: string, branch: string, result: WorkResult, record: Evidence['attempts'][0], attempt: number): Promise<{ problem: string | null; final: boolean }> => {
     if (result.outcome.kind !== 'ok') return { problem: `the agent's run ended ${result.outcome.kind}: ${result.outcome.message}`, final: false };
     if (!shared) {
-      await repo.commitAll(tree, `${task.id}: ${task.title}\n\nCommitted by claude-orchestrator: the agent left these changes uncommitted.`);
-      if ((options.requireCommit ?? true) && (await repo.commitsAhead(run.branch, branch)) === 0) return { problem: 'the task branch has no commit: nothing was changed', final: false };
+      const committed = await repo.commitAll(tree, `${task.id}: ${task.title}\n\nCommitted by claude-orchestrator: the agent left these changes uncommitted.`);
+      if ((options.requireCommit ?? true) && !committed && (await repo.commitsAhead(run.branch, branch)) === 0) return { problem: 'the task branch has no commit: nothing was changed', final: false };
     }
     record.gates = await runGates(tree, task.gates ?? [], options.env, options.gateTimeoutMs);
     const red = record.gates.filter((gate) => !gate.passed);
@@ -275,24 +281,31 @@ export async function runCycle(options: CycleOptions): Promise<CycleEnd> {
   /** Merges a verified task into the run branch and runs the integration gates; null when merged, else why not. */
   const mergeTask = async (task: PlanTask, id: string, branch: string, evidence: Evidence): Promise<string | null> => {
     const said = (type: string, data: Record<string, unknown>) => board.events.note({ type, subject: id, actor: options.engineAgent, data: { branch, ...data } });
-    const before = await repo.head(options.integrationTree);
-    if ((await repo.commitsAhead(run.branch, branch)) === 0) {
+    // Where to go back to when the integration gates reject the merge (without them, nothing to undo).
+    const before = plan.gates?.length ? await repo.head(options.integrationTree) : null;
+    let merged = await repo.merge(options.integrationTree, branch, `Merge ${task.id}: ${task.title}`);
+    if (merged.dirty && options.settle) {
+      await options.settle();
+      merged = await repo.merge(options.integrationTree, branch, `Merge ${task.id}: ${task.title}`);
+    }
+    if (merged.dirty) throw new OrchestratorError('internal', `merging ${branch} would overwrite uncommitted changes in the run's worktree ${options.integrationTree}`);
+    if (merged.empty) {
       evidence.accepted = true; // nothing to merge (a task that may leave no commit)
       await said('merge.empty', {});
       await tell(task, 'completed', 'nothing to merge');
       return null;
     }
-    evidence.diff_stat = await repo.diffStat(run.branch, branch);
-    const merged = await repo.merge(options.integrationTree, branch, `Merge ${task.id}: ${task.title}`);
     if (!merged.merged) {
       await said('merge.conflict', { files: merged.conflicts.slice(0, 50) });
       // Bring the run branch into the task branch, so the next attempt resolves the conflict there.
       return `merging into the run branch conflicts in: ${merged.conflicts.join(', ')}. Merge the branch ${run.branch} into your branch, resolve the conflicts keeping both changes' intent, and commit.`;
     }
+    evidence.diff_stat = merged.stat;
     evidence.integration_gates = await runGates(options.integrationTree, plan.gates ?? [], options.env, options.gateTimeoutMs);
     const red = evidence.integration_gates.filter((gate) => !gate.passed);
-    if (red.length > 0) {
-      await repo.git(['reset', '--hard', before], options.integrationTree);
+    if (red.length > 0 && before !== null) {
+      // --keep: the flow's uncommitted writes (statuses) stay; the merge goes.
+      if ((await repo.git(['reset', '--keep', before], options.integrationTree, { allowFailure: true })).code !== 0) await repo.git(['reset', '--hard', before], options.integrationTree);
       await said('merge.gates_failed', { gates: gateFacts(evidence.integration_gates) });
       return `after merging into the run branch, integration gates failed (the merge was undone):\n${red.map(gateReport).join('\n')}`;
     }
@@ -335,6 +348,7 @@ export async function runCycle(options: CycleOptions): Promise<CycleEnd> {
   } finally {
     options.signal?.removeEventListener('abort', onStop);
   }
+  if (!shared) await repo.housekeeping();
   if (stop.signal.aborted) return { status: 'stopped' };
   const hold = held as Hold | null;
   if (hold && done.size < plan.tasks.length) return { status: 'held', ...hold };

@@ -12,9 +12,15 @@ import { runCommand, type CommandResult } from '../runner/exec.js';
  */
 export interface MergeResult {
   merged: boolean;
+  /** The branch had no commit the target lacks: nothing was merged. */
+  empty: boolean;
   /** The files both sides changed, when the merge conflicted (it was aborted). */
   conflicts: string[];
   sha: string | null;
+  /** git's diffstat of what the merge brought. */
+  stat: string;
+  /** Refused before it began: uncommitted changes in `cwd` would have been overwritten (nothing changed). */
+  dirty: boolean;
 }
 
 /** Commits made by the engine carry this identity when git has none configured. */
@@ -36,8 +42,9 @@ export class Repo {
     return new Repo(root, { ...identity, ...env });
   }
 
+  /** git in `cwd`; its automatic housekeeping after a commit or a merge is left to housekeeping(), once a cycle. */
   async git(args: string[], cwd = this.root, options: { allowFailure?: boolean } = {}): Promise<CommandResult> {
-    const result = await runCommand('git', args, { cwd, env: gitEnv(this.env), timeoutMs: 120_000 });
+    const result = await runCommand('git', ['-c', 'maintenance.auto=false', '-c', 'gc.auto=0', ...args], { cwd, env: gitEnv(this.env), timeoutMs: 120_000 });
     if (result.code !== 0 && !options.allowFailure) {
       throw new OrchestratorError('internal', `git ${args.join(' ')} failed in ${cwd}: ${(result.stderr || result.stdout).trim().split('\n').slice(-3).join(' / ')}`);
     }
@@ -75,12 +82,24 @@ export class Repo {
     return (await this.git(['rev-parse', '--verify', '--quiet', `refs/heads/${name}`], this.root, { allowFailure: true })).code === 0;
   }
 
-  /** A worktree at `path` on `branch`, created from `from` when the branch is new; an existing worktree there is reused. */
+  /**
+   * A worktree at `path` on `branch`, created from `from` when the branch is new; an existing
+   * worktree there is reused. The usual case (no folder, no branch) is one git command; anything
+   * else (a worktree a crash left, its folder gone, the branch there already) takes the long way.
+   */
   async addWorktree(path: string, branch: string, from: string): Promise<void> {
     const target = resolve(path);
     await this.worktreeChange(async () => {
-      if ((await this.worktrees()).some((tree) => tree.path === target)) return;
-      mkdirSync(dirname(target), { recursive: true });
+      if (!existsSync(target)) {
+        mkdirSync(dirname(target), { recursive: true });
+        const added = await this.git(['worktree', 'add', '-b', branch, target, from], this.root, { allowFailure: true });
+        if (added.code === 0) return;
+        if (!/already exists/.test(added.stderr)) throw new OrchestratorError('internal', `git worktree add ${target} failed: ${added.stderr.trim().split('\n').slice(-3).join(' / ')}`);
+      }
+      if ((await this.worktrees()).some((tree) => tree.path === target)) {
+        if (existsSync(target)) return;
+        await this.git(['worktree', 'prune']); // its folder is gone: forget it, then make it again
+      }
       if (await this.branchExists(branch)) await this.git(['worktree', 'add', target, branch]);
       else await this.git(['worktree', 'add', '-b', branch, target, from]);
     });
@@ -126,8 +145,8 @@ export class Repo {
 
   async removeWorktree(path: string, options: { deleteBranch?: string } = {}): Promise<void> {
     await this.worktreeChange(async () => {
-      await this.git(['worktree', 'remove', '--force', resolve(path)], this.root, { allowFailure: true });
-      await this.git(['worktree', 'prune'], this.root, { allowFailure: true });
+      const removed = await this.git(['worktree', 'remove', '--force', resolve(path)], this.root, { allowFailure: true });
+      if (removed.code !== 0) await this.git(['worktree', 'prune'], this.root, { allowFailure: true });
     });
     if (options.deleteBranch) await this.deleteBranch(options.deleteBranch);
   }
@@ -151,15 +170,26 @@ export class Repo {
     }));
   }
 
-  /** Commits whatever is left uncommitted in a worktree; the new commit, or null when nothing was left. */
-  async commitAll(cwd: string, message: string): Promise<string | null> {
-    if ((await this.changes(cwd)).length === 0) return null;
-    // Never the state folder (an agent's MCP server may create one in a worktree); naming it in
-    // the add would fail once .git/info/exclude ignores it, so it is unstaged afterwards.
+  /** Commits whatever is left uncommitted in a worktree; false when nothing was left. */
+  async commitAll(cwd: string, message: string): Promise<boolean> {
+    const status = await this.git(['status', '--porcelain', '--untracked-files=all'], cwd);
+    const paths = status.stdout.split('\n').filter(Boolean).map((line) => line.slice(3));
+    if (paths.every((path) => path.startsWith('.orchestrator/'))) return false;
     await this.git(['add', '-A'], cwd);
-    await this.git(['reset', '-q', '--', '.orchestrator'], cwd);
+    // Never the state folder (an agent's MCP server may create one in a worktree whose repository
+    // does not exclude it); naming it in the add would fail where it is excluded, so it is unstaged.
+    if (paths.some((path) => path.startsWith('.orchestrator/'))) await this.git(['reset', '-q', '--', '.orchestrator'], cwd);
     await this.git(['commit', '--no-verify', '-m', message], cwd);
-    return this.head(cwd);
+    return true;
+  }
+
+  /** Commits these files as they are in `cwd`, whatever else is staged or changed; false when they had no change. */
+  async commitFiles(cwd: string, files: string[], message: string): Promise<boolean> {
+    if (files.length === 0) return false;
+    const result = await this.git(['commit', '--no-verify', '-m', message, '--only', '--', ...files], cwd, { allowFailure: true });
+    if (result.code === 0) return true;
+    if ((await this.git(['status', '--porcelain', '--', ...files], cwd)).stdout.trim() === '') return false;
+    throw new OrchestratorError('internal', `git commit ${files.join(' ')} failed in ${cwd}: ${(result.stderr || result.stdout).trim().split('\n').slice(-3).join(' / ')}`);
   }
 
   /** How many commits `head` has that `base` has not. */
@@ -167,19 +197,28 @@ export class Repo {
     return Number((await this.git(['rev-list', '--count', `${base}..${head}`])).stdout.trim());
   }
 
-  async diffStat(base: string, head: string): Promise<string> {
-    return (await this.git(['diff', '--stat', `${base}...${head}`])).stdout.trim();
-  }
-
-  /** Merges `branch` into what `cwd` has checked out (--no-ff); a conflict is aborted and its files reported. */
+  /**
+   * Merges `branch` into what `cwd` has checked out (--no-ff), with what it brought (git's
+   * diffstat); `empty` when the branch had nothing new. A conflict is aborted and its files reported.
+   */
   async merge(cwd: string, branch: string, message: string): Promise<MergeResult> {
-    const result = await this.git(['merge', '--no-ff', '--no-edit', '-m', message, branch], cwd, { allowFailure: true });
-    if (result.code === 0) return { merged: true, conflicts: [], sha: await this.head(cwd) };
+    const result = await this.git(['merge', '--no-ff', '--no-edit', '--stat', '-m', message, branch], cwd, { allowFailure: true });
+    if (result.code === 0) {
+      if (/^Already up to date/m.test(result.stdout)) return { merged: true, empty: true, conflicts: [], sha: null, stat: '', dirty: false };
+      const stat = result.stdout.split('\n').filter((line) => / \| /.test(line) || /^ \d+ files? changed/.test(line)).join('\n');
+      return { merged: true, empty: false, conflicts: [], sha: await this.head(cwd), stat, dirty: false };
+    }
+    if (/would be overwritten by merge/.test(result.stderr)) return { merged: false, empty: false, conflicts: [], sha: null, stat: '', dirty: true };
     const unmerged = await this.git(['diff', '--name-only', '--diff-filter=U'], cwd, { allowFailure: true });
     await this.git(['merge', '--abort'], cwd, { allowFailure: true });
     const conflicts = unmerged.stdout.split('\n').filter(Boolean);
     if (conflicts.length === 0) throw new OrchestratorError('internal', `git merge ${branch} failed without a conflict: ${(result.stderr || result.stdout).trim()}`);
-    return { merged: false, conflicts, sha: null };
+    return { merged: false, empty: false, conflicts, sha: null, stat: '', dirty: false };
+  }
+
+  /** git's automatic housekeeping (packing loose objects when there are many), which the engine's own commands skip. */
+  async housekeeping(): Promise<void> {
+    await this.git(['maintenance', 'run', '--auto'], this.root, { allowFailure: true });
   }
 
   /** True when the run branch `target` has a merge of `branch`'s head (a merge done before a crash, say). */

@@ -1,5 +1,5 @@
 import { mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import type { Board } from '../board/board.js';
 import type { DispatchSpec } from '../board/processes.js';
 import type { PhaseReport, Run } from '../board/runs.js';
@@ -152,9 +152,22 @@ async function drive(deps: PlanDeps, start: Run): Promise<PlanEnd> {
     }
   };
 
+  // In Progress is written at once and committed with the next status (one commit per phase, not
+  // two), or before a merge it would be in the way of; a crash leaves it for the restart's commit.
+  const uncommitted = new Set<string>();
+  const commitStatuses = async (message: string) => {
+    const files = [...uncommitted];
+    uncommitted.clear();
+    await repo.commitFiles(tree, files, message);
+  };
   const writeStatus = async (phase: PhaseSpec, status: PhaseStatus) => {
-    for (const missed of writePhaseStatus(tree, plan.file, phase, status, writeAtomic)) progress(`[phase ${phase.id}] status not written: ${missed}`);
-    if (!settings.sequential) await repo.commitAll(tree, `orchestrator: phase ${phase.id} ${status}`);
+    const write = (file: string, text: string) => {
+      writeAtomic(file, text);
+      uncommitted.add(relative(tree, file));
+    };
+    for (const missed of writePhaseStatus(tree, plan.file, phase, status, write)) progress(`[phase ${phase.id}] status not written: ${missed}`);
+    if (settings.sequential) uncommitted.clear();
+    else if (status !== 'In Progress') await commitStatuses(`orchestrator: phase ${phase.id} ${status}`);
   };
 
   const onTaskState = async (task: PlanTask, state: TaskState, detail: string) => {
@@ -227,6 +240,7 @@ async function drive(deps: PlanDeps, start: Run): Promise<PlanEnd> {
         requireCommit: false,
         accept,
         onTaskState,
+        settle: () => commitStatuses('orchestrator: phase statuses'),
         prompt,
         work,
         onProgress: (line) => progress(line.replace(/^\[([^\]]+)\]/, '[phase $1]')),

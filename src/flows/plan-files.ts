@@ -478,30 +478,110 @@ function headerFields(tree: Root, text: string): Map<string, Field> {
  */
 export function writePhaseStatus(root: string, planFile: string, phase: Pick<PhaseSpec, 'id' | 'file'>, status: PhaseStatus, write: (file: string, text: string) => void): string[] {
   const missed: string[] = [];
-  const planText = textOrNull(join(root, planFile));
-  const table = planText === null ? null : phasesTable(parseMarkdown(planText));
-  const header = table?.children[0]?.children.map((cell) => textOf(cell).trim().toLowerCase()) ?? [];
-  const statusCell = (row: Table['children'][number]) => row.children[header.indexOf('status')];
-  const row = table?.children.slice(1).find((r) => phaseToken(textOf(r.children[header.indexOf('phase')] ?? { type: 'text', value: '' }).trim()) === phase.id);
-  const cell = row ? statusCell(row) : undefined;
+  const planPath = join(root, planFile);
+  const planText = textOrNull(planPath);
+  const table = planText === null ? null : statusCells(planPath, planText);
+  const cell = table?.get(phase.id);
   const phaseText = textOrNull(join(root, phase.file));
-  const field = phaseText === null ? undefined : headerFields(parseMarkdown(phaseText), phaseText).get('status');
+  const field = phaseText === null ? undefined : statusField(join(root, phase.file), phaseText);
   // The file's own words: a plan that says "✅ Done" gets "✅ Done", not "Completed".
-  const used = [field?.value, ...(table?.children.slice(1) ?? []).map((r) => (statusCell(r) ? textOf(statusCell(r)!).trim() : undefined))];
+  const used = [field?.value, ...[...(table?.values() ?? [])].map((c) => c.text.trim().replace(/^[*_`]+|[*_`]+$/g, ''))];
   const word = used.find((raw) => raw && raw !== status && phaseStatus(raw) === status) ?? status;
   if (planText !== null && cell) {
-    let start = cell.position!.start.offset! + 1;
-    let end = cell.position!.end.offset!;
-    if (planText[end - 1] === '|' && end - 1 >= start) end -= 1;
-    if (planText[start - 1] !== '|') start -= 1;
-    const old = planText.slice(start, end);
     // A column padded for alignment stays as wide as it was.
-    const fresh = old.endsWith('  ') ? ` ${word} `.padEnd(old.length, ' ') : ` ${word} `;
-    write(join(root, planFile), planText.slice(0, start) + fresh + planText.slice(end));
+    const fresh = cell.text.endsWith('  ') ? ` ${word} `.padEnd(cell.text.length, ' ') : ` ${word} `;
+    write(planPath, planText.slice(0, cell.start) + fresh + planText.slice(cell.end));
   } else missed.push(`${planFile}: no Status cell for phase ${phase.id}`);
   if (phaseText !== null && field) write(join(root, phase.file), phaseText.slice(0, field.start) + word + phaseText.slice(field.end));
   else missed.push(`${phase.file}: no **Status:** line`);
   return missed;
+}
+
+/**
+ * Where the phases table of a plan file is, found by the markdown parser once: its lines and,
+ * per phase, the line of its row and that row's phase cell as written. A status write edits only
+ * the status cell, so the lines stay where they were; the next write checks that they did (the
+ * header and the phase cells unchanged) and parses again when not. A plan of 500 phases is not
+ * parsed 1 000 times.
+ */
+interface TableLines {
+  header: string;
+  rows: Map<string, { line: number; phaseCell: string }>;
+  phaseColumn: number;
+  statusColumn: number;
+  start: number;
+}
+const tablesSeen = new Map<string, TableLines>();
+
+/** The phase file's **Status:** field: found by the parser once, then by its line while the line still starts the same way. */
+const fieldsSeen = new Map<string, { line: number; before: string }>();
+function statusField(path: string, text: string): Pick<Field, 'value' | 'start' | 'end'> | undefined {
+  const lines = text.split('\n');
+  const offset = (line: number) => lines.slice(0, line).reduce((sum, l) => sum + l.length + 1, 0);
+  const seen = fieldsSeen.get(path);
+  if (seen && lines[seen.line]?.startsWith(seen.before)) {
+    const start = offset(seen.line) + seen.before.length;
+    const rest = lines[seen.line]!.slice(seen.before.length);
+    return { value: rest.trim(), start, end: start + rest.trimEnd().length };
+  }
+  const field = headerFields(parseMarkdown(text), text).get('status');
+  if (!field) return undefined;
+  const line = text.slice(0, field.start).split('\n').length - 1;
+  fieldsSeen.set(path, { line, before: lines[line]!.slice(0, field.start - offset(line)) });
+  return field;
+}
+
+/** Each phase's Status cell in the plan's table (offsets into `text`, the text between its pipes), or null without such a table. */
+function statusCells(path: string, text: string): Map<string, { start: number; end: number; text: string }> | null {
+  const lines = text.split('\n');
+  let seen = tablesSeen.get(path);
+  const stillThere = (t: TableLines) => lines[t.start] === t.header && [...t.rows.values()].every((row) => rowCells(lines[row.line] ?? '')[t.phaseColumn]?.text === row.phaseCell);
+  if (!seen || !stillThere(seen)) {
+    seen = locateTable(text, lines) ?? undefined;
+    if (!seen) return null;
+    tablesSeen.set(path, seen);
+  }
+  const offsets: number[] = [];
+  for (let i = 0, at = 0; i < lines.length; at += lines[i]!.length + 1, i++) offsets.push(at);
+  const found = new Map<string, { start: number; end: number; text: string }>();
+  for (const [id, row] of seen.rows) {
+    const cell = rowCells(lines[row.line]!)[seen.statusColumn];
+    if (cell) found.set(id, { start: offsets[row.line]! + cell.start, end: offsets[row.line]! + cell.end, text: cell.text });
+  }
+  return found;
+}
+
+function locateTable(text: string, lines: string[]): TableLines | null {
+  const table = phasesTable(parseMarkdown(text));
+  if (!table?.position) return null;
+  const header = table.children[0]?.children.map((cell) => textOf(cell).trim().toLowerCase()) ?? [];
+  const phaseColumn = header.indexOf('phase');
+  const statusColumn = header.indexOf('status');
+  if (phaseColumn < 0 || statusColumn < 0) return null;
+  const rows = new Map<string, { line: number; phaseCell: string }>();
+  for (const row of table.children.slice(1)) {
+    const line = row.position!.start.line - 1;
+    const cell = row.children[phaseColumn];
+    if (!cell || row.position!.end.line - 1 !== line) continue;
+    rows.set(phaseToken(textOf(cell).trim()), { line, phaseCell: rowCells(lines[line]!)[phaseColumn]?.text ?? '' });
+  }
+  const start = table.position.start.line - 1;
+  return { header: lines[start]!, rows, phaseColumn, statusColumn, start };
+}
+
+/** A table row's cells as GFM splits them: at each pipe not escaped with a backslash, the outer pipes optional. */
+function rowCells(line: string): { start: number; end: number; text: string }[] {
+  const pipes: number[] = [];
+  for (let i = 0; i < line.length; i++) {
+    if (line[i] === '\\') i++;
+    else if (line[i] === '|') pipes.push(i);
+  }
+  const opens = pipes[0] === line.length - line.trimStart().length;
+  const closes = pipes.length > (opens ? 1 : 0) && pipes.at(-1) === line.trimEnd().length - 1;
+  const bounds = [...(opens ? [] : [-1]), ...pipes, ...(closes ? [] : [line.length])];
+  const cells: { start: number; end: number; text: string }[] = [];
+  for (let i = 0; i + 1 < bounds.length; i++) cells.push({ start: bounds[i]! + 1, end: bounds[i + 1]!, text: line.slice(bounds[i]! + 1, bounds[i + 1]!) });
+  return cells;
 }
 
 export interface Section {
