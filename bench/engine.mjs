@@ -5,7 +5,7 @@
 // bare git commands the same work needs per task (worktree add, commit, merge, worktree remove)
 // in a loop. Prints one JSON line: per N, ms per task of orchestration and of bare git.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tourAgent, writeWidePlan } from '../scripts/tour-plan.mjs';
@@ -21,12 +21,25 @@ async function engine(n) {
   writeWidePlan(dir, n);
   const env = { ...baseEnv, ORCHESTRATOR_DB: join(root, `plan-${n}.db`) };
   const start = performance.now();
-  const code = await new Promise((resolve) => spawn(process.execPath, [MAIN, 'run', 'docs/master-plan.md', '--concurrency', '1', ...tourAgent], { env, cwd: dir, stdio: 'ignore' }).on('exit', resolve));
+  const child = spawn(process.execPath, [MAIN, 'run', 'docs/master-plan.md', '--concurrency', '1', ...tourAgent], { env, cwd: dir, stdio: 'ignore' });
+  // The orchestrator's resident memory, sampled through the run: its peak (VmHWM) and the first and last quarter's highs (flat or growing).
+  const samples = [];
+  const sampler = setInterval(() => {
+    try {
+      samples.push(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))[1]) / 1024);
+    } catch {
+      // it ended
+    }
+  }, 250);
+  const code = await new Promise((resolve) => child.on('exit', resolve));
+  clearInterval(sampler);
   const wall = performance.now() - start;
+  const quarter = Math.max(1, Math.floor(samples.length / 4));
+  const rss = { peakMb: Math.max(...samples), firstQuarterMb: Math.max(...samples.slice(0, quarter)), lastQuarterMb: Math.max(...samples.slice(-quarter)) };
   if (code !== 0) throw new Error(`the ${n}-phase run exited ${code}`);
   const processes = JSON.parse(execFileSync(process.execPath, [MAIN, 'ps', '--limit', '1000', '--json'], { env, cwd: dir, encoding: 'utf8' })).items;
   const agentMs = processes.reduce((sum, p) => sum + (Date.parse(p.ended_at) - Date.parse(p.started_at)), 0);
-  return { wallPerTask: wall / n, agentPerTask: agentMs / n, overheadPerTask: (wall - agentMs) / n, attempts: processes.length };
+  return { wallPerTask: wall / n, agentPerTask: agentMs / n, overheadPerTask: (wall - agentMs) / n, attempts: processes.length, rss };
 }
 
 /** The bare git work of N tasks: a worktree on a new branch, a file committed there, merged into main, the worktree removed. */

@@ -9,6 +9,7 @@
 //   the runner (bench/runner.ts): dispatch → first byte against a bare spawn, a supervised Claude
 //   Code run against the bare command line, the supervisor's RSS with 50 agents running
 //   the web view (bench/web.ts): snapshot of 10 000 tasks, push → row on the stream, idle CPU and RSS
+//   board size (bench/board-size.mjs): claim, task list, status, status --run, ps on 100k tasks and 1M events against 1k and 10k
 //   the engine's own cost per task (bench/engine.mjs) as the plan grows, against the bare git commands
 //   a simulated night (bench/night.mjs): routing across Claude and Codex by headroom against Claude alone
 //   work orders (bench/remote.mjs): a phase through a worker against one run here; makespan on 1–3
@@ -119,6 +120,7 @@ try {
     const mcp = await runWorker(['mcp-roundtrip', join(dir, `mcp-project-${tasks}`), '2000', String(tasks)]);
     report(`MCP stdio, list_tasks of ${tasks}: p50 ${p(mcp.list, 0.5).toFixed(2)} p99 ${p(mcp.list, 0.99).toFixed(2)} ms vs ping p50 ${p(mcp.ping, 0.5).toFixed(2)} ms`,
       `${(p(mcp.list, 0.5) / p(mcp.ping, 0.5)).toFixed(2)}×`, 'of ping', 'target p50 ≤ 2×');
+    if (tasks === 20) report(`  one connected MCP session (its stdio server) after ${mcp.list.length * 2 + 200} calls: RSS`, mcp.rssMb.toFixed(0), 'MB', '');
   }
 
   // The scheduler, in virtual time.
@@ -143,11 +145,21 @@ try {
   const rss = await runRunner(['rss']);
   report(`supervisor RSS with ${rss.concurrent} command agents running at once`, rss.peakMb.toFixed(0), 'MB', 'target ≤ 150 MB');
 
+  // Board size (bench/board-size.mjs): the same reads on a board 100 times larger.
+  for (const [name, where] of [['SQLite', ''], ['PostgreSQL', pgUrl]]) {
+    const b = await runScript([new URL('./board-size.mjs', import.meta.url).pathname, where]);
+    const ops = ['claimMs', 'task list --json', 'status', 'status --run', 'ps --json'];
+    const worst = Math.max(...ops.map((op) => b.large[op] / b.small[op]));
+    report(`board size on ${name}: ${b.large.tasks / 1000}k tasks, ${b.large.events / 1e6}M events vs ${b.small.tasks / 1000}k, ${b.small.events / 1000}k (claim · task list · status · status --run · ps, ms)`, `${worst.toFixed(2)}× worst`, 'of small', 'target ≤ 1.5×');
+    report(`  large: ${ops.map((op) => b.large[op].toFixed(op === 'claimMs' ? 2 : 0)).join(' · ')}; small: ${ops.map((op) => b.small[op].toFixed(op === 'claimMs' ? 2 : 0)).join(' · ')}`, '', '', '');
+  }
+
   // The engine's own cost per task (bench/engine.mjs): a wide master plan one phase at a time, wall minus agent time.
-  const e = await runScript([new URL('./engine.mjs', import.meta.url).pathname, '10,40,100']);
+  const e = await runScript([new URL('./engine.mjs', import.meta.url).pathname, '10,100,500']);
   for (const row of e.rows) report(`engine's own time per task, ${row.n}-phase plan (worktree, gates, merge, board): ${row.overheadPerTask.toFixed(0)} ms vs bare git ${row.bareGitPerTask.toFixed(0)} ms`, (row.overheadPerTask / row.bareGitPerTask).toFixed(2), '× of git', 'target ≤ 1.5×');
   const [small, large] = [e.rows[0], e.rows.at(-1)];
   report(`  its growth from ${small.n} to ${large.n} phases`, (large.overheadPerTask / small.overheadPerTask).toFixed(2), '×', 'target ≤ 1.3× (at 500)');
+  report(`  the orchestrator's RSS through the ${large.n}-phase run: first quarter ${large.rss.firstQuarterMb.toFixed(0)} MB, last quarter ${large.rss.lastQuarterMb.toFixed(0)} MB, peak`, large.rss.peakMb.toFixed(0), 'MB', 'target flat, ≤ 200 MB');
 
   // A simulated night (bench/night.mjs): the routing's own decisions in virtual time.
   const n = await runScript([new URL('./night.mjs', import.meta.url).pathname]);

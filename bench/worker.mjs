@@ -132,7 +132,8 @@ switch (mode) {
     await setup.tasks.pushMany(Array.from({ length: Number(arg2) }, (_, i) => ({ title: `task ${i}` })));
     await setup.close();
     const client = new Client({ name: 'bench', version: '0' });
-    await client.connect(new StdioClientTransport({ command: process.execPath, args: [new URL('../dist/cli/main.js', import.meta.url).pathname, 'mcp'], cwd: url, stderr: 'ignore' }));
+    const transport = new StdioClientTransport({ command: process.execPath, args: [new URL('../dist/cli/main.js', import.meta.url).pathname, 'mcp'], cwd: url, stderr: 'ignore' });
+    await client.connect(transport);
     const time = async (name, args) => {
       const start = performance.now();
       const result = await client.callTool({ name, arguments: args });
@@ -146,8 +147,11 @@ switch (mode) {
       list.push(await time('list_tasks', {}));
       ping.push(await time('ping', {}));
     }
+    // The session's memory after all those calls: one stdio MCP server is one connected session.
+    const { readFileSync } = await import('node:fs');
+    const rssMb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${transport.pid}/status`, 'utf8'))[1]) / 1024;
     await client.close();
-    out({ list, ping });
+    out({ list, ping, rssMb });
     break;
   }
   default:

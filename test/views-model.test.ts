@@ -122,6 +122,29 @@ for (const backend of BACKENDS) {
         await board.close();
       }
     });
+
+    test('a board with months of finished work: every row in play and the newest 1000 finished ones, through the indexes', async () => {
+      const board = await openBoard(newBoardUrl(backend));
+      try {
+        await board.agents.register({ name: 'worker' });
+        const old = await board.tasks.pushMany(Array.from({ length: 1_205 }, (_, i) => ({ title: `old ${i}` })), null);
+        await board.db.exec(`UPDATE tasks SET status = 'completed' WHERE id IN (${old.map(() => '?').join(', ')})`, old.map((t) => t.id));
+        // the oldest task of all failed (it needs someone, however old)
+        const cancelled = await board.tasks.push({ title: 'dropped' });
+        await board.tasks.cancel(cancelled.id, null);
+        const waiting = await board.tasks.push({ title: 'still to do' });
+        const failed = old[0]!;
+        await board.db.exec("UPDATE tasks SET status = 'failed' WHERE id = ?", [failed.id]);
+        const tasks = (await readRows(board.db)).rows.filter((r) => r.kind === 'task');
+        const ids = new Set(tasks.map((r) => r.id));
+        assert.ok(ids.has(waiting.id) && ids.has(failed.id), 'every task in play, however old');
+        assert.ok(ids.has(cancelled.id) && ids.has(old.at(-1)!.id), 'the newest finished ones');
+        assert.equal(ids.has(old[1]!.id), false, 'not the oldest finished ones');
+        assert.equal(tasks.filter((r) => r.attention === 'done').length, 1000);
+      } finally {
+        await board.close();
+      }
+    });
   });
 }
 

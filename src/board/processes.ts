@@ -204,7 +204,7 @@ export class Processes {
   /** The processes of one supervisor that someone asked to stop. */
   async stopRequests(supervisor: string): Promise<string[]> {
     const rows = await this.board.db.query<{ id: string }>(
-      `SELECT id FROM processes WHERE supervisor = ? AND state <> 'exited' AND stop_requested_at IS NOT NULL`,
+      `SELECT id FROM processes WHERE state IN ('queued', 'running') AND supervisor = ? AND stop_requested_at IS NOT NULL`,
       [supervisor],
     );
     return rows.map((row) => row.id);

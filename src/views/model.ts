@@ -82,14 +82,37 @@ const KIND_OF: Record<keyof Omit<Facts, 'activity'>, keyof typeof SELECT> = { ag
 /** How far back the activity index reads the event log when a view starts. */
 const ACTIVITY_WINDOW = 20_000;
 
+/**
+ * A view starts from every row still in play and the newest finished ones (DONE_SHOWN per table):
+ * a board with months of finished work opens as fast as a new one. Each half is read through an
+ * index (migration 011); a finished row older than these is on the board, not in the view.
+ */
+const DONE_SHOWN = 1000;
+const LIVE_OR_DONE: Record<keyof typeof SELECT, { column: string; live: string[]; done: string[] }> = {
+  agent: { column: 'status', live: ['online'], done: ['offline'] },
+  task: { column: 't.status', live: ['pending', 'claimed', 'in_progress', 'blocked', 'failed'], done: ['completed', 'cancelled'] },
+  process: { column: 'state', live: ['queued', 'running'], done: ['exited'] },
+  approval: { column: 'state', live: ['pending'], done: ['allowed', 'denied'] },
+  run: { column: 'status', live: ['planning', 'running', 'reviewing', 'paused', 'escalated', 'blocked', 'failed'], done: ['completed', 'stopped'] },
+};
+
+/** A table's rows in play, then its newest finished ones: each state read alone, newest first along its (state, seq) index. */
+async function liveAndRecent(db: Db, kind: keyof typeof SELECT): Promise<{ id: string }[]> {
+  const { column, live, done } = LIVE_OR_DONE[kind];
+  const seq = column.startsWith('t.') ? 't.seq' : 'seq';
+  const rows = await db.query<{ id: string }>(`${SELECT[kind]} WHERE ${column} IN (${live.map(() => '?').join(', ')})`, live);
+  const finished: { id: string; seq: number }[] = [];
+  for (const state of done) finished.push(...(await db.query<{ id: string; seq: number }>(`${SELECT[kind].replace(/^SELECT /, `SELECT ${seq} AS seq, `)} WHERE ${column} = ? ORDER BY ${seq} DESC LIMIT ${DONE_SHOWN}`, [state])));
+  return [...rows, ...finished.sort((a, b) => Number(a.seq) - Number(b.seq)).slice(-DONE_SHOWN).map(({ seq: _, ...row }) => row)];
+}
+
 async function readAll(db: Db): Promise<{ facts: Facts; eventId: number }> {
   // The cursor first: whatever is committed later comes to the view as events after it.
   const [last] = await db.query<{ id: number | null }>('SELECT max(id) AS id FROM events');
   const eventId = Number(last?.id ?? 0);
   const facts: Facts = { agents: new Map(), tasks: new Map(), processes: new Map(), approvals: new Map(), runs: new Map(), activity: new Map() };
   for (const table of Object.keys(KIND_OF) as (keyof typeof KIND_OF)[]) {
-    const rows = await db.query<{ id: string }>(SELECT[KIND_OF[table]]);
-    for (const row of rows) (facts[table] as Map<string, unknown>).set(row.id, row);
+    for (const row of await liveAndRecent(db, KIND_OF[table])) (facts[table] as Map<string, unknown>).set(row.id, row);
   }
   const recent = await db.query<{ subject: string | null; actor: string | null; at: number }>(
     'SELECT subject, actor, max(at) AS at FROM events WHERE id > ? GROUP BY subject, actor',
