@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tourAgent, writeWidePlan } from '../scripts/tour-plan.mjs';
+import { allProcesses } from './processes.mjs';
 
 const MAIN = new URL('../dist/cli/main.js', import.meta.url).pathname;
 const root = mkdtempSync(join(tmpdir(), 'orchestrator-bench-engine-'));
@@ -37,7 +38,7 @@ async function engine(n) {
   const quarter = Math.max(1, Math.floor(samples.length / 4));
   const rss = { peakMb: Math.max(...samples), firstQuarterMb: Math.max(...samples.slice(0, quarter)), lastQuarterMb: Math.max(...samples.slice(-quarter)) };
   if (code !== 0) throw new Error(`the ${n}-phase run exited ${code}`);
-  const processes = JSON.parse(execFileSync(process.execPath, [MAIN, 'ps', '--limit', '1000', '--json'], { env, cwd: dir, encoding: 'utf8' })).items;
+  const processes = allProcesses(env, dir);
   const agentMs = processes.reduce((sum, p) => sum + (Date.parse(p.ended_at) - Date.parse(p.started_at)), 0);
   return { wallPerTask: wall / n, agentPerTask: agentMs / n, overheadPerTask: (wall - agentMs) / n, attempts: processes.length, rss };
 }

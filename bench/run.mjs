@@ -11,6 +11,7 @@
 //   the web view (bench/web.ts): snapshot of 10 000 tasks, push → row on the stream, idle CPU and RSS
 //   board size (bench/board-size.mjs): claim, task list, status, status --run, ps on 100k tasks and 1M events against 1k and 10k
 //   the engine's own cost per task (bench/engine.mjs) as the plan grows, against the bare git commands
+//   a whole feature run (bench/feature.ts): the tests' 3-task run, wall time minus the time agents ran
 //   a simulated night (bench/night.mjs): routing across Claude and Codex by headroom against Claude alone
 //   work orders (bench/remote.mjs): a phase through a worker against one run here; makespan on 1–3
 //   workers against the ideal; queued → agent started
@@ -160,6 +161,10 @@ try {
   const [small, large] = [e.rows[0], e.rows.at(-1)];
   report(`  its growth from ${small.n} to ${large.n} phases`, (large.overheadPerTask / small.overheadPerTask).toFixed(2), '×', 'target ≤ 1.3× (at 500)');
   report(`  the orchestrator's RSS through the ${large.n}-phase run: first quarter ${large.rss.firstQuarterMb.toFixed(0)} MB, last quarter ${large.rss.lastQuarterMb.toFixed(0)} MB, peak`, large.rss.peakMb.toFixed(0), 'MB', 'target flat, ≤ 200 MB');
+
+  // A whole feature run (bench/feature.ts): the tests' 3-task run with the real Claude Code and the scripted model.
+  const f = await runScript(['--import', 'tsx', new URL('./feature.ts', import.meta.url).pathname, '3']);
+  report(`feature run, ${f.tasks} tasks (${f.processes} agent runs), real Claude Code + scripted model: wall ${(f.wallMs / 1000).toFixed(1)} s, agents ${(f.agentsMs / 1000).toFixed(1)} s; orchestration per task`, f.overheadPerTaskMs.toFixed(0), 'ms', '');
 
   // A simulated night (bench/night.mjs): the routing's own decisions in virtual time.
   const n = await runScript([new URL('./night.mjs', import.meta.url).pathname]);

@@ -356,7 +356,7 @@ export const COMMANDS: Command[] = [
       report: { type: 'string', description: 'your account as a JSON object (steps completed, agents invoked); kept, not counted as evidence' },
       run: { type: 'string', description: 'the run (default: the newest master-plan run)' },
     },
-    load: async () => (await plans()).done,
+    load: async () => (await import('./handlers/done.js')).done,
   },
   {
     name: 'history', summary: 'the newest runs first (feature and master-plan), with status, duration and cost',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { reportPhase } from '../../flows/master-plan.js';
+import { reportPhase } from '../../flows/phase-reports.js';
 import { defineTool } from '../tool.js';
 
 export default defineTool({
