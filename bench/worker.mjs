@@ -41,7 +41,7 @@ async function boardClaims(board, name) {
 switch (mode) {
   case 'sqlite-bare-claim': {
     const db = openSqlite(url);
-    const claim = db.prepare(BARE_CLAIM);
+    const claim = db.prepare(BARE_CLAIM.replace('FROM tasks WHERE', 'FROM tasks INDEXED BY tasks_pending WHERE')); // as the board's claim reads them
     await waitUntil(Number(arg1));
     const start = clock();
     let claimed = 0;

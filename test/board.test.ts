@@ -1,6 +1,7 @@
 // The store conformance suite: every board operation, run on SQLite and on PostgreSQL.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
+import { CLAIM_SQLITE } from '../src/board/claim-sql.js';
 import { latestVersion } from '../src/store/migrate.js';
 import { BACKENDS, cleanupBackends, manualClock, newBoardUrl, openBoard, rejectsWith } from './support/backends.js';
 
@@ -398,3 +399,16 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+test('SQLite reads a claim\'s candidates along tasks_pending, whatever other index could serve status (no sort of every pending task per claim)', async () => {
+  const board = await openBoard(newBoardUrl('sqlite'));
+  try {
+    await board.tasks.pushMany(Array.from({ length: 200 }, (_, i) => ({ title: `t${i}`, priority: i % 4 })));
+    const plan = await board.db.query<{ detail: string }>(`EXPLAIN QUERY PLAN ${CLAIM_SQLITE}`, ['a', 0, 'a', 0, 0, 0, null, null]);
+    const details = plan.map((row) => row.detail).join('\n');
+    assert.match(details, /tasks_pending/);
+    assert.doesNotMatch(details, /TEMP B-TREE FOR ORDER BY/);
+  } finally {
+    await board.close();
+  }
+});
