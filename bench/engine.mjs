@@ -5,7 +5,7 @@
 // bare git commands the same work needs per task (worktree add, commit, merge, worktree remove)
 // in a loop. Prints one JSON line: per N, ms per task of orchestration and of bare git.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tourAgent, writeWidePlan } from '../scripts/tour-plan.mjs';
@@ -43,7 +43,7 @@ async function engine(n) {
   return { wallPerTask: wall / n, agentPerTask: agentMs / n, overheadPerTask: (wall - agentMs) / n, attempts: processes.length, rss };
 }
 
-/** The bare git work of N tasks: a worktree on a new branch, a file committed there, merged into main, the worktree removed. */
+/** The bare git work of N tasks: a worktree on a new branch, the agent's two files committed there, merged into main, the worktree removed. */
 function bareGit(n) {
   const dir = join(root, `git-${n}`);
   const git = (cwd, ...args) => execFileSync('git', ['-c', 'user.name=B', '-c', 'user.email=b@localhost', ...args], { cwd, stdio: 'ignore' });
@@ -55,7 +55,10 @@ function bareGit(n) {
   for (let i = 1; i <= n; i++) {
     const tree = join(root, `git-${n}-t${i}`);
     git(dir, 'worktree', 'add', '-q', '-b', `t${i}`, tree, 'main');
+    // What the agent writes in each phase: its part and its notes file.
     writeFileSync(join(tree, `phase-${i}.txt`), `part ${i}\n`);
+    mkdirSync(join(tree, 'notes'), { recursive: true });
+    writeFileSync(join(tree, 'notes', `NOTES_phase_${i}.md`), `## Summary\n\nPhase ${i}.\n\n## Key Decisions\n\nPhase ${i}.\n\n## Files Modified\n\nPhase ${i}.\n`);
     git(tree, 'add', '-A');
     git(tree, 'commit', '-q', '-m', `part ${i}`);
     git(dir, 'merge', '-q', '--no-ff', '-m', `Merge ${i}`, `t${i}`);

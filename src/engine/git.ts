@@ -204,7 +204,7 @@ export class Repo {
   async merge(cwd: string, branch: string, message: string): Promise<MergeResult> {
     const result = await this.git(['merge', '--no-ff', '--no-edit', '--stat', '-m', message, branch], cwd, { allowFailure: true });
     if (result.code === 0) {
-      if (/^Already up to date/m.test(result.stdout)) return { merged: true, empty: true, conflicts: [], sha: null, stat: '', dirty: false };
+      if (/^Already up[ -]to[ -]date/m.test(result.stdout)) return { merged: true, empty: true, conflicts: [], sha: null, stat: '', dirty: false };
       const stat = result.stdout.split('\n').filter((line) => / \| /.test(line) || /^ \d+ files? changed/.test(line)).join('\n');
       return { merged: true, empty: false, conflicts: [], sha: await this.head(cwd), stat, dirty: false };
     }

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Board } from '../board/board.js';
 import type { DispatchSpec } from '../board/processes.js';
-import type { PhaseReport, Run } from '../board/runs.js';
+import type { Run } from '../board/runs.js';
 import type { NotificationSettings } from '../config/config-file.js';
 import { OrchestratorError } from '../core/errors.js';
 import { shellWord } from '../core/shell.js';

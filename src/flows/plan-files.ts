@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Nodes, Root, RootContent, Table } from 'mdast';
 import { readRegularFile } from '../core/files.js';

@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Board } from '../../board/board.js';
 import { integerInRange } from '../../board/input.js';
-import type { PhaseReport, Run } from '../../board/runs.js';
+import type { Run } from '../../board/runs.js';
 import { readProjectConfig } from '../../config/config-file.js';
 import { ensureStateDir, STATE_DIR } from '../../config/settings.js';
 import { OrchestratorError } from '../../core/errors.js';
