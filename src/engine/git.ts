@@ -45,9 +45,7 @@ export class Repo {
   /** git in `cwd`; its automatic housekeeping after a commit or a merge is left to housekeeping(), once a cycle. */
   async git(args: string[], cwd = this.root, options: { allowFailure?: boolean } = {}): Promise<CommandResult> {
     const result = await runCommand('git', ['-c', 'maintenance.auto=false', '-c', 'gc.auto=0', ...args], { cwd, env: gitEnv(this.env), timeoutMs: 120_000 });
-    if (result.code !== 0 && !options.allowFailure) {
-      throw new OrchestratorError('internal', `git ${args.join(' ')} failed in ${cwd}: ${(result.stderr || result.stdout).trim().split('\n').slice(-3).join(' / ')}`);
-    }
+    if (result.code !== 0 && !options.allowFailure) throw gitFailed(args, cwd, result);
     return result;
   }
 
@@ -64,8 +62,13 @@ export class Repo {
 
   /** Changed or untracked files in a working tree (ignored ones and .orchestrator/ aside). */
   async changes(cwd = this.root): Promise<string[]> {
+    return (await this.changedPaths(cwd)).filter((path) => !path.startsWith('.orchestrator/'));
+  }
+
+  /** Every changed or untracked path in a working tree, .orchestrator/ included. */
+  private async changedPaths(cwd: string): Promise<string[]> {
     const status = await this.git(['status', '--porcelain', '--untracked-files=all'], cwd);
-    return status.stdout.split('\n').filter(Boolean).map((line) => line.slice(3)).filter((path) => !path.startsWith('.orchestrator/'));
+    return status.stdout.split('\n').filter(Boolean).map((line) => line.slice(3));
   }
 
   /** Keeps `.orchestrator/` out of git for this clone only. */
@@ -94,7 +97,7 @@ export class Repo {
         mkdirSync(dirname(target), { recursive: true });
         const added = await this.git(['worktree', 'add', '-b', branch, target, from], this.root, { allowFailure: true });
         if (added.code === 0) return;
-        if (!/already exists/.test(added.stderr)) throw new OrchestratorError('internal', `git worktree add ${target} failed: ${added.stderr.trim().split('\n').slice(-3).join(' / ')}`);
+        if (!/already exists/.test(added.stderr)) throw gitFailed(['worktree', 'add', target], this.root, added);
       }
       if ((await this.worktrees()).some((tree) => tree.path === target)) {
         if (existsSync(target)) return;
@@ -172,8 +175,7 @@ export class Repo {
 
   /** Commits whatever is left uncommitted in a worktree; false when nothing was left. */
   async commitAll(cwd: string, message: string): Promise<boolean> {
-    const status = await this.git(['status', '--porcelain', '--untracked-files=all'], cwd);
-    const paths = status.stdout.split('\n').filter(Boolean).map((line) => line.slice(3));
+    const paths = await this.changedPaths(cwd);
     if (paths.every((path) => path.startsWith('.orchestrator/'))) return false;
     await this.git(['add', '-A'], cwd);
     // Never the state folder (an agent's MCP server may create one in a worktree whose repository
@@ -189,7 +191,7 @@ export class Repo {
     const result = await this.git(['commit', '--no-verify', '-m', message, '--only', '--', ...files], cwd, { allowFailure: true });
     if (result.code === 0) return true;
     if ((await this.git(['status', '--porcelain', '--', ...files], cwd)).stdout.trim() === '') return false;
-    throw new OrchestratorError('internal', `git commit ${files.join(' ')} failed in ${cwd}: ${(result.stderr || result.stdout).trim().split('\n').slice(-3).join(' / ')}`);
+    throw gitFailed(['commit', ...files], cwd, result);
   }
 
   /** How many commits `head` has that `base` has not. */
@@ -232,6 +234,11 @@ export class Repo {
   async contains(branch: string, commit: string): Promise<boolean> {
     return (await this.git(['merge-base', '--is-ancestor', commit, branch], this.root, { allowFailure: true })).code === 0;
   }
+}
+
+/** A git command that failed, with the last lines it printed. */
+function gitFailed(args: string[], cwd: string, result: CommandResult): OrchestratorError {
+  return new OrchestratorError('internal', `git ${args.join(' ')} failed in ${cwd}: ${(result.stderr || result.stdout).trim().split('\n').slice(-3).join(' / ')}`);
 }
 
 /** git with the caller's environment, no pager, no prompt, messages in English (they are parsed). */

@@ -513,24 +513,6 @@ interface TableLines {
 }
 const tablesSeen = new Map<string, TableLines>();
 
-/** The phase file's **Status:** field: found by the parser once, then by its line while the line still starts the same way. */
-const fieldsSeen = new Map<string, { line: number; before: string }>();
-function statusField(path: string, text: string): Pick<Field, 'value' | 'start' | 'end'> | undefined {
-  const lines = text.split('\n');
-  const offset = (line: number) => lines.slice(0, line).reduce((sum, l) => sum + l.length + 1, 0);
-  const seen = fieldsSeen.get(path);
-  if (seen && lines[seen.line]?.startsWith(seen.before)) {
-    const start = offset(seen.line) + seen.before.length;
-    const rest = lines[seen.line]!.slice(seen.before.length);
-    return { value: rest.trim(), start, end: start + rest.trimEnd().length };
-  }
-  const field = headerFields(parseMarkdown(text), text).get('status');
-  if (!field) return undefined;
-  const line = text.slice(0, field.start).split('\n').length - 1;
-  fieldsSeen.set(path, { line, before: lines[line]!.slice(0, field.start - offset(line)) });
-  return field;
-}
-
 /** Each phase's Status cell in the plan's table (offsets into `text`, the text between its pipes), or null without such a table. */
 function statusCells(path: string, text: string): Map<string, { start: number; end: number; text: string }> | null {
   const lines = text.split('\n');
@@ -541,14 +523,38 @@ function statusCells(path: string, text: string): Map<string, { start: number; e
     if (!seen) return null;
     tablesSeen.set(path, seen);
   }
-  const offsets: number[] = [];
-  for (let i = 0, at = 0; i < lines.length; at += lines[i]!.length + 1, i++) offsets.push(at);
+  const offsets = lineStarts(lines);
   const found = new Map<string, { start: number; end: number; text: string }>();
   for (const [id, row] of seen.rows) {
     const cell = rowCells(lines[row.line]!)[seen.statusColumn];
     if (cell) found.set(id, { start: offsets[row.line]! + cell.start, end: offsets[row.line]! + cell.end, text: cell.text });
   }
   return found;
+}
+
+/** The phase file's **Status:** field: found by the parser once, then by its line while the line still starts the same way. */
+const fieldsSeen = new Map<string, { line: number; before: string }>();
+function statusField(path: string, text: string): Pick<Field, 'value' | 'start' | 'end'> | undefined {
+  const lines = text.split('\n');
+  const offsets = lineStarts(lines);
+  const seen = fieldsSeen.get(path);
+  if (seen && lines[seen.line]?.startsWith(seen.before)) {
+    const start = offsets[seen.line]! + seen.before.length;
+    const rest = lines[seen.line]!.slice(seen.before.length);
+    return { value: rest.trim(), start, end: start + rest.trimEnd().length };
+  }
+  const field = headerFields(parseMarkdown(text), text).get('status');
+  if (!field) return undefined;
+  const line = text.slice(0, field.start).split('\n').length - 1;
+  fieldsSeen.set(path, { line, before: lines[line]!.slice(0, field.start - offsets[line]!) });
+  return field;
+}
+
+/** Where each line starts in the text it was split from. */
+function lineStarts(lines: string[]): number[] {
+  const starts: number[] = [];
+  for (let i = 0, at = 0; i < lines.length; at += lines[i]!.length + 1, i++) starts.push(at);
+  return starts;
 }
 
 function locateTable(text: string, lines: string[]): TableLines | null {
