@@ -43,14 +43,11 @@ async function engine(n) {
   return { wallPerTask: wall / n, agentPerTask: agentMs / n, overheadPerTask: (wall - agentMs) / n, attempts: processes.length, rss };
 }
 
-/** The bare git work of N tasks: a worktree on a new branch, the agent's two files committed there, merged into main, the worktree removed. */
+/** The bare git work of N tasks, in the same repository: a worktree on a new branch, the agent's two files committed there, merged into main, the worktree removed. */
 function bareGit(n) {
   const dir = join(root, `git-${n}`);
   const git = (cwd, ...args) => execFileSync('git', ['-c', 'user.name=B', '-c', 'user.email=b@localhost', ...args], { cwd, stdio: 'ignore' });
-  execFileSync('git', ['init', '-q', '-b', 'main', dir]);
-  writeFileSync(join(dir, 'README.md'), 'bench\n');
-  git(dir, 'add', '-A');
-  git(dir, 'commit', '-q', '-m', 'start');
+  writeWidePlan(dir, n); // the same repository the engine starts from: the plan and its phase files
   const start = performance.now();
   for (let i = 1; i <= n; i++) {
     const tree = join(root, `git-${n}-t${i}`);

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runGates } from '../src/engine/gates.js';
-import { Repo } from '../src/engine/git.js';
+import { readHead, Repo } from '../src/engine/git.js';
 import { tempDir } from './support/backends.js';
 import { cleanEnv } from './support/cli.js';
 
@@ -62,6 +62,10 @@ test('worktrees from the run branch, commits, merges in the integration worktree
   assert.match(first.stat, /a\.txt \| 1 \+/);
   assert.match(first.stat, /1 file changed/);
   assert.equal(first.sha, (await repo.git(['rev-parse', 'HEAD^'], runTree)).stdout.trim());
+  assert.equal(second.sha, (await repo.git(['rev-parse', 'HEAD'], runTree)).stdout.trim(), "read from git's files");
+  await repo.git(['pack-refs', '--all']);
+  assert.equal(readHead(runTree), null, 'a packed ref is not read: git is asked');
+  assert.equal(readHead(dir), null);
   assert.deepEqual(await repo.merge(runTree, 'orchestrate/feature--a', 'again'), { merged: true, empty: true, conflicts: [], sha: null, stat: '', dirty: false }, 'nothing new: nothing merged');
   assert.ok(await repo.contains('orchestrate/feature', leftover), 'task a is on the run branch');
 
@@ -82,6 +86,9 @@ test('worktrees from the run branch, commits, merges in the integration worktree
   await repo.removeWorktree(trees.a, { deleteBranch: 'orchestrate/feature--a' });
   assert.equal(existsSync(trees.a), false);
   assert.equal(await repo.branchExists('orchestrate/feature--a'), false);
+  await repo.git(['branch', 'orchestrate/feature--c', 'orchestrate/feature']);
+  await repo.deleteBranches(['orchestrate/feature--gone', 'orchestrate/feature--c']);
+  assert.equal(await repo.branchExists('orchestrate/feature--c'), false, 'a branch already gone does not keep the others');
 
   // The user's checkout: same branch, same commit, their untracked file, none of the run's files.
   assert.equal(await repo.currentBranch(), 'main');

@@ -121,12 +121,21 @@ describe('master-plan runs with the real Claude Code', () => {
     assert.equal(hooks()[0].message, reason);
     assert.match(hooks()[1].message, /phase 1 blocked/);
 
+    // Statuses wait to be committed together, so a crash can keep one from the run branch: phase 2's
+    // is taken back here, and the resume writes it again from the board (phase 2 does not run again).
+    const tree = join(dir, '.orchestrator', 'worktrees', `${id}-run`);
+    const untell = (file: string, from: RegExp, to: string) => writeFileSync(join(tree, 'docs', file), readFileSync(join(tree, 'docs', file), 'utf8').replace(from, to));
+    untell('master-plan.md', /Medium \| Completed \|/, 'Medium | Pending |');
+    untell('phase2-api.md', /\*\*Status:\*\* Completed/, '**Status:** Pending');
+    git(tree, '-c', 'user.name=Test', '-c', 'user.email=test@localhost', 'commit', '-qam', 'phase 2 Pending, as a crash would have left it');
+    assert.match(git(dir, 'show', `${branch}:docs/master-plan.md`), /Medium \| Pending \|/);
     const resumed = await cli(dir, ['resume', '--guidance', 'the word is hello', '--json'], fake.env());
     assert.equal(resumed.code, 0, resumed.stderr);
     assert.equal(resumed.json.end, 'completed');
     assert.equal(git(dir, 'show', `${branch}:both.txt`), 'hello\napi: v1');
     assert.equal(requests().filter((r) => r.scenario === 'phase 2' && r.conversation?.turn === 0).length, 1, 'the completed phase ran once');
     assert.match(git(dir, 'show', `${branch}:docs/master-plan.md`), /Low \| Completed \|\n.*Medium \| Completed \|\n.*Low \| Completed \|/);
+    assert.match(git(dir, 'show', `${branch}:docs/phase2-api.md`), /\*\*Status:\*\* Completed/);
     assert.equal(hooks().at(-1).event, 'completed');
   });
 

@@ -79,11 +79,6 @@ export interface CycleOptions {
   accept?(attempt: { task: PlanTask; tree: string; result: WorkResult; attempt: number }): Promise<{ problems: string[]; final?: boolean } | null>;
   /** Told when a task starts and when it settles, in order with the merges (a status written on the run branch, say). */
   onTaskState?(task: PlanTask, state: TaskState, detail: string): Promise<void>;
-  /**
-   * Commits what the flow left uncommitted in the integration tree (a master plan's In Progress
-   * statuses), when a merge would overwrite it; the merge is tried again after.
-   */
-  settle?(): Promise<void>;
   /** The worker's prompt for an attempt in `tree` (default workerPrompt). */
   prompt?(task: PlanTask, tree: string, problem: string | null, attempt: number): string;
 }
@@ -132,10 +127,13 @@ export async function runCycle(options: CycleOptions): Promise<CycleEnd> {
   // lease; it may have been merged all the same (a dependant only starts after its dependency
   // completed, so plan order claims them fine).
   const leftBranches = new Set(shared ? [] : await repo.branches(taskBranch(run, cycle, '')));
+  /** Branches of tasks on the run branch now: deleted together when the cycle ends. */
+  const finished: string[] = [];
   for (const task of plan.tasks) {
     const held = await board.tasks.get(idOf(task.id));
-    if (held.status !== 'claimed' && held.status !== 'in_progress' && held.status !== 'pending') continue;
     const branch = taskBranch(run, cycle, task.id);
+    if (held.status === 'completed' && leftBranches.has(branch)) finished.push(branch);
+    if (held.status !== 'claimed' && held.status !== 'in_progress' && held.status !== 'pending') continue;
     if (leftBranches.has(branch) && (await repo.mergedInto(run.branch, branch))) {
       if (held.status === 'pending') {
         await board.tasks.claim(options.engineAgent, { task_id: held.id });
@@ -241,7 +239,10 @@ export async function runCycle(options: CycleOptions): Promise<CycleEnd> {
     if (evidence.accepted) {
       await holdAgain(id);
       await board.tasks.complete(id, options.engineAgent, evidence.merged ?? 'accepted');
-      if (!shared) await repo.removeWorktree(tree, { deleteBranch: branch });
+      if (!shared) {
+        await repo.removeWorktree(tree);
+        finished.push(branch);
+      }
       done.add(task.id);
       progress(`[${task.id}] ${evidence.merged ? `merged ${evidence.merged.slice(0, 10)}` : 'accepted'}`);
     } else if (pause || stop.signal.aborted) {
@@ -283,11 +284,7 @@ export async function runCycle(options: CycleOptions): Promise<CycleEnd> {
     const said = (type: string, data: Record<string, unknown>) => board.events.note({ type, subject: id, actor: options.engineAgent, data: { branch, ...data } });
     // Where to go back to when the integration gates reject the merge (without them, nothing to undo).
     const before = plan.gates?.length ? await repo.head(options.integrationTree) : null;
-    let merged = await repo.merge(options.integrationTree, branch, `Merge ${task.id}: ${task.title}`);
-    if (merged.dirty && options.settle) {
-      await options.settle();
-      merged = await repo.merge(options.integrationTree, branch, `Merge ${task.id}: ${task.title}`);
-    }
+    const merged = await repo.merge(options.integrationTree, branch, `Merge ${task.id}: ${task.title}`);
     if (merged.dirty) throw new OrchestratorError('internal', `merging ${branch} would overwrite uncommitted changes in the run's worktree ${options.integrationTree}`);
     if (merged.empty) {
       evidence.accepted = true; // nothing to merge (a task that may leave no commit)
@@ -348,7 +345,10 @@ export async function runCycle(options: CycleOptions): Promise<CycleEnd> {
   } finally {
     options.signal?.removeEventListener('abort', onStop);
   }
-  if (!shared) await repo.housekeeping();
+  if (!shared) {
+    await repo.deleteBranches(finished);
+    await repo.housekeeping();
+  }
   if (stop.signal.aborted) return { status: 'stopped' };
   const hold = held as Hold | null;
   if (hold && done.size < plan.tasks.length) return { status: 'held', ...hold };

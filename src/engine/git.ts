@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { OrchestratorError } from '../core/errors.js';
 import { runCommand, type CommandResult } from '../runner/exec.js';
@@ -62,13 +62,8 @@ export class Repo {
 
   /** Changed or untracked files in a working tree (ignored ones and .orchestrator/ aside). */
   async changes(cwd = this.root): Promise<string[]> {
-    return (await this.changedPaths(cwd)).filter((path) => !path.startsWith('.orchestrator/'));
-  }
-
-  /** Every changed or untracked path in a working tree, .orchestrator/ included. */
-  private async changedPaths(cwd: string): Promise<string[]> {
     const status = await this.git(['status', '--porcelain', '--untracked-files=all'], cwd);
-    return status.stdout.split('\n').filter(Boolean).map((line) => line.slice(3));
+    return status.stdout.split('\n').filter(Boolean).map((line) => line.slice(3)).filter((path) => !path.startsWith('.orchestrator/'));
   }
 
   /** Keeps `.orchestrator/` out of git for this clone only. */
@@ -161,7 +156,12 @@ export class Repo {
   }
 
   async deleteBranch(name: string): Promise<void> {
-    await this.git(['branch', '-D', name], this.root, { allowFailure: true });
+    await this.deleteBranches([name]);
+  }
+
+  /** Deletes these branches (those already gone aside), a few hundred per command. */
+  async deleteBranches(names: string[]): Promise<void> {
+    for (let at = 0; at < names.length; at += 200) await this.git(['branch', '-D', ...names.slice(at, at + 200)], this.root, { allowFailure: true });
   }
 
   async worktrees(): Promise<{ path: string; branch: string | null; head: string | null }[]> {
@@ -175,23 +175,24 @@ export class Repo {
 
   /** Commits whatever is left uncommitted in a worktree; false when nothing was left. */
   async commitAll(cwd: string, message: string): Promise<boolean> {
-    const paths = await this.changedPaths(cwd);
-    if (paths.every((path) => path.startsWith('.orchestrator/'))) return false;
     await this.git(['add', '-A'], cwd);
     // Never the state folder (an agent's MCP server may create one in a worktree whose repository
     // does not exclude it); naming it in the add would fail where it is excluded, so it is unstaged.
-    if (paths.some((path) => path.startsWith('.orchestrator/'))) await this.git(['reset', '-q', '--', '.orchestrator'], cwd);
-    await this.git(['commit', '--no-verify', '-m', message], cwd);
-    return true;
+    if (existsSync(join(cwd, '.orchestrator'))) await this.git(['reset', '-q', '--', '.orchestrator'], cwd);
+    return this.commit(cwd, ['-m', message]);
   }
 
   /** Commits these files as they are in `cwd`, whatever else is staged or changed; false when they had no change. */
   async commitFiles(cwd: string, files: string[], message: string): Promise<boolean> {
-    if (files.length === 0) return false;
-    const result = await this.git(['commit', '--no-verify', '-m', message, '--only', '--', ...files], cwd, { allowFailure: true });
+    return files.length > 0 && this.commit(cwd, ['-m', message, '--only', '--', ...files]);
+  }
+
+  /** `git commit` with these arguments; false when it had nothing to commit. */
+  private async commit(cwd: string, args: string[]): Promise<boolean> {
+    const result = await this.git(['commit', '--no-verify', '-q', ...args], cwd, { allowFailure: true });
     if (result.code === 0) return true;
-    if ((await this.git(['status', '--porcelain', '--', ...files], cwd)).stdout.trim() === '') return false;
-    throw gitFailed(['commit', ...files], cwd, result);
+    if (/^(nothing to commit|nothing added to commit|no changes added to commit)/m.test(result.stdout)) return false;
+    throw gitFailed(['commit', ...args], cwd, result);
   }
 
   /** How many commits `head` has that `base` has not. */
@@ -208,7 +209,7 @@ export class Repo {
     if (result.code === 0) {
       if (/^Already up[ -]to[ -]date/m.test(result.stdout)) return { merged: true, empty: true, conflicts: [], sha: null, stat: '', dirty: false };
       const stat = result.stdout.split('\n').filter((line) => / \| /.test(line) || /^ \d+ files? changed/.test(line)).join('\n');
-      return { merged: true, empty: false, conflicts: [], sha: await this.head(cwd), stat, dirty: false };
+      return { merged: true, empty: false, conflicts: [], sha: readHead(cwd) ?? (await this.head(cwd)), stat, dirty: false };
     }
     if (/would be overwritten by merge/.test(result.stderr)) return { merged: false, empty: false, conflicts: [], sha: null, stat: '', dirty: true };
     const unmerged = await this.git(['diff', '--name-only', '--diff-filter=U'], cwd, { allowFailure: true });
@@ -233,6 +234,24 @@ export class Repo {
   /** True when `commit` is already part of `branch`. */
   async contains(branch: string, commit: string): Promise<boolean> {
     return (await this.git(['merge-base', '--is-ancestor', commit, branch], this.root, { allowFailure: true })).code === 0;
+  }
+}
+
+/**
+ * The commit checked out in `cwd`, read from git's own files (gitrepository-layout(5)): a ref git
+ * has just moved is a loose file; null when it is not (packed, or another ref store) — ask git then.
+ */
+export function readHead(cwd: string): string | null {
+  try {
+    let gitDir = join(cwd, '.git');
+    if (statSync(gitDir).isFile()) gitDir = resolve(cwd, (/^gitdir: (.+)$/m.exec(readFileSync(gitDir, 'utf8'))?.[1] ?? '').trim());
+    const head = readFileSync(join(gitDir, 'HEAD'), 'utf8').trim();
+    const ref = /^ref: (refs\/heads\/\S+)$/.exec(head)?.[1];
+    const common = existsSync(join(gitDir, 'commondir')) ? resolve(gitDir, readFileSync(join(gitDir, 'commondir'), 'utf8').trim()) : gitDir;
+    const sha = ref ? readFileSync(join(common, ref), 'utf8').trim() : head;
+    return /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(sha) ? sha : null;
+  } catch {
+    return null;
   }
 }
 

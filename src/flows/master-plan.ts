@@ -60,6 +60,9 @@ export interface PlanDeps extends RunDeps {
 
 export type PlanEnd = { run: Run; end: 'completed' | 'blocked' | 'failed' | 'paused' | 'stopped' };
 
+/** How long statuses of settled phases wait for others before they are committed on their own. */
+const STATUS_COMMIT_MS = 5_000;
+
 const PHASE_TOOLS = ['Read', 'Write', 'Edit', 'MultiEdit', 'Bash', 'Glob', 'Grep', 'LS', 'TodoWrite', 'Agent', 'Task'];
 
 /** Starts a run of the plan (already read and valid). */
@@ -100,6 +103,19 @@ export async function resumePlan(deps: PlanDeps, runId: string, guidance: string
   return drive(deps, run);
 }
 
+/** The phases of a plan run the board has completed. */
+async function completedPhases(board: Board, run: Run): Promise<string[]> {
+  const ids: string[] = [];
+  const prefix = boardTaskId(run, 1, '');
+  let cursor: string | undefined;
+  do {
+    const page = await board.tasks.list({ run_id: run.id, status: 'completed', summary: true, limit: 1000, cursor });
+    ids.push(...page.items.map((task) => task.id.slice(prefix.length)));
+    cursor = page.next_cursor ?? undefined;
+  } while (cursor);
+  return ids;
+}
+
 /** Each phase of a plan run with its status on the board, for `orchestrate status`. */
 export async function phaseStatuses(board: Board, run: Run): Promise<{ id: string; title: string; status: string; attempts: number; reason: string | null }[]> {
   const plan = (await board.runs.plan(run.id))?.plan as MasterPlan | undefined;
@@ -138,22 +154,34 @@ async function drive(deps: PlanDeps, start: Run): Promise<PlanEnd> {
     }
   };
 
-  // In Progress is written at once and committed with the next status (one commit per phase, not
-  // two), or before a merge it would be in the way of; a crash leaves it for the restart's commit.
-  const uncommitted = new Set<string>();
-  const commitStatuses = async (message: string) => {
-    const files = [...uncommitted];
-    uncommitted.clear();
-    await repo.commitFiles(tree, files, message);
+  // Statuses go onto the run branch as phases settle, in one commit with whatever else changed
+  // since the last one: at once when that was STATUS_COMMIT_MS ago (a phase of real work takes
+  // longer), else with the next, and always when the cycle ends. Until then they are kept here, not
+  // in the run's worktree (a merge in a worktree with changes costs git a stash). A crash forgets
+  // them; the restart writes what the board has completed.
+  const statuses = new Map<string, { phase: PhaseSpec; status: PhaseStatus }>();
+  let committedAt = -Infinity;
+  const put = (phase: PhaseSpec, status: PhaseStatus, write: (file: string, text: string) => void) => {
+    for (const missed of writePhaseStatus(tree, plan.file, phase, status, write)) progress(`[phase ${phase.id}] status not written: ${missed}`);
+  };
+  const commitStatuses = async () => {
+    if (statuses.size === 0) return;
+    const files = new Set<string>();
+    const said = [...statuses.values()].map(({ phase, status }) => `${phase.id} ${status}`);
+    for (const { phase, status } of statuses.values()) {
+      put(phase, status, (file, text) => {
+        writeAtomic(file, text);
+        files.add(relative(tree, file));
+      });
+    }
+    statuses.clear();
+    committedAt = performance.now();
+    await repo.commitFiles(tree, [...files], `orchestrator: phase${said.length > 1 ? 's' : ''} ${said.slice(0, 20).join(', ')}${said.length > 20 ? ', …' : ''}`);
   };
   const writeStatus = async (phase: PhaseSpec, status: PhaseStatus) => {
-    const write = (file: string, text: string) => {
-      writeAtomic(file, text);
-      uncommitted.add(relative(tree, file));
-    };
-    for (const missed of writePhaseStatus(tree, plan.file, phase, status, write)) progress(`[phase ${phase.id}] status not written: ${missed}`);
-    if (settings.sequential) uncommitted.clear();
-    else if (status !== 'In Progress') await commitStatuses(`orchestrator: phase ${phase.id} ${status}`);
+    if (settings.sequential) return put(phase, status, writeAtomic); // the person's checkout: theirs to commit
+    statuses.set(phase.id, { phase, status });
+    if (status !== 'In Progress' && performance.now() - committedAt >= STATUS_COMMIT_MS) await commitStatuses();
   };
 
   const onTaskState = async (task: PlanTask, state: TaskState, detail: string) => {
@@ -205,6 +233,8 @@ async function drive(deps: PlanDeps, start: Run): Promise<PlanEnd> {
       await repo.recover(tree);
       await repo.addWorktree(tree, run.branch, run.base);
       await repo.commitAll(tree, 'orchestrator: phase statuses'); // written just before a crash
+      for (const id of await completedPhases(board, run)) if (byId.has(id)) statuses.set(id, { phase: byId.get(id)!, status: 'Completed' });
+      await commitStatuses(); // what a crash kept from the run branch (unchanged files commit nothing)
     }
     for (;;) {
       if (engineModel.tasks.length === 0) return complete(deps, run, 'every phase was already Completed or skipped', tell);
@@ -226,7 +256,6 @@ async function drive(deps: PlanDeps, start: Run): Promise<PlanEnd> {
         requireCommit: false,
         accept,
         onTaskState,
-        settle: () => commitStatuses('orchestrator: phase statuses'),
         prompt,
         work,
         onProgress: (line) => progress(line.replace(/^\[([^\]]+)\]/, '[phase $1]')),
@@ -237,6 +266,7 @@ async function drive(deps: PlanDeps, start: Run): Promise<PlanEnd> {
           return spent ? { reason: spent } : null;
         },
       });
+      if (!settings.sequential) await commitStatuses();
       if (end.status === 'held' && end.until === undefined) return budgetReached(deps, run, end.reason, tell);
       if (end.status === 'stopped') return { run: await board.runs.update(run.id, { status: 'stopped', phase: `stopped in ${run.phase}` }), end: 'stopped' };
       if (end.status === 'paused' || end.status === 'held') {

@@ -474,7 +474,7 @@ function headerFields(tree: Root, text: string): Map<string, Field> {
 /**
  * Writes a phase's status into the Phases table's Status cell and the phase file's `**Status:**`
  * line under `root` (the project, or the run branch's worktree), changing nothing else in either
- * file. Returns what it could not write (a file or line that is gone), for the run's log.
+ * file (and not writing one that says so already). Returns what it could not write (a file or line that is gone), for the run's log.
  */
 export function writePhaseStatus(root: string, planFile: string, phase: Pick<PhaseSpec, 'id' | 'file'>, status: PhaseStatus, write: (file: string, text: string) => void): string[] {
   const missed: string[] = [];
@@ -490,9 +490,11 @@ export function writePhaseStatus(root: string, planFile: string, phase: Pick<Pha
   if (planText !== null && cell) {
     // A column padded for alignment stays as wide as it was.
     const fresh = cell.text.endsWith('  ') ? ` ${word} `.padEnd(cell.text.length, ' ') : ` ${word} `;
-    write(planPath, planText.slice(0, cell.start) + fresh + planText.slice(cell.end));
+    if (fresh !== cell.text) write(planPath, planText.slice(0, cell.start) + fresh + planText.slice(cell.end));
   } else missed.push(`${planFile}: no Status cell for phase ${phase.id}`);
-  if (phaseText !== null && field) write(join(root, phase.file), phaseText.slice(0, field.start) + word + phaseText.slice(field.end));
+  if (phaseText !== null && field) {
+    if (phaseText.slice(field.start, field.end) !== word) write(join(root, phase.file), phaseText.slice(0, field.start) + word + phaseText.slice(field.end));
+  }
   else missed.push(`${phase.file}: no **Status:** line`);
   return missed;
 }
