@@ -3,7 +3,8 @@
 // agent time is exactly the orchestration's), with the tour's command agent (writes one file and
 // its notes, reports done), real worktrees, one gate per phase, the merge queue. Beside it, the
 // bare git commands the same work needs per task (worktree add, commit, merge, worktree remove)
-// in a loop. Prints one JSON line: per N, ms per task of orchestration and of bare git.
+// in a loop. Prints one JSON line: per N, ms per task of orchestration (all of it, and in the
+// steady state between the first agent and the last) and of bare git.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,7 +41,13 @@ async function engine(n) {
   if (code !== 0) throw new Error(`the ${n}-phase run exited ${code}`);
   const processes = allProcesses(env, dir);
   const agentMs = processes.reduce((sum, p) => sum + (Date.parse(p.ended_at) - Date.parse(p.started_at)), 0);
-  return { wallPerTask: wall / n, agentPerTask: agentMs / n, overheadPerTask: (wall - agentMs) / n, attempts: processes.length, rss };
+  // The steady state, without the run's own start and end (the process starting, the board, the
+  // integration worktree; the cleanup): from the first agent's start to the last one's end, one
+  // task's orchestration between each two agents.
+  const first = Math.min(...processes.map((p) => Date.parse(p.started_at)));
+  const last = Math.max(...processes.map((p) => Date.parse(p.ended_at)));
+  const steadyPerTask = (last - first - agentMs) / (n - 1);
+  return { wallPerTask: wall / n, agentPerTask: agentMs / n, overheadPerTask: (wall - agentMs) / n, steadyPerTask, runStartEndMs: wall - (last - first), attempts: processes.length, rss };
 }
 
 /** The bare git work of N tasks, in the same repository: a worktree on a new branch, the agent's two files committed there, merged into main, the worktree removed. */
