@@ -211,6 +211,14 @@ for (const backend of BACKENDS) {
         const counts = await board.tasks.counts();
         assert.equal(counts.pending, 6);
         assert.equal(counts.claimed, 1);
+        // More than a page holds (a plan of 1 205 phases): all() reads every one, in push order.
+        await board.tasks.pushMany(Array.from({ length: 1205 }, (_, i) => ({ title: `p${i}`, run_id: 'run-big' })));
+        const all = await board.tasks.all({ run_id: 'run-big' });
+        assert.deepEqual(all.map((t) => t.title), Array.from({ length: 1205 }, (_, i) => `p${i}`));
+        assert.equal((await board.tasks.all({ run_id: 'run-big', status: 'claimed' })).length, 0);
+        const pushed = await board.events.all({ type: 'task.pushed' });
+        assert.equal(pushed.length, 1212);
+        assert.deepEqual((await board.events.all({ type: 'task.pushed' }, pushed[1209]!.id)).map((e) => e.id), pushed.slice(1210).map((e) => e.id), 'after an event: the ones after it');
         await board.close();
       });
 

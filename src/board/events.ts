@@ -1,6 +1,6 @@
 import type { Db, Queryable } from '../store/open.js';
 import { iso, parseJson } from './input.js';
-import { type Page, decodeCursor, pageLimit, toPage } from './pagination.js';
+import { type Page, decodeCursor, encodeCursor, everyItem, MAX_LIMIT, pageLimit, toPage } from './pagination.js';
 
 /**
  * The append-only event log: every change to the board appends one row in the same
@@ -52,6 +52,11 @@ export class Events {
    */
   async note(event: NewEvent): Promise<void> {
     await appendEvent(this.db, event, this.db.now());
+  }
+
+  /** Every event the options take after the event `after` (an id), oldest first (read a page at a time). */
+  async all(options: { subject?: string; subject_prefix?: string; type?: string } = {}, after = 0): Promise<BoardEvent[]> {
+    return everyItem((cursor) => this.list({ ...options, cursor, limit: MAX_LIMIT }), after > 0 ? encodeCursor(after) : undefined);
   }
 
   /** Events oldest first, after the cursor; `subject` (or its start, `subject_prefix`) and `type` narrow them. */

@@ -40,6 +40,17 @@ export function decodeCursor<T extends string | number>(cursor: unknown, kind: '
  */
 export const PAGE_BYTES = 1024 * 1024;
 
+/** Every item of a list, read a page at a time from `cursor` (from the start without one). */
+export async function everyItem<T>(page: (cursor: string | undefined) => Promise<Page<T>>, cursor?: string): Promise<T[]> {
+  const items: T[] = [];
+  do {
+    const next = await page(cursor);
+    items.push(...next.items);
+    cursor = next.next_cursor ?? undefined;
+  } while (cursor);
+  return items;
+}
+
 /** Builds a page from rows fetched with `limit + 1`: the extra row only tells that more exist. */
 export function toPage<R, T>(rows: R[], limit: number, position: (row: R) => string | number, map: (row: R) => T): Page<T> {
   const items: T[] = [];

@@ -3,7 +3,7 @@ import { newId } from '../core/ids.js';
 import type { BoardContext } from './board.js';
 import { appendEvent, Events } from './events.js';
 import { iso, parseJson } from './input.js';
-import { decodeCursor, encodeCursor, pageLimit, toPage, type Page } from './pagination.js';
+import { decodeCursor, pageLimit, toPage, type Page } from './pagination.js';
 
 /**
  * Runs of the engine on the board: a row per run with its status and phase, its plan versions
@@ -201,15 +201,10 @@ export class Runs {
   /** The reports on a phase recorded after the event `after`, oldest first. */
   async phaseReports(id: string, phase: string, after: number): Promise<PhaseReport[]> {
     const reports: PhaseReport[] = [];
-    let cursor: string | undefined = after > 0 ? encodeCursor(after) : undefined;
-    do {
-      const page = await new Events(this.board.db).list({ subject: id, type: 'run.phase_done', cursor, limit: 1000 });
-      for (const event of page.items) {
-        const data = event.data as Pick<PhaseReport, 'phase' | 'status' | 'reason' | 'report'>;
-        if (data.phase === phase) reports.push({ ...data, by: event.actor, event: event.id, at: event.at });
-      }
-      cursor = page.next_cursor ?? undefined;
-    } while (cursor);
+    for (const event of await new Events(this.board.db).all({ subject: id, type: 'run.phase_done' }, after)) {
+      const data = event.data as Pick<PhaseReport, 'phase' | 'status' | 'reason' | 'report'>;
+      if (data.phase === phase) reports.push({ ...data, by: event.actor, event: event.id, at: event.at });
+    }
     return reports;
   }
 }

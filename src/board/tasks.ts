@@ -4,7 +4,7 @@ import type { Queryable } from '../store/open.js';
 import type { BoardContext } from './board.js';
 import { appendEvent } from './events.js';
 import { integerInRange, iso, jsonObject, optionalText, parseJson, requireText, textList, trimSpace } from './input.js';
-import { type Page, decodeCursor, pageLimit, toPage } from './pagination.js';
+import { type Page, decodeCursor, everyItem, MAX_LIMIT, pageLimit, toPage } from './pagination.js';
 import { CLAIM_POSTGRES, CLAIM_SQLITE } from './claim-sql.js';
 import { normalizeRole } from './roles.js';
 import { isTaskStatus, transition, TASK_STATUSES, type TaskMove, type TaskStatus } from './task-states.js';
@@ -277,6 +277,11 @@ export class Tasks {
       task.depends_on,
     );
     return { ...task, waiting_on: waiting.map((r) => r.id) };
+  }
+
+  /** Every task the filter takes, in the order they were pushed (read a page at a time). */
+  async all(filter: Omit<TaskFilter, 'limit' | 'cursor'> = {}): Promise<Task[]> {
+    return everyItem((cursor) => this.list({ ...filter, cursor, limit: MAX_LIMIT }));
   }
 
   /** Tasks in the order they were pushed, filtered, a page at a time; `summary` reads fewer columns. */

@@ -365,7 +365,7 @@ export const taskBranch = (run: Run, cycle: number, id: string) => `${run.branch
 async function ensureTasks(options: CycleOptions): Promise<void> {
   const { board, run, plan, cycle } = options;
   const id = (planId: string) => boardTaskId(run, cycle, planId);
-  const existing = new Set((await board.tasks.list({ run_id: run.id, limit: 1000 })).items.map((task: Task) => task.id));
+  const existing = new Set((await board.tasks.all({ run_id: run.id })).map((task: Task) => task.id));
   const missing = plan.tasks.filter((task) => !existing.has(id(task.id)));
   if (missing.length === 0) return;
   await board.tasks.pushMany(

@@ -102,7 +102,7 @@ export async function resumeFeature(deps: FeatureDeps, runId: string, guidance: 
   }, guidance ? 'resumed with guidance' : 'resumed');
   if (reopened) run = await nextCycle(deps, run, lastReview.findings as Finding[]);
   // Tasks that failed get another try (the guidance goes into their prompts).
-  for (const task of (await board.tasks.list({ run_id: run.id, status: 'failed', limit: 1000 })).items) await board.tasks.retry(task.id, null);
+  for (const task of await board.tasks.all({ run_id: run.id, status: 'failed' })) await board.tasks.retry(task.id, null);
   deps.onProgress?.(`resuming run ${run.id} (${run.phase})`);
   return drive(deps, run);
 }

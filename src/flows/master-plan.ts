@@ -98,29 +98,16 @@ export async function resumePlan(deps: PlanDeps, runId: string, guidance: string
   let run = await board.runs.get(runId);
   refuseSecondDriver(run, deps.supervisor);
   run = await board.runs.update(run.id, { status: 'running', supervisor: deps.supervisor, guidance: guidance ?? run.guidance, escalation: null, paused_until: null }, guidance ? 'resumed with guidance' : 'resumed');
-  for (const task of (await board.tasks.list({ run_id: run.id, status: 'failed', limit: 1000 })).items) await board.tasks.retry(task.id, null);
+  for (const task of await board.tasks.all({ run_id: run.id, status: 'failed' })) await board.tasks.retry(task.id, null);
   deps.onProgress?.(`resuming run ${run.id}`);
   return drive(deps, run);
-}
-
-/** The phases of a plan run the board has completed. */
-async function completedPhases(board: Board, run: Run): Promise<string[]> {
-  const ids: string[] = [];
-  const prefix = boardTaskId(run, 1, '');
-  let cursor: string | undefined;
-  do {
-    const page = await board.tasks.list({ run_id: run.id, status: 'completed', summary: true, limit: 1000, cursor });
-    ids.push(...page.items.map((task) => task.id.slice(prefix.length)));
-    cursor = page.next_cursor ?? undefined;
-  } while (cursor);
-  return ids;
 }
 
 /** Each phase of a plan run with its status on the board, for `orchestrate status`. */
 export async function phaseStatuses(board: Board, run: Run): Promise<{ id: string; title: string; status: string; attempts: number; reason: string | null }[]> {
   const plan = (await board.runs.plan(run.id))?.plan as MasterPlan | undefined;
   const skipped = new Set((run.options as unknown as PlanSettings).skipped ?? []);
-  const tasks = new Map((await board.tasks.list({ run_id: run.id, limit: 1000 })).items.map((task) => [task.id, task]));
+  const tasks = new Map((await board.tasks.all({ run_id: run.id })).map((task) => [task.id, task]));
   return Promise.all((plan?.phases ?? []).map(async (phase) => {
     const task = tasks.get(boardTaskId(run, 1, phase.id));
     const status = skipped.has(phase.id) ? 'skipped' : (task?.status ?? 'pending');
@@ -233,7 +220,11 @@ async function drive(deps: PlanDeps, start: Run): Promise<PlanEnd> {
       await repo.recover(tree);
       await repo.addWorktree(tree, run.branch, run.base);
       await repo.commitAll(tree, 'orchestrator: phase statuses'); // written just before a crash
-      for (const id of await completedPhases(board, run)) if (byId.has(id)) statuses.set(id, { phase: byId.get(id)!, status: 'Completed' });
+      const prefix = boardTaskId(run, 1, '');
+      for (const task of await board.tasks.all({ run_id: run.id, status: 'completed' })) {
+        const phase = byId.get(task.id.slice(prefix.length));
+        if (phase) statuses.set(phase.id, { phase, status: 'Completed' });
+      }
       await commitStatuses(); // what a crash kept from the run branch (unchanged files commit nothing)
     }
     for (;;) {

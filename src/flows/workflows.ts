@@ -142,7 +142,7 @@ export async function resumeWorkflow(deps: WorkflowDeps, runId: string): Promise
   refuseSecondDriver(run, deps.supervisor);
   run = await board.runs.update(run.id, { status: 'running', supervisor: deps.supervisor, escalation: null, paused_until: null }, 'resumed');
   const settings = run.options as unknown as WorkflowRunSettings;
-  for (const task of (await board.tasks.list({ run_id: run.id, status: 'failed', limit: 1000 })).items) {
+  for (const task of await board.tasks.all({ run_id: run.id, status: 'failed' })) {
     await board.tasks.retry(task.id, null);
     await board.workflows.setStep(settings.workflow_id, String(task.metadata.plan_id), 'pending');
   }

@@ -25,14 +25,7 @@ export const audit: Handler = async (call) => {
   const board = await call.board();
   const limit = integerInRange('--limit', flag(call, 'limit') ?? 100, 1, 1000);
   const events: BoardEvent[] = [];
-  for (const type of DECISIONS) {
-    let cursor: string | undefined;
-    do {
-      const page = await board.events.list({ type, cursor, limit: 1000 });
-      events.push(...page.items);
-      cursor = page.next_cursor ?? undefined;
-    } while (cursor);
-  }
+  for (const type of DECISIONS) events.push(...(await board.events.all({ type })));
   const shown = events.sort((a, b) => a.id - b.id).slice(-limit);
   const rows = shown.map((e) => {
     const d = e.data as { by?: string; reason?: string | null; tool_name?: string; tool?: string; input?: string; agent?: string | null; process?: string; cli?: string };

@@ -5,7 +5,6 @@ import { fileURLToPath } from 'node:url';
 import type { Board } from '../../board/board.js';
 import { integerInRange } from '../../board/input.js';
 import { decimal } from '../../core/numbers.js';
-import { encodeCursor } from '../../board/pagination.js';
 import { waitFor } from '../../board/waiting.js';
 import type { Run } from '../../board/runs.js';
 import { ensureStateDir } from '../../config/settings.js';
@@ -272,7 +271,7 @@ export const status: Handler = async (call) => {
     const escalation = run.escalation ? [`needs: ${(run.escalation as { needs: string }).needs}`] : [];
     return { data: { run, phases }, text: [...head, ...escalation, text].join('\n') };
   }
-  const tasks = (await board.tasks.list({ run_id: run.id, limit: 1000 })).items;
+  const tasks = await board.tasks.all({ run_id: run.id });
   const count = (status: string) => tasks.filter((task) => task.status === status).length;
   const counts = { completed: count('completed'), running: count('in_progress') + count('claimed'), pending: count('pending'), failed: count('failed') };
   const text = [
@@ -317,16 +316,7 @@ export const log: Handler = async (call) => {
     `${(e.at ?? '').slice(11, 19)} ${e.type.padEnd(16)} ${e.subject === run.id ? '' : `${e.subject} `}${Object.entries(e.data).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ')}`;
   type Entry = Parameters<typeof line>[0] & { id: number };
   /** Every event of the run after `after` (an event id), oldest first. */
-  const since = async (after: number): Promise<Entry[]> => {
-    const found: Entry[] = [];
-    let cursor: string | undefined = after > 0 ? encodeCursor(after) : undefined;
-    do {
-      const page = await board.events.list({ subject_prefix: run.id, limit: 1000, cursor });
-      found.push(...(page.items as Entry[]));
-      cursor = page.next_cursor ?? undefined;
-    } while (cursor);
-    return found;
-  };
+  const since = async (after: number): Promise<Entry[]> => (await board.events.all({ subject_prefix: run.id }, after)) as Entry[];
   const all = await since(0);
   if (!call.values.follow) return { data: { events: all.slice(-count) }, text: all.slice(-count).map(line).join('\n') || 'no events yet' };
   for (const event of all.slice(-count)) call.io.stdout(line(event));
