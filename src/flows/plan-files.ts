@@ -474,7 +474,8 @@ function headerFields(tree: Root, text: string): Map<string, Field> {
 /**
  * Writes a phase's status into the Phases table's Status cell and the phase file's `**Status:**`
  * line under `root` (the project, or the run branch's worktree), changing nothing else in either
- * file (and not writing one that says so already). Returns what it could not write (a file or line that is gone), for the run's log.
+ * file, and not writing a file that says so already. Returns what it could not write (a file or
+ * line that is gone), for the run's log.
  */
 export function writePhaseStatus(root: string, planFile: string, phase: Pick<PhaseSpec, 'id' | 'file'>, status: PhaseStatus, write: (file: string, text: string) => void): string[] {
   const missed: string[] = [];
@@ -487,15 +488,12 @@ export function writePhaseStatus(root: string, planFile: string, phase: Pick<Pha
   // The file's own words: a plan that says "✅ Done" gets "✅ Done", not "Completed".
   const used = [field?.value, ...[...(table?.values() ?? [])].map((c) => c.text.trim().replace(/^[*_`]+|[*_`]+$/g, ''))];
   const word = used.find((raw) => raw && raw !== status && phaseStatus(raw) === status) ?? status;
-  if (planText !== null && cell) {
-    // A column padded for alignment stays as wide as it was.
-    const fresh = cell.text.endsWith('  ') ? ` ${word} `.padEnd(cell.text.length, ' ') : ` ${word} `;
-    if (fresh !== cell.text) write(planPath, planText.slice(0, cell.start) + fresh + planText.slice(cell.end));
-  } else missed.push(`${planFile}: no Status cell for phase ${phase.id}`);
-  if (phaseText !== null && field) {
-    if (phaseText.slice(field.start, field.end) !== word) write(join(root, phase.file), phaseText.slice(0, field.start) + word + phaseText.slice(field.end));
-  }
-  else missed.push(`${phase.file}: no **Status:** line`);
+  // A column padded for alignment stays as wide as it was.
+  const fresh = cell && (cell.text.endsWith('  ') ? ` ${word} `.padEnd(cell.text.length, ' ') : ` ${word} `);
+  if (planText === null || !cell) missed.push(`${planFile}: no Status cell for phase ${phase.id}`);
+  else if (fresh !== cell.text) write(planPath, planText.slice(0, cell.start) + fresh + planText.slice(cell.end));
+  if (phaseText === null || !field) missed.push(`${phase.file}: no **Status:** line`);
+  else if (phaseText.slice(field.start, field.end) !== word) write(join(root, phase.file), phaseText.slice(0, field.start) + word + phaseText.slice(field.end));
   return missed;
 }
 
