@@ -141,7 +141,8 @@ export async function runCycle(options: CycleOptions): Promise<CycleEnd> {
       }
       await tell(task, 'completed', 'merged before a restart');
       await board.tasks.complete(held.id, options.engineAgent, 'merged before a restart');
-      await repo.removeWorktree(join(options.worktreeRoot, `${run.id}-c${cycle}-${task.id}`), { deleteBranch: branch });
+      await repo.removeWorktree(join(options.worktreeRoot, `${run.id}-c${cycle}-${task.id}`));
+      finished.push(branch);
       progress(`[${task.id}] was merged before the restart`);
     } else if (held.status !== 'pending') {
       await board.tasks.fail(held.id, options.engineAgent, 'the orchestrator stopped while it ran');
