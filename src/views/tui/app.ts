@@ -1,5 +1,5 @@
 import { watch } from 'node:fs';
-import React, { useEffect, useState } from 'react';
+import React, { useEffect, useRef, useState } from 'react';
 import { Box, Text, render, useApp, useInput } from 'ink';
 import { ACTIONS, RESUMABLE, logEntry, type ActionLogEntry, type ActionRunner } from '../web/actions.js';
 import { countByAttention, PROBLEMS, type Attention, type BoardEventLite, type Live, type ViewRow } from '../model.js';
@@ -80,12 +80,13 @@ function App(props: TuiOptions & { stop: AbortController }) {
   const [size, setSize] = useState({ columns: stdout.columns || 80, rows: stdout.rows || 24 });
   const [view, setView] = useState(0);
   const [selected, setSelected] = useState(0);
-  const [filter, setFilter] = useState('');
-  /** A line being typed: the filter, an action's text, or a command. */
-  const [typing, setTyping] = useState<{ kind: 'filter' } | { kind: 'text'; action: string; row: ViewRow; text: string } | { kind: 'command'; text: string } | null>(null);
+  /** What the keys are doing: a line being typed, the filter, a y/n question; read through `keyed`, so every key of a chunk sees the one before it. */
+  const [keyState, setKeyState] = useState<KeyState>({ typing: null, filter: '', confirm: null });
+  const keyed = useRef(keyState);
+  const setKeys = (change: Partial<KeyState>) => setKeyState((keyed.current = { ...keyed.current, ...change }));
+  const { typing, filter } = keyState;
   const [detail, setDetail] = useState<string | null>(null);
   const [overlay, setOverlay] = useState<'help' | 'actions' | null>(null);
-  const [confirm, setConfirm] = useState<{ action: string; row: ViewRow } | null>(null);
   const [message, setMessage] = useState('');
   const [log, setLog] = useState<ActionLogEntry[]>([]);
   const [logOnly, setLogOnly] = useState<LogFilter>('all');
@@ -177,88 +178,87 @@ function App(props: TuiOptions & { stop: AbortController }) {
     record(logEntry('command', argv, props.person, await props.run(argv, props.person, argv.find((w) => /^(task|run|proc|agent|appr)-/.test(w)) ?? '')));
   };
   const askText = (action: string, row: ViewRow) => {
-    setTyping({ kind: 'text', action, row, text: '' });
+    setKeys({ typing: { kind: 'text', action, row, text: '' } });
     setMessage('');
   };
   const askFirst = (action: string, row: ViewRow) => {
-    setConfirm({ action, row });
+    setKeys({ confirm: { action, row } });
     setMessage(`${ACTIONS[action]!.label} ${row.id} (${row.title})? y/n`);
   };
 
   const type = (input: string, key: Key) => {
-    const t = typing!;
-    const text = t.kind === 'filter' ? filter : t.text;
-    const set = (next: string) => (t.kind === 'filter' ? setFilter(next) : setTyping({ ...t, text: next }));
+    const { typing: t, filter: typed } = keyed.current;
+    const text = t!.kind === 'filter' ? typed : t!.text;
+    const set = (next: string) => setKeys(t!.kind === 'filter' ? { filter: next } : { typing: { ...t!, text: next } });
     if (key.escape) {
-      setTyping(null);
-      if (t.kind === 'filter') setFilter('');
-      else setMessage('not done');
+      setKeys(t!.kind === 'filter' ? { typing: null, filter: '' } : { typing: null });
+      if (t!.kind !== 'filter') setMessage('not done');
     } else if (key.return) {
-      setTyping(null);
-      if (t.kind === 'command') void command(t.text);
-      else if (t.kind === 'text') {
-        const action = ACTIONS[t.action]!;
-        if (t.text.trim() === '' && !action.optional) setMessage(`not done: ${action.label} needs ${action.text}`);
-        else void act(t.action, t.row, t.text);
+      setKeys({ typing: null });
+      if (t!.kind === 'command') void command(t!.text);
+      else if (t!.kind === 'text') {
+        const action = ACTIONS[t!.action]!;
+        if (t!.text.trim() === '' && !action.optional) setMessage(`not done: ${action.label} needs ${action.text}`);
+        else void act(t!.action, t!.row, t!.text);
       }
     } else if (key.backspace || key.delete) set(text.slice(0, -1));
     else set(text + input);
   };
 
+  // A chunk of input may hold several keys (a paste, a fast typist, a busy machine): each is a key.
   const press = (input: string, key: Key) => {
-    if (typing) return type(input, key);
+    for (const one of splitKeys(input, key)) pressOne(one.input, one.key);
+  };
+  const pressOne = (input: string, key: Key) => {
+    const { typing: t, confirm } = keyed.current;
+    if (t) return type(input, key);
     if (confirm) {
       if (input === 'y') void act(confirm.action, confirm.row);
       else setMessage('not done');
-      setConfirm(null);
+      setKeys({ confirm: null });
       return;
     }
     if (key.escape) {
       if (overlay) setOverlay(null);
       else if (detail) setDetail(null);
-      else setFilter('');
+      else setKeys({ filter: '' });
       return;
     }
     if (key.downArrow) return setSelected(Math.min(cursor + 1, shown.length - 1));
     if (key.upArrow) return setSelected(Math.max(cursor - 1, 0));
     if (key.return) return current && setDetail(current.key);
-    // Several keys may arrive in one chunk: each is a key.
-    for (const char of input) {
-      const number = char === '0' ? 10 : Number(char);
-      if (char === 'q') return exit();
-      if (number >= 1 && number <= VIEWS.length && /\d/.test(char)) {
-        setView(number - 1);
-        setSelected(0);
-        setDetail(null);
-        setOverlay(null);
-      } else if (char === 'j') setSelected((s) => Math.min(Math.min(s, shown.length - 1) + 1, shown.length - 1));
-      else if (char === 'k') setSelected((s) => Math.max(Math.min(s, shown.length - 1) - 1, 0));
-      else if (char === 'g') setSelected(0);
-      else if (char === 'G') setSelected(shown.length - 1);
-      else if (char === '/') {
-        setTyping({ kind: 'filter' });
-        setFilter('');
-        return;
-      } else if (char === ':') return setTyping({ kind: 'command', text: '' });
-      else if (char === '?') setOverlay(overlay === 'help' ? null : 'help');
-      else if (char === '@') setOverlay(overlay === 'actions' ? null : 'actions');
-      else if (detail && logPath && char === 'e') setLogOnly(logOnly === 'errors' ? 'all' : 'errors');
-      else if (detail && logPath && char === 't') setLogOnly(logOnly === 'tools' ? 'all' : 'tools');
-      else if (detail && logPath && char === 'f') setFollow(!follow);
-      else {
-        const row = detail ? rows.find((r) => r.key === detail) : current;
-        if (!row) continue;
-        const pending = row.kind === 'approval' && row.extra.state === 'pending';
-        if (char === 'a' && pending) void act('approval.allow', row);
-        else if (char === 'd' && pending) void act('approval.deny', row);
-        else if (char === 'r' && row.kind === 'task') void act('task.retry', row);
-        else if (char === 'c' && row.kind === 'task') askFirst('task.cancel', row);
-        else if (char === 'p' && row.kind === 'task') return askText('task.priority', row);
-        else if (char === 's' && row.kind === 'process') askFirst('process.stop', row);
-        else if (char === 's' && row.kind === 'run') askFirst('run.stop', row);
-        else if (char === 'R' && row.kind === 'run' && RESUMABLE.includes(String(row.extra.status))) return askText('run.resume', row);
-        else if (char === 'm' && row.kind === 'agent') return askText('agent.message', row);
-      }
+    const char = input;
+    const number = char === '0' ? 10 : Number(char);
+    if (char === 'q') return exit();
+    if (number >= 1 && number <= VIEWS.length && /\d/.test(char)) {
+      setView(number - 1);
+      setSelected(0);
+      setDetail(null);
+      setOverlay(null);
+    } else if (char === 'j') setSelected((s) => Math.min(Math.min(s, shown.length - 1) + 1, shown.length - 1));
+    else if (char === 'k') setSelected((s) => Math.max(Math.min(s, shown.length - 1) - 1, 0));
+    else if (char === 'g') setSelected(0);
+    else if (char === 'G') setSelected(shown.length - 1);
+    else if (char === '/') setKeys({ typing: { kind: 'filter' }, filter: '' });
+    else if (char === ':') setKeys({ typing: { kind: 'command', text: '' } });
+    else if (char === '?') setOverlay(overlay === 'help' ? null : 'help');
+    else if (char === '@') setOverlay(overlay === 'actions' ? null : 'actions');
+    else if (detail && logPath && char === 'e') setLogOnly(logOnly === 'errors' ? 'all' : 'errors');
+    else if (detail && logPath && char === 't') setLogOnly(logOnly === 'tools' ? 'all' : 'tools');
+    else if (detail && logPath && char === 'f') setFollow(!follow);
+    else {
+      const row = detail ? rows.find((r) => r.key === detail) : current;
+      if (!row) return;
+      const pending = row.kind === 'approval' && row.extra.state === 'pending';
+      if (char === 'a' && pending) void act('approval.allow', row);
+      else if (char === 'd' && pending) void act('approval.deny', row);
+      else if (char === 'r' && row.kind === 'task') void act('task.retry', row);
+      else if (char === 'c' && row.kind === 'task') askFirst('task.cancel', row);
+      else if (char === 'p' && row.kind === 'task') askText('task.priority', row);
+      else if (char === 's' && row.kind === 'process') askFirst('process.stop', row);
+      else if (char === 's' && row.kind === 'run') askFirst('run.stop', row);
+      else if (char === 'R' && row.kind === 'run' && RESUMABLE.includes(String(row.extra.status))) askText('run.resume', row);
+      else if (char === 'm' && row.kind === 'agent') askText('agent.message', row);
     }
   };
   useInput(press);
@@ -308,6 +308,29 @@ function App(props: TuiOptions & { stop: AbortController }) {
 }
 
 type Key = { escape?: boolean; return?: boolean; upArrow?: boolean; downArrow?: boolean; backspace?: boolean; delete?: boolean };
+type KeyState = {
+  typing: { kind: 'filter' } | { kind: 'text'; action: string; row: ViewRow; text: string } | { kind: 'command'; text: string } | null;
+  filter: string;
+  confirm: { action: string; row: ViewRow } | null;
+};
+const SPECIAL: Record<string, Key> = { '\r': { return: true }, '\n': { return: true }, '\r\n': { return: true }, '\x7f': { backspace: true }, '\b': { backspace: true }, '\x1b': { escape: true }, '\x1b[A': { upArrow: true }, '\x1bOA': { upArrow: true }, '\x1b[B': { downArrow: true }, '\x1bOB': { downArrow: true } };
+
+/**
+ * The keys in one chunk of input. Ink reads a chunk as one key; a paste, or typing that arrives
+ * faster than it is read, is several ("API\r": three letters and Enter). One key is kept as ink
+ * read it; otherwise each character is a key, Enter, Backspace, Esc and ↑/↓ by their bytes, and other
+ * control sequences are dropped.
+ */
+export function splitKeys(input: string, key: Key): { input: string; key: Key }[] {
+  if (key.escape || key.return || key.upArrow || key.downArrow || key.backspace || key.delete || [...input].length <= 1) return [{ input, key }];
+  const keys: { input: string; key: Key }[] = [];
+  for (const [piece] of input.matchAll(/\x1b\[[0-9;]*[~A-Za-z]|\x1bO[A-Za-z]|\r\n|[\s\S]/gu)) {
+    if (SPECIAL[piece]) keys.push({ input: '', key: SPECIAL[piece] });
+    else if (piece.length === 1 && piece < ' ' && piece !== '\t') continue;
+    else if (!piece.startsWith('\x1b')) keys.push({ input: piece, key: {} });
+  }
+  return keys;
+}
 
 /** A command line as words: spaces split, quotes group ("write the docs" is one word). */
 export function words(line: string): string[] {
