@@ -6,11 +6,13 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { runGates } from '../src/engine/gates.js';
 import { readHead, Repo } from '../src/engine/git.js';
-import { tempDir } from './support/backends.js';
+import { cleanupBackends, tempDir } from './support/backends.js';
 import { cleanEnv } from './support/cli.js';
+
+after(cleanupBackends);
 
 function project(): string {
   const dir = tempDir('orchestrator-git-');

@@ -9,8 +9,7 @@
 // through the CLI's own code; q resigns the leadership.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { BACKENDS, cleanupBackends, newBoardUrl, openBoard, tempDir } from './support/backends.js';
@@ -116,7 +115,7 @@ for (const backend of BACKENDS) {
     });
 
     test('orchestrate leader leads from the TUI: a task\'s attempts and gates, merges, costs, problems, p and : act; q resigns', async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'orchestrator-tui-plan-'));
+      const dir = tempDir('orchestrator-tui-plan-');
       writeTourPlan(dir);
       const url = newBoardUrl(backend);
       const env = cleanEnv({ ORCHESTRATOR_DB: url, USER: 'gina' });

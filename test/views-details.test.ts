@@ -7,11 +7,9 @@
 // escalated by an agent that never passes phase 2's gate, resumed in the background with
 // guidance, finishes by itself.
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { BACKENDS, cleanupBackends, newBoardUrl, openBoard } from './support/backends.js';
+import { BACKENDS, cleanupBackends, newBoardUrl, openBoard, tempDir } from './support/backends.js';
 import { cleanEnv, cli, newProject } from './support/cli.js';
 import { until } from './support/until.js';
 import { agentDetail, conversation, costs, criticalPath, mergeQueue, runTimeline, taskDetail, taskGraph } from '../src/views/details.js';
@@ -20,7 +18,7 @@ import { tourAgent, writeTourPlan } from '../scripts/tour-plan.mjs';
 after(cleanupBackends);
 
 function tourProject(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'orchestrator-views-'));
+  const dir = tempDir('orchestrator-views-');
   writeTourPlan(dir);
   return dir;
 }

@@ -13,13 +13,12 @@
 // waiting on a Write, the worker goes on, and the costs page counts its tokens.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { BACKENDS, cleanupBackends, newBoardUrl, openBoard } from './support/backends.js';
+import { BACKENDS, cleanupBackends, newBoardUrl, openBoard, tempDir } from './support/backends.js';
 import { cleanEnv, cli, MAIN, newProject } from './support/cli.js';
 import { until } from './support/until.js';
 import { CLAUDE, claudeEnv, claudeHome } from './support/claude.js';
@@ -254,7 +253,7 @@ for (const backend of BACKENDS) {
     });
 
     test('the pages behind the rows after a master-plan run, live; Priority and Message as commands; screenshots', { skip: existsSync(CHROMIUM) ? false : `no ${CHROMIUM}` }, async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'orchestrator-web-plan-'));
+      const dir = tempDir('orchestrator-web-plan-');
       writeTourPlan(dir);
       const url = newBoardUrl(backend);
       const env = cleanEnv({ ORCHESTRATOR_DB: url, USER: 'frank' });

@@ -8,10 +8,11 @@ import { cleanEnv } from './cli.js';
 
 export const GEMINI = new URL('../../node_modules/.bin/gemini', import.meta.url).pathname;
 
-/** The environment of a Gemini run: a scratch HOME and the fake model as the API endpoint. */
+/** The environment of a Gemini run: a scratch HOME (and temp folder: Gemini leaves its error reports there) and the fake model as the API endpoint. */
 export function geminiEnv(modelUrl: string, home = tempDir('orchestrator-gemini-home-')): Record<string, string> {
   mkdirSync(join(home, '.gemini'), { recursive: true });
+  mkdirSync(join(home, 'tmp'), { recursive: true });
   const settings = { security: { auth: { selectedType: 'gemini-api-key' } }, general: { maxAttempts: 1 }, privacy: { usageStatisticsEnabled: false } };
   writeFileSync(join(home, '.gemini', 'settings.json'), JSON.stringify(settings));
-  return { ...cleanEnv(), HOME: home, GOOGLE_GEMINI_BASE_URL: modelUrl, GEMINI_API_KEY: 'test-key-not-real', GEMINI_CLI_NO_RELAUNCH: 'true' };
+  return { ...cleanEnv(), HOME: home, GOOGLE_GEMINI_BASE_URL: modelUrl, GEMINI_API_KEY: 'test-key-not-real', GEMINI_CLI_NO_RELAUNCH: 'true', TMPDIR: join(home, 'tmp') };
 }
