@@ -14,7 +14,7 @@ import type { AgentKind } from './feature.js';
 import { notify, type NotificationKind } from './notify.js';
 import { writePhaseStatus, type MasterPlan, type PhaseSpec, type PhaseStatus } from './plan-files.js';
 import { ROUTING_THRESHOLD, runRouted } from './routing.js';
-import { daySpent, engineAgent, integrationTree, recordPause, refuseSecondDriver, removeRunWorktrees, runDir, waitOutPause, watchStop, workResult, writeAccess, writeAtomic, type RunDeps } from './run-support.js';
+import { blockOnBudget, daySpent, engineAgent, integrationTree, recordPause, refuseSecondDriver, removeRunWorktrees, runDir, waitOutPause, watchStop, workResult, writeAccess, writeAtomic, type RunDeps } from './run-support.js';
 
 /**
  * A master-plan run (design D): a person wrote the plan; the orchestrator runs its phases as a
@@ -288,18 +288,14 @@ async function complete(deps: PlanDeps, run: Run, why: string, tell: Tell): Prom
   return { run: done, end: 'completed' };
 }
 
-/** A phase failed or blocked: what depends on it never started. escalation.json says what it needs. */
 /** A spent budget: the run waits for a person (blocked, exit 13) until it is raised and the run resumed. */
 async function budgetReached(deps: PlanDeps, run: Run, reason: string, tell: Tell): Promise<PlanEnd> {
-  const needs = 'raise the budget (config.yaml budgets.per_day, roles.<role>.budget_per_day), then orchestrate resume';
-  const escalation = { run_id: run.id, at: new Date().toISOString(), reason: 'budget reached', details: `${reason}; no new phase was started, the running ones finished`, needs, resume: `orchestrate resume --run ${run.id}` };
-  writeAtomic(join(runDir(deps.stateDir, run), 'escalation.json'), `${JSON.stringify(escalation, null, 2)}\n`);
-  deps.onProgress?.(`blocked: budget reached — ${reason}`);
-  const current = await deps.board.runs.update(run.id, { status: 'blocked', phase: 'budget reached', escalation });
-  await tell('escalated', `Plan blocked: ${run.title}`, `${escalation.details}\n${needs}`.slice(0, 2000), null);
-  return { run: current, end: 'blocked' };
+  const blocked = await blockOnBudget(deps, run, reason, 'phase');
+  await tell('escalated', `Plan blocked: ${run.title}`, `${blocked.details}\n${blocked.needs}`.slice(0, 2000), null);
+  return { run: blocked.run, end: 'blocked' };
 }
 
+/** A phase failed or blocked: what depends on it never started. escalation.json says what it needs. */
 async function stuck(deps: PlanDeps, run: Run, failed: { id: string; reason: string }[], blocked: Map<string, string>, tell: Tell): Promise<PlanEnd> {
   const stopped = failed.filter((f) => blocked.has(f.id));
   const broken = failed.filter((f) => !blocked.has(f.id) && f.reason !== 'blocked by a failed task');

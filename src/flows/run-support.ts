@@ -39,9 +39,9 @@ export interface RunDeps {
   budgets?: { per_day?: Budget };
 }
 
-/** A day budget spent (every run together since local midnight, or one role's), as a reason; or null. */
-export async function daySpent(deps: Pick<RunDeps, 'board' | 'roles' | 'budgets'>): Promise<string | null> {
-  const roles = Object.entries(deps.roles ?? {}).filter(([, role]) => role.budget_per_day);
+/** A day budget spent (every run together since local midnight, or one role's — with `only`, that role's), as a reason; or null. */
+export async function daySpent(deps: Pick<RunDeps, 'board' | 'roles' | 'budgets'>, only?: string): Promise<string | null> {
+  const roles = Object.entries(deps.roles ?? {}).filter(([name, role]) => role.budget_per_day && (only === undefined || name === only));
   if (!deps.budgets?.per_day && roles.length === 0) return null;
   const midnight = new Date(deps.board.now());
   midnight.setHours(0, 0, 0, 0);
@@ -144,6 +144,19 @@ export async function workResult(board: Board, result: { outcome: WorkResult['ou
   if (last === undefined) return { outcome: result.outcome, process_id: null, log_path: null }; // a work order that ended before its agent started
   const record = await board.processes.get(last);
   return { outcome: result.outcome, process_id: record.id, log_path: record.log_path };
+}
+
+/**
+ * A day budget spent (`daySpent`, the executor's hold): no new task started, the running ones
+ * finished; the run waits for a person (blocked; escalation.json says what it needs) until the
+ * budget is raised and the run resumed. `unit`: what the run's tasks are called (phase, step).
+ */
+export async function blockOnBudget(deps: Pick<RunDeps, 'board' | 'stateDir' | 'onProgress'>, run: Run, reason: string, unit: string): Promise<{ run: Run; details: string; needs: string }> {
+  const needs = 'raise the budget (config.yaml budgets.per_day, roles.<role>.budget_per_day), then orchestrate resume';
+  const escalation = { run_id: run.id, at: new Date().toISOString(), reason: 'budget reached', details: `${reason}; no new ${unit} was started, the running ones finished`, needs, resume: `orchestrate resume --run ${run.id}` };
+  writeAtomic(join(runDir(deps.stateDir, run), 'escalation.json'), `${JSON.stringify(escalation, null, 2)}\n`);
+  deps.onProgress?.(`blocked: budget reached — ${reason}`);
+  return { run: await deps.board.runs.update(run.id, { status: 'blocked', phase: 'budget reached', escalation }), details: escalation.details, needs };
 }
 
 /** Records a cycle that paused for a usage limit (or held until a reset): the run is `paused` until then. */

@@ -7,7 +7,8 @@ import type { Dispatcher } from '../runner/dispatcher.js';
 import type { AgentEvent } from '../runner/events.js';
 import { identityAlive } from '../runner/os-process.js';
 import { rolePrompt } from '../runner/roles.js';
-import { everySecond, sleep, WORKER_TOOLS, writeAccess } from './run-support.js';
+import type { Budget, RoleSettings } from '../config/config-file.js';
+import { daySpent, everySecond, sleep, WORKER_TOOLS, writeAccess } from './run-support.js';
 
 /**
  * `orchestrate team up`: the team's workers — for each role, `count` board agents of that role,
@@ -16,7 +17,8 @@ import { everySecond, sleep, WORKER_TOOLS, writeAccess } from './run-support.js'
  * the reason. An idle worker sleeps on the board's change signal, so it spends nothing while no
  * task is pushed. `team down` (from any process), dissolving the team, or Ctrl-C stops them:
  * running agents are stopped, every worker unregisters, and the tasks they held go back to the
- * queue.
+ * queue. A day budget spent (config.yaml, every run together or the worker's role) holds the
+ * workers: a task claimed then goes back to the queue, and they take none until local midnight.
  */
 export interface TeamDeps {
   board: Board;
@@ -32,6 +34,10 @@ export interface TeamDeps {
   onProgress?: (line: string) => void;
   onAgentEvent?: (source: string, event: AgentEvent) => void;
   signal?: AbortSignal;
+  /** Per-role settings (config.yaml): a role's day budget. */
+  roles?: Record<string, RoleSettings>;
+  /** What every run together may spend in a day (config.yaml `budgets.per_day`). */
+  budgets?: { per_day?: Budget };
 }
 
 export interface TeamRunSummary {
@@ -99,6 +105,16 @@ async function worker(deps: TeamDeps, team: Team, role: TeamRole, n: number, sig
     while (!signal.aborted) {
       const task = await claimNext(board, agent.id, signal);
       if (!task) continue;
+      const spent = await daySpent(deps, role.role);
+      if (spent) {
+        // The task goes back to the queue as it was (blocked and unblocked: no retry counted); the worker takes none until the day's spend starts again.
+        await board.tasks.block(task.id, agent.id, `day budget spent: ${spent}`).then(() => board.tasks.unblock(task.id, agent.id)).catch(() => null);
+        const midnight = new Date(board.now());
+        midnight.setHours(24, 0, 0, 0);
+        deps.onProgress?.(`[${name}] takes no task: ${spent}; ${task.id} is back in the queue; waiting until ${midnight.toISOString()} (or raise the budget and bring the team up again)`);
+        await sleep(midnight.getTime() - board.now(), signal);
+        continue;
+      }
       await board.tasks.start(task.id, agent.id);
       await board.agents.heartbeat(agent.id, { current_task: task.id });
       deps.onProgress?.(`[${name}] ${task.id}: ${task.title}`);

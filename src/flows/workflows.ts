@@ -15,7 +15,7 @@ import type { AgentEvent } from '../runner/events.js';
 import { rolePrompt } from '../runner/roles.js';
 import type { AgentKind } from './feature.js';
 import { ROUTING_THRESHOLD, runRouted } from './routing.js';
-import { engineAgent, recordPause, refuseSecondDriver, runDir, waitOutPause, watchStop, workResult, writeAccess, writeAtomic, type RunDeps } from './run-support.js';
+import { blockOnBudget, daySpent, engineAgent, recordPause, refuseSecondDriver, runDir, waitOutPause, watchStop, workResult, writeAccess, writeAtomic, type RunDeps } from './run-support.js';
 
 /**
  * Workflow templates and automatic workflow runs. A template comes from one of three places,
@@ -108,7 +108,7 @@ export interface WorkflowDeps extends Omit<RunDeps, 'repo'> {
   root: string;
 }
 
-export type WorkflowEnd = { run: Run; workflow: Workflow; end: 'completed' | 'failed' | 'paused' | 'stopped' };
+export type WorkflowEnd = { run: Run; workflow: Workflow; end: 'completed' | 'failed' | 'blocked' | 'paused' | 'stopped' };
 
 const STEP_TOOLS = ['Read', 'Write', 'Edit', 'MultiEdit', 'Bash', 'Glob', 'Grep', 'LS', 'TodoWrite'];
 
@@ -224,7 +224,16 @@ async function drive(deps: WorkflowDeps, start: Run): Promise<WorkflowEnd> {
         onTaskState,
         onProgress: (line) => deps.onProgress?.(line.replace(/^\[([^\]]+)\]/, '[step $1]')),
         signal: stop.signal,
+        // A day budget spent (config.yaml): no new step starts, the running ones finish, the run asks a person.
+        hold: async () => {
+          const spent = await daySpent(deps);
+          return spent ? { reason: spent } : null;
+        },
       });
+      if (end.status === 'held' && end.until === undefined) {
+        run = (await blockOnBudget(deps, run, end.reason, 'step')).run;
+        return { run, workflow: await board.workflows.get(workflow.id), end: 'blocked' };
+      }
       if (end.status === 'stopped') {
         run = await board.runs.update(run.id, { status: 'stopped', phase: 'stopped' });
         return { run, workflow: await board.workflows.get(workflow.id), end: 'stopped' };

@@ -74,6 +74,8 @@ export const up: Handler = async (call) => {
     onProgress: (line) => call.progress(line),
     onAgentEvent: agentLines(call, Boolean(call.values.verbose)),
     signal: call.io.shutdownSignal(),
+    roles: call.settings.roles,
+    budgets: call.settings.budgets,
   }, teamName(call));
   return { data: summary, text: `team ${summary.team.name} is down: ${summary.completed} tasks completed, ${summary.failed} failed` };
 };

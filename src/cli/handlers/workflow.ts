@@ -150,10 +150,12 @@ async function deps(call: Call, board: Board): Promise<WorkflowDeps> {
     onProgress: (line) => call.progress(line),
     onAgentEvent: agentLines(call, Boolean(call.values.verbose)),
     signal: call.io.shutdownSignal(),
+    roles: call.settings.roles,
+    budgets: call.settings.budgets,
   };
 }
 
 function reply(end: WorkflowEnd): Reply {
-  const exitCode = end.end === 'completed' ? 0 : end.end === 'failed' ? RUN_ESCALATED : RUN_NOT_FINISHED;
+  const exitCode = end.end === 'completed' ? 0 : end.end === 'failed' || end.end === 'blocked' ? RUN_ESCALATED : RUN_NOT_FINISHED;
   return { data: end, text: `${describe(end.workflow)}\nrun ${end.run.id}: ${end.run.status} — ${end.run.phase}`, exitCode };
 }
