@@ -72,6 +72,11 @@ for (const backend of BACKENDS) {
         await key('3', (s) => /\[3 Tasks\]/.test(s) && !/NEEDS YOU/.test(s), 'the tasks view');
         await key('2', (s) => /\[2 Agents\]/.test(s), 'the agents view');
         await key('1', (s) => /\[1 Overview\]/.test(s) && /NEEDS YOU/.test(s), 'back to the overview');
+        // Ctrl-A (a terminal habit) is not a: keys are taken in order, so the log opened after it shows nothing ran.
+        tmux('send-keys', '-t', 'tui', 'C-a');
+        const unanswered = await key('@', (s) => /action log/.test(s), 'the action log after Ctrl-A');
+        assert.doesNotMatch(unanswered, /orchestrate approvals allow/, 'Ctrl-A allowed nothing');
+        await key('@', (s) => !/action log/.test(s), 'the action log closes');
         const answered = await key('a', (s) => /✓ orchestrate approvals allow/.test(s), 'the approval is answered');
         assert.match(answered, new RegExp(`✓ orchestrate approvals allow ${asked.id}`));
         const decided = (await board.approvals.list()).items.find((a) => a.id === asked.id)!;

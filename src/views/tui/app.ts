@@ -207,6 +207,7 @@ function App(props: TuiOptions & { stop: AbortController }) {
 
   // A chunk of input may hold several keys (a paste, a fast typist, a busy machine): each is a key.
   const press = (input: string, key: Key) => {
+    if (key.ctrl || (key.meta && !key.escape)) return; // Ctrl-A is not a (allow), nor Alt-c c (cancel)
     for (const one of splitKeys(input, key)) pressOne(one.input, one.key);
   };
   const pressOne = (input: string, key: Key) => {
@@ -307,7 +308,7 @@ function App(props: TuiOptions & { stop: AbortController }) {
   );
 }
 
-type Key = { escape?: boolean; return?: boolean; upArrow?: boolean; downArrow?: boolean; backspace?: boolean; delete?: boolean };
+type Key = { ctrl?: boolean; meta?: boolean; escape?: boolean; return?: boolean; upArrow?: boolean; downArrow?: boolean; backspace?: boolean; delete?: boolean };
 type KeyState = {
   typing: { kind: 'filter' } | { kind: 'text'; action: string; row: ViewRow; text: string } | { kind: 'command'; text: string } | null;
   filter: string;
