@@ -17,6 +17,7 @@ import { cleanEnv, cli, MAIN, newProject } from './support/cli.js';
 import { until } from './support/until.js';
 import { tourAgent, writeTourPlan } from '../scripts/tour-plan.mjs';
 import { splitKeys } from '../src/views/tui/app.js';
+import { holdsUntilStopped } from '../src/cli/commands.js';
 
 after(cleanupBackends);
 
@@ -30,6 +31,13 @@ test('a chunk of input is the keys in it: text, Enter, Backspace, Esc, arrows; o
   assert.deepEqual(keys('é✓\x01\tx'), ['é', '✓', '\t', 'x']);
   assert.deepEqual(splitKeys('', { return: true }), [{ input: '', key: { return: true } }]);
   assert.deepEqual(splitKeys('q', {}), [{ input: 'q', key: {} }]);
+});
+
+test('the command line refuses what would hold the view: servers, workers, runs without --detach, waits, follows, a register that stays', () => {
+  for (const argv of [['worker'], ['web'], ['run', 'plan.md'], ['msg', 'wait'], ['logs', 'p1', '-f'], ['agent', 'register', '--work-dir', 'here'], ['register', '--name=x', '--work-dir=here']]) {
+    assert.match(holdsUntilStopped(argv) ?? 'null', /^'orchestrate [a-z ]+' (runs|waits) until it ends/, argv.join(' '));
+  }
+  for (const argv of [['run', 'plan.md', '--detach'], ['agent', 'register', '--name', 'x'], ['task', 'list'], ['worker', 'list'], ['leader', 'status']]) assert.equal(holdsUntilStopped(argv), null, argv.join(' '));
 });
 const ARTIFACTS = new URL('./artifacts/', import.meta.url).pathname;
 

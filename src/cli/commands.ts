@@ -20,8 +20,7 @@ export interface Command {
   args?: string;
   aliases?: string[];
   options?: Record<string, OptionSpec>;
-  /** Runs until stopped (a server, workers, a run): it waits out a store outage instead of exiting 9. */
-  /** Waits out store outages instead of failing (servers, runs, workers); may depend on the flags. */
+  /** Runs until stopped (a server, workers, a run), so it waits out a store outage instead of exiting 9; may depend on the flags. */
   longRunning?: boolean | ((values: Record<string, unknown>) => boolean);
   load: () => Promise<Handler>;
 }
@@ -646,7 +645,10 @@ export function holdsUntilStopped(argv: string[]): string | null {
   if (!found || argv.includes('--detach')) return null;
   const { command } = found;
   const waits = /\b(watch|wait)$/.test(command.name) || argv.includes('--follow') || argv.includes('-f');
-  if (command.longRunning !== true && !waits) return null;
+  // The flags as the command's own test reads them: `--name` or `--name=value` given.
+  const given = Object.fromEntries(found.rest.filter((word) => word.startsWith('--')).map((word) => [word.slice(2).split('=')[0]!, true]));
+  const runs = typeof command.longRunning === 'function' ? command.longRunning(given) : command.longRunning === true;
+  if (!runs && !waits) return null;
   const detachable = command.name === 'start' || command.name === 'run' || command.name === 'resume';
   return `'orchestrate ${command.name}' ${waits ? 'waits' : 'runs'} until it ends: ${detachable ? 'add --detach, or ' : ''}run it in a terminal of its own`;
 }

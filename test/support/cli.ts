@@ -30,12 +30,15 @@ export function newProject(): string {
   return dir;
 }
 
-export function cli(cwd: string, args: string[], env: Record<string, string> = cleanEnv()): Promise<CliResult> {
-  return runProgram(process.execPath, [MAIN, ...args], { cwd, env });
+export function cli(cwd: string, args: string[], env: Record<string, string> = cleanEnv(), options: { timeoutMs?: number } = {}): Promise<CliResult> {
+  return runProgram(process.execPath, [MAIN, ...args], { cwd, env, ...options });
 }
 
-/** Any program to its end: exit code, output, the output as JSON when it is JSON, and how long it took. */
-export function runProgram(program: string, args: string[], options: { cwd: string; env: Record<string, string> }): Promise<CliResult & { ms: number }> {
+/**
+ * Any program to its end: exit code, output, the output as JSON when it is JSON, and how long it
+ * took. With `timeoutMs`, one still running then is killed (code null, and stderr says so).
+ */
+export function runProgram(program: string, args: string[], options: { cwd: string; env: Record<string, string>; timeoutMs?: number }): Promise<CliResult & { ms: number }> {
   const started = performance.now();
   return new Promise((resolve) => {
     const child = spawn(program, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -43,7 +46,12 @@ export function runProgram(program: string, args: string[], options: { cwd: stri
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
+    const timer = options.timeoutMs === undefined ? null : setTimeout(() => {
+      stderr += `(still running after ${options.timeoutMs} ms: killed)`;
+      child.kill('SIGKILL');
+    }, options.timeoutMs);
     child.on('exit', (code) => {
+      if (timer) clearTimeout(timer);
       let json: unknown;
       try {
         json = JSON.parse(stdout);
