@@ -215,8 +215,9 @@ test('a long-running process waits out an outage: retried until the store answer
     },
   } as unknown as Db;
   const said: string[] = [];
-  const db = new RetryingDb(inner, { down: (e) => said.push(`down: ${e.code}`), up: () => said.push('up') });
+  const db = new RetryingDb(inner, { down: (e) => said.push(`down: ${e.code}`), up: () => said.push('up') }, undefined, 20);
   assert.deepEqual(await db.query('read'), [{ ok: 1 }]);
+  await until('back is said once it stays up', async () => said.length === 2, 5_000, 5);
   assert.deepEqual(said, ['down: store_unreachable', 'up']);
   assert.equal(calls.length, 4);
   await rejectsWith(db.query('write'), 'store_unreachable');
@@ -226,4 +227,41 @@ test('a long-running process waits out an outage: retried until the store answer
   const pending = stopped.query('read');
   setTimeout(() => stop.abort(), 300);
   await rejectsWith(pending, 'store_unreachable');
+});
+
+test('one outage is said once each way: an answer to a statement sent before it was noticed, or one between refusals (a server shutting down), does not end it; closing says it is back', async () => {
+  let failures = 1;
+  let answer: () => void = () => undefined;
+  const earlier = new Promise<void>((resolve) => (answer = resolve));
+  const inner = {
+    dialect: 'postgres',
+    location: 'postgres://x',
+    async query(sql: string) {
+      if (sql === 'sent before') {
+        await earlier;
+        return [{ early: 1 }];
+      }
+      if (failures-- > 0) throw new OrchestratorError('store_unreachable', 'the database system is shutting down', { retryable: true });
+      return [{ ok: 1 }];
+    },
+    async close() {},
+  } as unknown as Db;
+  const said: string[] = [];
+  const db = new RetryingDb(inner, { down: () => said.push('down'), up: () => said.push('up') }, undefined, 300);
+  const inFlight = db.query('sent before');
+  const read = db.query('read');
+  await until('the outage is noticed', async () => said.length > 0, 5_000, 5);
+  answer();
+  assert.deepEqual(await inFlight, [{ early: 1 }]);
+  assert.deepEqual(await read, [{ ok: 1 }], 'answered after its retry');
+  failures = 1; // refused again at once: the same outage
+  assert.deepEqual(await db.query('read'), [{ ok: 1 }]);
+  assert.deepEqual(said, ['down'], 'neither answer ended the outage');
+  await until('back, once it stayed up', async () => said.length === 2, 5_000, 5);
+  assert.deepEqual(said, ['down', 'up']);
+
+  failures = 1;
+  assert.deepEqual(await db.query('read'), [{ ok: 1 }]);
+  await db.close();
+  assert.deepEqual(said, ['down', 'up', 'down', 'up'], 'a second outage; closing says it is back without waiting');
 });
