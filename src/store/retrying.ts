@@ -9,9 +9,9 @@ import type { ChangeSignal, Db, Queryable, SqlValue } from './db.js';
  * unknown is thrown to the caller. The process is told once when the store goes away and once
  * when it is back: a statement sent after the outage was noticed is answered, and nothing fails
  * for SETTLE_MS after it. (A PostgreSQL server shutting down answers a statement or two between
- * its refusals, and one already on its way says nothing: that is all one outage.) A one-shot CLI command does not use this: it exits 9 at once. A transaction
- * retried after an outage runs late: work whose time matters (a lease renewal) reads the clock
- * inside its transaction.
+ * its refusals, and one already on its way says nothing: that is all one outage.) A one-shot CLI
+ * command does not use this: it exits 9 at once. A transaction retried after an outage runs late:
+ * work whose time matters (a lease renewal) reads the clock inside its transaction.
  */
 export interface OutageReport {
   /** The store became unreachable (said once per outage). */
@@ -22,7 +22,7 @@ export interface OutageReport {
 
 const FIRST_BACKOFF_MS = 250;
 const MAX_BACKOFF_MS = 2_000;
-export const SETTLE_MS = 3_000;
+const SETTLE_MS = 3_000;
 
 function retryable(error: unknown): error is OrchestratorError {
   return error instanceof OrchestratorError && error.code === 'store_unreachable' && error.retryable;

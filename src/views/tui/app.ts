@@ -186,20 +186,19 @@ function App(props: TuiOptions & { stop: AbortController }) {
     setMessage(`${ACTIONS[action]!.label} ${row.id} (${row.title})? y/n`);
   };
 
-  const type = (input: string, key: Key) => {
-    const { typing: t, filter: typed } = keyed.current;
-    const text = t!.kind === 'filter' ? typed : t!.text;
-    const set = (next: string) => setKeys(t!.kind === 'filter' ? { filter: next } : { typing: { ...t!, text: next } });
+  const type = (t: Typing, input: string, key: Key) => {
+    const text = t.kind === 'filter' ? keyed.current.filter : t.text;
+    const set = (next: string) => setKeys(t.kind === 'filter' ? { filter: next } : { typing: { ...t, text: next } });
     if (key.escape) {
-      setKeys(t!.kind === 'filter' ? { typing: null, filter: '' } : { typing: null });
-      if (t!.kind !== 'filter') setMessage('not done');
+      setKeys(t.kind === 'filter' ? { typing: null, filter: '' } : { typing: null });
+      if (t.kind !== 'filter') setMessage('not done');
     } else if (key.return) {
       setKeys({ typing: null });
-      if (t!.kind === 'command') void command(t!.text);
-      else if (t!.kind === 'text') {
-        const action = ACTIONS[t!.action]!;
-        if (t!.text.trim() === '' && !action.optional) setMessage(`not done: ${action.label} needs ${action.text}`);
-        else void act(t!.action, t!.row, t!.text);
+      if (t.kind === 'command') void command(t.text);
+      else if (t.kind === 'text') {
+        const action = ACTIONS[t.action]!;
+        if (t.text.trim() === '' && !action.optional) setMessage(`not done: ${action.label} needs ${action.text}`);
+        else void act(t.action, t.row, t.text);
       }
     } else if (key.backspace || key.delete) set(text.slice(0, -1));
     else set(text + input);
@@ -211,8 +210,8 @@ function App(props: TuiOptions & { stop: AbortController }) {
     for (const one of splitKeys(input, key)) pressOne(one.input, one.key);
   };
   const pressOne = (input: string, key: Key) => {
-    const { typing: t, confirm } = keyed.current;
-    if (t) return type(input, key);
+    const { typing: line, confirm } = keyed.current;
+    if (line) return type(line, input, key);
     if (confirm) {
       if (input === 'y') void act(confirm.action, confirm.row);
       else setMessage('not done');
@@ -309,8 +308,10 @@ function App(props: TuiOptions & { stop: AbortController }) {
 }
 
 type Key = { ctrl?: boolean; meta?: boolean; escape?: boolean; return?: boolean; upArrow?: boolean; downArrow?: boolean; backspace?: boolean; delete?: boolean };
+/** A line being typed: the filter, an action's text, or a command. */
+type Typing = { kind: 'filter' } | { kind: 'text'; action: string; row: ViewRow; text: string } | { kind: 'command'; text: string };
 type KeyState = {
-  typing: { kind: 'filter' } | { kind: 'text'; action: string; row: ViewRow; text: string } | { kind: 'command'; text: string } | null;
+  typing: Typing | null;
   filter: string;
   confirm: { action: string; row: ViewRow } | null;
 };
