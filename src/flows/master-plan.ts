@@ -14,7 +14,7 @@ import type { AgentKind } from './feature.js';
 import { notify, type NotificationKind } from './notify.js';
 import { writePhaseStatus, type MasterPlan, type PhaseSpec, type PhaseStatus } from './plan-files.js';
 import { ROUTING_THRESHOLD, runRouted } from './routing.js';
-import { blockOnBudget, daySpent, engineAgent, integrationTree, recordPause, refuseSecondDriver, removeRunWorktrees, runDir, waitOutPause, watchStop, workResult, writeAccess, writeAtomic, type RunDeps } from './run-support.js';
+import { blockOnBudget, dayBudgetHold, engineAgent, integrationTree, recordPause, refuseSecondDriver, removeRunWorktrees, runDir, waitOutPause, watchStop, workResult, writeAccess, writeAtomic, type RunDeps } from './run-support.js';
 
 /**
  * A master-plan run (design D): a person wrote the plan; the orchestrator runs its phases as a
@@ -252,10 +252,7 @@ async function drive(deps: PlanDeps, start: Run): Promise<PlanEnd> {
         onProgress: (line) => progress(line.replace(/^\[([^\]]+)\]/, '[phase $1]')),
         signal: stop.signal,
         // A day budget spent (config.yaml): no new phase starts, the running ones finish, the run asks a person.
-        hold: async () => {
-          const spent = await daySpent(deps);
-          return spent ? { reason: spent } : null;
-        },
+        hold: dayBudgetHold(deps),
       });
       if (!settings.sequential) await commitStatuses();
       if (end.status === 'held' && end.until === undefined) return budgetReached(deps, run, end.reason, tell);

@@ -146,8 +146,16 @@ export async function workResult(board: Board, result: { outcome: WorkResult['ou
   return { outcome: result.outcome, process_id: record.id, log_path: record.log_path };
 }
 
+/** The executor's hold for the day budgets (config.yaml): what is spent, as the reason to start nothing more; or null. */
+export function dayBudgetHold(deps: Pick<RunDeps, 'board' | 'roles' | 'budgets'>): () => Promise<{ reason: string } | null> {
+  return async () => {
+    const spent = await daySpent(deps);
+    return spent ? { reason: spent } : null;
+  };
+}
+
 /**
- * A day budget spent (`daySpent`, the executor's hold): no new task started, the running ones
+ * A day budget spent (`dayBudgetHold`): no new task started, the running ones
  * finished; the run waits for a person (blocked; escalation.json says what it needs) until the
  * budget is raised and the run resumed. `unit`: what the run's tasks are called (phase, step).
  */

@@ -15,7 +15,7 @@ import type { AgentEvent } from '../runner/events.js';
 import { rolePrompt } from '../runner/roles.js';
 import type { AgentKind } from './feature.js';
 import { ROUTING_THRESHOLD, runRouted } from './routing.js';
-import { blockOnBudget, daySpent, engineAgent, recordPause, refuseSecondDriver, runDir, waitOutPause, watchStop, workResult, writeAccess, writeAtomic, type RunDeps } from './run-support.js';
+import { blockOnBudget, dayBudgetHold, engineAgent, recordPause, refuseSecondDriver, runDir, waitOutPause, watchStop, workResult, writeAccess, writeAtomic, type RunDeps } from './run-support.js';
 
 /**
  * Workflow templates and automatic workflow runs. A template comes from one of three places,
@@ -225,10 +225,7 @@ async function drive(deps: WorkflowDeps, start: Run): Promise<WorkflowEnd> {
         onProgress: (line) => deps.onProgress?.(line.replace(/^\[([^\]]+)\]/, '[step $1]')),
         signal: stop.signal,
         // A day budget spent (config.yaml): no new step starts, the running ones finish, the run asks a person.
-        hold: async () => {
-          const spent = await daySpent(deps);
-          return spent ? { reason: spent } : null;
-        },
+        hold: dayBudgetHold(deps),
       });
       if (end.status === 'held' && end.until === undefined) {
         run = (await blockOnBudget(deps, run, end.reason, 'step')).run;
