@@ -12,7 +12,7 @@ import { cli, cliInBackground } from './support/cli.js';
 import { anthropicUsageLimit } from './support/fake-model/limits.js';
 import type { Scenario } from './support/fake-model/server.js';
 import { featureModel, git, project, scenarios } from './support/feature.js';
-import { until } from './support/until.js';
+import { until, untilExited } from './support/until.js';
 
 after(cleanupBackends);
 
@@ -91,6 +91,7 @@ describe('feature runs that pause, stop or hold, with the real Claude Code', () 
     assert.match(follow.stdout, /task\.completed/);
     assert.equal(git(dir, 'show', `${detached.json.run.branch}:both.txt`), 'hello world');
     assert.match(readFileSync(detached.json.log, 'utf8'), /completed: all tasks merged/);
+    await untilExited('the detached run', detached.json.pid);
   });
 
   test('orchestrate stop from another terminal stops a run; doctor lists the worktrees it left', async () => {

@@ -11,7 +11,7 @@ import { claudeEnv, claudeHome, claudePrompt } from './support/claude.js';
 import { cli, MAIN } from './support/cli.js';
 import { startFakeModel } from './support/fake-model/server.js';
 import { git, project } from './support/feature.js';
-import { until } from './support/until.js';
+import { until, untilExited } from './support/until.js';
 
 after(cleanupBackends);
 
@@ -64,6 +64,8 @@ test('/orchestrate <feature>: asks, then writes the context file and starts a de
     // Stop it: this test is about the start.
     await cli(dir, ['stop', '--run', runs[0].id], env);
     await until('the detached run to end', async () => ['stopped', 'failed', 'escalated', 'completed'].includes((await cli(dir, ['runs', '--json'], env)).json.items[0].status));
+    // Its process writes its last words after the status: the test ends when it has exited, not before.
+    await untilExited('the run\'s process', Number(runs[0].supervisor.split(':')[0]));
   } finally {
     await model.close();
   }

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { BACKENDS, cleanupBackends, newBoardUrl, openBoard, tempDir } from './support/backends.js';
 import { cleanEnv, cli, newProject } from './support/cli.js';
-import { until } from './support/until.js';
+import { until, untilExited } from './support/until.js';
 import { agentDetail, conversation, costs, criticalPath, mergeQueue, runTimeline, taskDetail, taskGraph } from '../src/views/details.js';
 import { tourAgent, writeTourPlan } from '../scripts/tour-plan.mjs';
 
@@ -136,6 +136,7 @@ for (const backend of BACKENDS) {
         }, 120_000, 200);
         assert.equal(done.status, 'completed', done.phase);
         assert.equal(done.guidance, 'api.txt must say ready');
+        await untilExited('the background resume', background.pid);
         const again = await cli(project, ['resume', '--run', runId, '--detach'], env);
         assert.notEqual(again.code, 0, 'a completed run is not resumed');
         assert.match(again.stderr, /^error: the run did not start/);

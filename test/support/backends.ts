@@ -38,7 +38,8 @@ export async function openBoard(url: string, options: Partial<BoardSettings> & {
 
 /** Removes the temp folders and PostgreSQL schemas this test file made. */
 export async function cleanupBackends(): Promise<void> {
-  for (const dir of made.dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  // A process a test started may still be closing a file in it: retried, not failed, while it does.
+  for (const dir of made.dirs.splice(0)) rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   const schemas = made.schemas.splice(0);
   if (schemas.length > 0 && process.env.PG_URL) {
     const client = new pg.Client({ connectionString: process.env.PG_URL });
