@@ -116,6 +116,11 @@ for (const backend of BACKENDS) {
         assert.ok(rows.slice(3, count).every((line) => /write the parser/.test(line)), 'only the match is listed');
         const footer = rows.findLastIndex((line) => line.trim() !== '');
         assert.ok(footer > count + 1 && rows.slice(count + 1, footer).every((line) => line.trim() === ''), `no stale characters below the list:\n${filtered}`);
+        // Keys after the filter's Enter in the same chunk see the filtered list: Enter opens the row it left.
+        tmux('send-keys', '-t', 'tui', '/printer', 'Enter', 'Enter');
+        const opened = await until('the details open', async () => (/── attempts/.test(screen()) ? screen() : null), 30_000, 100);
+        assert.match(opened, /task task-\S+: write the printer/, 'the filtered row opened, not the one selected before the filter');
+        await key('Escape', (s) => /1\/1 matching 'printer'/.test(s), 'back to the filtered list');
 
         await key('q', () => existsSync(exitFile), 'q exits');
         assert.equal(readFileSync(exitFile, 'utf8').trim(), '0');

@@ -80,11 +80,13 @@ function App(props: TuiOptions & { stop: AbortController }) {
   const [size, setSize] = useState({ columns: stdout.columns || 80, rows: stdout.rows || 24 });
   const [view, setView] = useState(0);
   const [selected, setSelected] = useState(0);
-  /** What the keys are doing: a line being typed, the filter, a y/n question; read through `keyed`, so every key of a chunk sees the one before it. */
+  /** What the keys are doing: a line being typed, the filter, a y/n question. */
   const [keyState, setKeyState] = useState<KeyState>({ typing: null, filter: '', confirm: null });
-  const keyed = useRef(keyState);
-  const setKeys = (change: Partial<KeyState>) => setKeyState((keyed.current = { ...keyed.current, ...change }));
+  const setKeys = (change: Partial<KeyState>) => setKeyState((before) => ({ ...before, ...change }));
   const { typing, filter } = keyState;
+  /** Keys read but not yet handled: one is handled per frame, so each sees the rows, filter and cursor the one before it left. */
+  const keys = useRef<{ input: string; key: Key }[]>([]);
+  const [, setUnhandled] = useState(0);
   const [detail, setDetail] = useState<string | null>(null);
   const [overlay, setOverlay] = useState<'help' | 'actions' | null>(null);
   const [message, setMessage] = useState('');
@@ -187,7 +189,7 @@ function App(props: TuiOptions & { stop: AbortController }) {
   };
 
   const type = (t: Typing, input: string, key: Key) => {
-    const text = t.kind === 'filter' ? keyed.current.filter : t.text;
+    const text = t.kind === 'filter' ? filter : t.text;
     const set = (next: string) => setKeys(t.kind === 'filter' ? { filter: next } : { typing: { ...t, text: next } });
     if (key.escape) {
       setKeys(t.kind === 'filter' ? { typing: null, filter: '' } : { typing: null });
@@ -204,13 +206,21 @@ function App(props: TuiOptions & { stop: AbortController }) {
     else set(text + input);
   };
 
-  // A chunk of input may hold several keys (a paste, a fast typist, a busy machine): each is a key.
-  const press = (input: string, key: Key) => {
+  // A chunk of input may hold several keys (a paste, a fast typist, a busy machine): each is a key,
+  // handled after the frame the key before it made ("/parser⏎⏎" opens the row the filter left).
+  useInput((input, key) => {
     if (key.ctrl || (key.meta && !key.escape)) return; // Ctrl-A is not a (allow), nor Alt-c c (cancel)
-    for (const one of splitKeys(input, key)) pressOne(one.input, one.key);
-  };
-  const pressOne = (input: string, key: Key) => {
-    const { typing: line, confirm } = keyed.current;
+    keys.current.push(...splitKeys(input, key));
+    setUnhandled((n) => n + 1);
+  });
+  useEffect(() => {
+    const next = keys.current.shift();
+    if (!next) return;
+    press(next.input, next.key);
+    if (keys.current.length > 0) setUnhandled((n) => n + 1);
+  });
+  const press = (input: string, key: Key) => {
+    const { typing: line, confirm } = keyState;
     if (line) return type(line, input, key);
     if (confirm) {
       if (input === 'y') void act(confirm.action, confirm.row);
@@ -261,7 +271,6 @@ function App(props: TuiOptions & { stop: AbortController }) {
       else if (char === 'm' && row.kind === 'agent') askText('agent.message', row);
     }
   };
-  useInput(press);
 
   const width = Math.max(20, size.columns - 1); // the last column stays empty: no terminal wraps the line
   const line = (text: string) => fit(text, width);
