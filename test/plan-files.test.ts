@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { readProjectConfig } from '../src/config/config-file.js';
-import { PHASE_STATUSES, readMasterPlan, writePhaseStatus, type PhaseStatus } from '../src/flows/plan-files.js';
+import { claudeAgents, isProgram, PHASE_STATUSES, readMasterPlan, writePhaseStatus, type PhaseStatus } from '../src/flows/plan-files.js';
+import { readMasterPlanInThread } from '../src/flows/plan-thread.js';
 import { cleanupBackends, tempDir } from './support/backends.js';
 
 after(cleanupBackends);
@@ -139,6 +140,23 @@ describe('master plans as they are written in the field', () => {
       "phase3-estimator.md:4: Depends On 'the scoring work' names no phase: write N/A, or the phases it needs (Phase 1, Phase 2)",
       "phase5-polish.md:10: the gate 'i18n' names no command, and i18n is not a program on the PATH: write its command in inline code (- i18n: `<command>`), or map it in .orchestrator/config.yaml (gates: { i18n: <command> })",
     ]);
+  });
+
+  test('read in a thread of its own (as orchestrate run does): the same plan, problems and warnings, with the PATH and home it was given', async () => {
+    const dir = fixture('field');
+    rmSync(join(dir, '.claude', 'agents', 'python.md'));
+    const home = tempDir('orchestrator-plan-home-');
+    mkdirSync(join(home, '.claude', 'agents'), { recursive: true });
+    writeFileSync(join(home, '.claude', 'agents', 'python-expert.md'), '---\nname: python-expert\n---\n');
+    const bin = tempDir('orchestrator-plan-bin-');
+    writeFileSync(join(bin, 'uv'), '#!/bin/sh\n', { mode: 0o755 });
+    const here = readMasterPlan(dir, 'master-plan.md', { gates: {}, isProgram: (word) => isProgram(word, bin), agents: claudeAgents(dir, home) });
+    const apart = await readMasterPlanInThread({ root: dir, planFile: join(dir, 'master-plan.md'), gates: {}, path: bin, home });
+    assert.deepEqual(apart, here);
+    assert.deepEqual(lines(apart.problems), [
+      "phase5-polish.md:10: the gate 'i18n' names no command, and i18n is not a program on the PATH: write its command in inline code (- i18n: `<command>`), or map it in .orchestrator/config.yaml (gates: { i18n: <command> })",
+    ], 'the home\'s agents and the PATH\'s programs were the ones given');
+    assert.equal(apart.plan.phases.length, 5);
   });
 
   test('Depends On as people write it', () => {

@@ -11,7 +11,8 @@ import { simulate } from '../../engine/simulate.js';
 import { DEFAULT_NOTES_SECTIONS } from '../../flows/compliance.js';
 import type { AgentKind } from '../../flows/feature.js';
 import { phaseStatuses, resumePlan, startPlan, type PlanDeps, type PlanEnd, type PlanSettings } from '../../flows/master-plan.js';
-import { claudeAgents, isProgram, readMasterPlan, type MasterPlan, type PlanProblem } from '../../flows/plan-files.js';
+import type { MasterPlan, PlanProblem } from '../../flows/plan-files.js';
+import { readMasterPlanInThread } from '../../flows/plan-thread.js';
 import { processIdentity } from '../../runner/os-process.js';
 import { commandArgv, flag, flagOrArg, list, required, type Call, type Handler, type Reply } from '../call.js';
 import { agentLines, table } from '../format.js';
@@ -34,7 +35,7 @@ export const run: Handler = async (call) => {
   const agent = agents[0]!;
   const argv = commandArgv(call);
   if (agent === 'command' && argv === null) throw new OrchestratorError('invalid_input', '--cli command runs your program on each phase: pass --program (and --arg for its arguments; the prompt is its last argument, or replaces {prompt})');
-  const { plan, problems, warnings } = readMasterPlan(root, planFile, { gates: config.gates, isProgram: (word) => isProgram(word, call.env.PATH), agents: claudeAgents(root, call.env.HOME) });
+  const { plan, problems, warnings } = await readMasterPlanInThread({ root, planFile, gates: config.gates, path: call.env.PATH, home: call.env.HOME });
   if (agents.some((one) => one !== 'claude')) {
     for (const phase of plan.phases.filter((p) => p.required_agents.length > 0)) problems.push({ file: phase.file, line: 1, message: `phase ${phase.id} requires the agents ${phase.required_agents.join(', ')}, which only Claude Code can invoke: run it with --cli claude` });
   }
