@@ -20,11 +20,16 @@ export interface PlanReading {
 const MARK = 'orchestrator:read-master-plan';
 
 export function readMasterPlanInThread(reading: PlanReading): Promise<ReturnType<typeof read>> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     let settled = false;
     const settle = (result: () => ReturnType<typeof read>) => {
-      if (!settled) resolve(result());
+      if (settled) return;
       settled = true;
+      try {
+        resolve(result());
+      } catch (error) {
+        reject(error);
+      }
     };
     // A small young generation: the parse's garbage dies young instead of growing the heap (peak at 500 phases 115 MB, not 155).
     const worker = new Worker(new URL(import.meta.url), { workerData: { [MARK]: reading }, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
