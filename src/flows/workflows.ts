@@ -15,7 +15,7 @@ import type { AgentEvent } from '../runner/events.js';
 import { rolePrompt } from '../runner/roles.js';
 import type { AgentKind } from './feature.js';
 import { ROUTING_THRESHOLD, runRouted } from './routing.js';
-import { blockOnBudget, dayBudgetHold, engineAgent, recordPause, refuseSecondDriver, runDir, waitOutPause, watchStop, workResult, writeAccess, writeAtomic, type RunDeps } from './run-support.js';
+import { blockOnBudget, dayBudgetHold, engineAgent, recordPause, refuseSecondDriver, runDir, waitOutPause, watchStop, WORKER_TOOLS, workResult, writeAccess, writeAtomic, type RunDeps } from './run-support.js';
 
 /**
  * Workflow templates and automatic workflow runs. A template comes from one of three places,
@@ -110,8 +110,6 @@ export interface WorkflowDeps extends Omit<RunDeps, 'repo'> {
 
 export type WorkflowEnd = { run: Run; workflow: Workflow; end: 'completed' | 'failed' | 'blocked' | 'paused' | 'stopped' };
 
-const STEP_TOOLS = ['Read', 'Write', 'Edit', 'MultiEdit', 'Bash', 'Glob', 'Grep', 'LS', 'TodoWrite'];
-
 /** Runs a workflow's steps with agents (the workflow was started in auto mode). */
 export async function runWorkflow(deps: WorkflowDeps, settings: Omit<WorkflowRunSettings, 'workflow_id'> & { template?: string; steps?: StepDefinition[]; name?: string; inputs?: Record<string, string> }, actor: string | null): Promise<WorkflowEnd> {
   const { board } = deps;
@@ -186,7 +184,7 @@ async function drive(deps: WorkflowDeps, start: Run): Promise<WorkflowEnd> {
       cwd: deps.root,
       role: step.role,
       model: cli === 'command' || cli !== agent ? undefined : (settings.model ?? undefined),
-      ...(cli === 'command' ? { argv: settings.command! } : writeAccess(cli, STEP_TOOLS)),
+      ...(cli === 'command' ? { argv: settings.command! } : writeAccess(cli, WORKER_TOOLS)),
     });
     // On a worker elsewhere, the step's changes come back as a branch of their own; the project folder stays as it is.
     const extras = { taskId: request.boardId, signal: request.signal, workBranch: `orchestrate/${run.id}/step-${step.id}`, onEvent: deps.onAgentEvent ? (event: AgentEvent) => deps.onAgentEvent!(`step ${step.id}`, event) : undefined };
