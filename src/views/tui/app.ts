@@ -80,10 +80,9 @@ function App(props: TuiOptions & { stop: AbortController }) {
   const [size, setSize] = useState({ columns: stdout.columns || 80, rows: stdout.rows || 24 });
   const [view, setView] = useState(0);
   const [selected, setSelected] = useState(0);
-  /** What the keys are doing: a line being typed, the filter, a y/n question. */
-  const [keyState, setKeyState] = useState<KeyState>({ typing: null, filter: '', confirm: null });
-  const setKeys = (change: Partial<KeyState>) => setKeyState((before) => ({ ...before, ...change }));
-  const { typing, filter } = keyState;
+  const [filter, setFilter] = useState('');
+  const [typing, setTyping] = useState<Typing | null>(null);
+  const [confirm, setConfirm] = useState<{ action: string; row: ViewRow } | null>(null);
   /** Keys read but not yet handled: one is handled per frame, so each sees the rows, filter and cursor the one before it left. */
   const keys = useRef<{ input: string; key: Key }[]>([]);
   const [, setUnhandled] = useState(0);
@@ -180,22 +179,23 @@ function App(props: TuiOptions & { stop: AbortController }) {
     record(logEntry('command', argv, props.person, await props.run(argv, props.person, argv.find((w) => /^(task|run|proc|agent|appr)-/.test(w)) ?? '')));
   };
   const askText = (action: string, row: ViewRow) => {
-    setKeys({ typing: { kind: 'text', action, row, text: '' } });
+    setTyping({ kind: 'text', action, row, text: '' });
     setMessage('');
   };
   const askFirst = (action: string, row: ViewRow) => {
-    setKeys({ confirm: { action, row } });
+    setConfirm({ action, row });
     setMessage(`${ACTIONS[action]!.label} ${row.id} (${row.title})? y/n`);
   };
 
   const type = (t: Typing, input: string, key: Key) => {
     const text = t.kind === 'filter' ? filter : t.text;
-    const set = (next: string) => setKeys(t.kind === 'filter' ? { filter: next } : { typing: { ...t, text: next } });
+    const set = (next: string) => (t.kind === 'filter' ? setFilter(next) : setTyping({ ...t, text: next }));
     if (key.escape) {
-      setKeys(t.kind === 'filter' ? { typing: null, filter: '' } : { typing: null });
-      if (t.kind !== 'filter') setMessage('not done');
+      setTyping(null);
+      if (t.kind === 'filter') setFilter('');
+      else setMessage('not done');
     } else if (key.return) {
-      setKeys({ typing: null });
+      setTyping(null);
       if (t.kind === 'command') void command(t.text);
       else if (t.kind === 'text') {
         const action = ACTIONS[t.action]!;
@@ -220,18 +220,17 @@ function App(props: TuiOptions & { stop: AbortController }) {
     if (keys.current.length > 0) setUnhandled((n) => n + 1);
   });
   const press = (input: string, key: Key) => {
-    const { typing: line, confirm } = keyState;
-    if (line) return type(line, input, key);
+    if (typing) return type(typing, input, key);
     if (confirm) {
       if (input === 'y') void act(confirm.action, confirm.row);
       else setMessage('not done');
-      setKeys({ confirm: null });
+      setConfirm(null);
       return;
     }
     if (key.escape) {
       if (overlay) setOverlay(null);
       else if (detail) setDetail(null);
-      else setKeys({ filter: '' });
+      else setFilter('');
       return;
     }
     if (key.downArrow) return setSelected(Math.min(cursor + 1, shown.length - 1));
@@ -249,8 +248,10 @@ function App(props: TuiOptions & { stop: AbortController }) {
     else if (char === 'k') setSelected((s) => Math.max(Math.min(s, shown.length - 1) - 1, 0));
     else if (char === 'g') setSelected(0);
     else if (char === 'G') setSelected(shown.length - 1);
-    else if (char === '/') setKeys({ typing: { kind: 'filter' }, filter: '' });
-    else if (char === ':') setKeys({ typing: { kind: 'command', text: '' } });
+    else if (char === '/') {
+      setTyping({ kind: 'filter' });
+      setFilter('');
+    } else if (char === ':') setTyping({ kind: 'command', text: '' });
     else if (char === '?') setOverlay(overlay === 'help' ? null : 'help');
     else if (char === '@') setOverlay(overlay === 'actions' ? null : 'actions');
     else if (detail && logPath && char === 'e') setLogOnly(logOnly === 'errors' ? 'all' : 'errors');
@@ -319,11 +320,6 @@ function App(props: TuiOptions & { stop: AbortController }) {
 type Key = { ctrl?: boolean; meta?: boolean; escape?: boolean; return?: boolean; upArrow?: boolean; downArrow?: boolean; backspace?: boolean; delete?: boolean };
 /** A line being typed: the filter, an action's text, or a command. */
 type Typing = { kind: 'filter' } | { kind: 'text'; action: string; row: ViewRow; text: string } | { kind: 'command'; text: string };
-type KeyState = {
-  typing: Typing | null;
-  filter: string;
-  confirm: { action: string; row: ViewRow } | null;
-};
 const SPECIAL: Record<string, Key> = { '\r': { return: true }, '\n': { return: true }, '\r\n': { return: true }, '\x7f': { backspace: true }, '\b': { backspace: true }, '\x1b': { escape: true }, '\x1b[A': { upArrow: true }, '\x1bOA': { upArrow: true }, '\x1b[B': { downArrow: true }, '\x1bOB': { downArrow: true } };
 
 /**
